@@ -1,0 +1,89 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// MARK: - Dependencies (local mirror; named once)
+
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let atomics: Target.Dependency = .product(name: "Atomics", package: "swift-atomics")
+
+let package = Package(
+    name: "Earshot",
+    products: [
+        .executable(name: "earshot-recv", targets: ["earshot-recv"]),
+        .executable(name: "earshot-send", targets: ["earshot-send"]),
+        .executable(name: "earshot-impair", targets: ["earshot-impair"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+    ],
+    targets: [
+        // MARK: - C: system libraries and Linux shims
+
+        .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
+        .target(name: "CEarshotLinux"),
+
+        // MARK: - Thin typed wrappers over C
+
+        .target(name: "EarshotALSA", dependencies: ["CALSA"]),
+        .target(name: "EarshotCodec", dependencies: ["COpus"]),
+        .target(name: "EarshotNet", dependencies: ["CEarshotLinux"]),
+
+        // MARK: - Real-time core: lock-free, allocation-free after start
+
+        .target(name: "EarshotRealtime", dependencies: ["EarshotALSA", "CEarshotLinux", atomics]),
+
+        // MARK: - Pure Swift: protocol, DSP, impairment model (no devices, no I/O)
+
+        .target(name: "EarshotProtocol"),
+        .target(name: "EarshotDSP"),
+        .target(name: "EarshotImpairment"),
+
+        // MARK: - Pipelines
+
+        .target(
+            name: "EarshotReceiver",
+            dependencies: [
+                "EarshotProtocol", "EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotRealtime", "EarshotALSA",
+                atomics, logging,
+            ]
+        ),
+        .target(
+            name: "EarshotSender",
+            dependencies: [
+                "EarshotProtocol", "EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotRealtime", "EarshotALSA",
+                atomics, logging,
+            ]
+        ),
+
+        // MARK: - Executables: parse flags, wire, run
+
+        .executableTarget(name: "earshot-recv", dependencies: ["EarshotReceiver", argumentParser, logging]),
+        .executableTarget(name: "earshot-send", dependencies: ["EarshotSender", argumentParser, logging]),
+        .executableTarget(
+            name: "earshot-impair",
+            dependencies: ["EarshotImpairment", "EarshotNet", argumentParser]
+        ),
+
+        // MARK: - Tests
+
+        .target(name: "EarshotTestRig", dependencies: ["EarshotDSP"], path: "Tests/EarshotTestRig"),
+        .testTarget(name: "EarshotRealtimeTests", dependencies: ["EarshotRealtime", "EarshotALSA", "EarshotDSP", "EarshotTestRig"]),
+        .testTarget(name: "EarshotALSATests", dependencies: ["EarshotALSA", "EarshotTestRig"]),
+        .testTarget(name: "EarshotCodecTests", dependencies: ["EarshotCodec", "EarshotDSP"]),
+        .testTarget(name: "EarshotDSPTests", dependencies: ["EarshotDSP"]),
+        .testTarget(
+            name: "EarshotProtocolTests",
+            dependencies: ["EarshotProtocol", "EarshotTestRig"]
+        ),
+        .testTarget(name: "EarshotNetTests", dependencies: ["EarshotNet"]),
+        .testTarget(name: "EarshotImpairmentTests", dependencies: ["EarshotImpairment"]),
+        .testTarget(name: "EarshotReceiverTests", dependencies: ["EarshotReceiver", "EarshotTestRig"]),
+        .testTarget(name: "EarshotSenderTests", dependencies: ["EarshotSender", "EarshotTestRig"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["EarshotDSP", "EarshotTestRig"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

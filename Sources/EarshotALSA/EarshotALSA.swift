@@ -1,0 +1,1 @@
+// EarshotALSA: placeholder until its first type lands.

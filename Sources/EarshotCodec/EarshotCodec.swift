@@ -1,0 +1,1 @@
+// EarshotCodec: placeholder until its first type lands.

@@ -1,0 +1,1 @@
+// EarshotDSP: placeholder until its first type lands.

@@ -1,0 +1,1 @@
+// EarshotImpairment: placeholder until its first type lands.

@@ -1,0 +1,1 @@
+// EarshotNet: placeholder until its first type lands.

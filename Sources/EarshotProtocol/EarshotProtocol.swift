@@ -1,0 +1,1 @@
+// EarshotProtocol: placeholder until its first type lands.

@@ -1,0 +1,1 @@
+// EarshotRealtime: placeholder until its first type lands.

@@ -1,0 +1,1 @@
+// EarshotReceiver: placeholder until its first type lands.

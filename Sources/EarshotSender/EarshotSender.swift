@@ -1,0 +1,1 @@
+// EarshotSender: placeholder until its first type lands.

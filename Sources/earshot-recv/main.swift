@@ -1,0 +1,1 @@
+print("earshot-recv: not yet wired")

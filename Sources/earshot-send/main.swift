@@ -1,0 +1,1 @@
+print("earshot-send: not yet wired")

@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct EarshotALSATestsPlaceholder {
+    @Test func builds() { #expect(Bool(true)) }
+}

@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct EarshotDSPTestsPlaceholder {
+    @Test func builds() { #expect(Bool(true)) }
+}

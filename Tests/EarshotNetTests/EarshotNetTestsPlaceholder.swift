@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct EarshotNetTestsPlaceholder {
+    @Test func builds() { #expect(Bool(true)) }
+}

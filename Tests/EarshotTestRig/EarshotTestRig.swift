@@ -1,0 +1,1 @@
+// EarshotTestRig: shared test fixtures (audio rig, signal checks).
