@@ -1,1 +1,0 @@
-// EarshotCodec: placeholder until its first type lands.
