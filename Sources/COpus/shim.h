@@ -37,4 +37,21 @@ static inline int earshot_opus_decoder_reset(OpusDecoder *d) {
     return opus_decoder_ctl(d, OPUS_RESET_STATE);
 }
 
+// opus_packet_get_nb_samples reads only the TOC and frame count; a receiver that validates before queueing also
+// needs the frame lengths checked, which opus_packet_parse does with caller-supplied arrays kept here on the stack.
+// Returns samples per channel at 48 kHz, or a negative OPUS_* error (OPUS_INVALID_PACKET for 0 or > 120 ms).
+static inline int earshot_opus_packet_validated_sample_count(const unsigned char *data, opus_int32 length) {
+    unsigned char toc;
+    const unsigned char *frames[48];
+    opus_int16 sizes[48];
+    int payloadOffset;
+    int count = opus_packet_parse(data, length, &toc, frames, sizes, &payloadOffset);
+    if (count < 0) return count;
+    if (count == 0) return OPUS_INVALID_PACKET;
+    int samples = opus_packet_get_nb_samples(data, length, 48000);
+    if (samples < 0) return samples;
+    if (samples == 0 || samples > 5760) return OPUS_INVALID_PACKET;
+    return samples;
+}
+
 #endif

@@ -8,9 +8,9 @@ public struct OpusDecoder: ~Copyable, @unchecked Sendable {
     /// Output rate; Opus decodes any packet to 48 kHz regardless of the bandwidth it was coded with.
     public static let sampleRate = 48_000
     /// The longest packet Opus allows is 120 ms: a buffer of this many frames can hold any decode.
-    public static let maximumFramesPerPacket = 5_760
+    public static var maximumFramesPerPacket: Int { 5_760 }
     /// Concealment and FEC work in multiples of 2.5 ms.
-    public static let concealmentGranule = 120
+    public static var concealmentGranule: Int { 120 }
 
     public let channels: Int
     private let state: OpaquePointer
@@ -36,30 +36,32 @@ public struct OpusDecoder: ~Copyable, @unchecked Sendable {
     ///
     /// Returns frames written (the packet's duration). Throws `.invalidPacket` for garbage and `.bufferTooSmall`
     /// when the packet is longer than `capacityFrames`; the decoder stays usable after either.
+    @_noLocks @_noAllocation
     public mutating func decode(
         _ packet: UnsafeRawBufferPointer, into pcm: UnsafeMutablePointer<Float>, capacityFrames: Int
     ) throws(OpusError) -> Int {
         // An empty packet would silently mean "lost" to libopus; loss is the caller's explicit `conceal` call.
         guard let input = packet.baseAddress, packet.count > 0, packet.count <= Int(Int32.max) else {
-            throw .library(.invalidPacket, operation: "opus_decode_float")
+            throw .library(LibOpus.errorCode(OPUS_INVALID_PACKET), operation: "opus_decode_float")
         }
         guard capacityFrames > 0 else {
             throw .invalidSetting(name: "capacityFrames", value: capacityFrames, allowed: "1 ... 5760")
         }
-        let frames = opus_decode_float(
+        let frames = LibOpus.decodeFloat(
             state, input.assumingMemoryBound(to: UInt8.self), Int32(packet.count), pcm,
             Int32(clamping: capacityFrames), 0)
-        guard frames >= 0 else { throw .library(OpusErrorCode(rawValue: frames), operation: "opus_decode_float") }
+        guard frames >= 0 else { throw .library(LibOpus.errorCode(frames), operation: "opus_decode_float") }
         return Int(frames)
     }
 
     /// Packet loss concealment: synthesises `frames` frames continuing the last decoded audio and fading out
     /// over consecutive losses. `frames` must be a multiple of 120 (2.5 ms), at most 5760; normally one packet's
     /// duration. Returns frames written.
+    @_noLocks @_noAllocation
     public mutating func conceal(into pcm: UnsafeMutablePointer<Float>, frames: Int) throws(OpusError) -> Int {
         try Self.checkConcealmentLength(frames)
-        let written = opus_decode_float(state, nil, 0, pcm, Int32(frames), 0)
-        guard written >= 0 else { throw .library(OpusErrorCode(rawValue: written), operation: "opus_decode_float(PLC)") }
+        let written = LibOpus.decodeFloat(state, nil, 0, pcm, Int32(frames), 0)
+        guard written >= 0 else { throw .library(LibOpus.errorCode(written), operation: "opus_decode_float(PLC)") }
         return Int(written)
     }
 
@@ -68,16 +70,17 @@ public struct OpusDecoder: ~Copyable, @unchecked Sendable {
     /// `frames` is the lost frame's duration (multiple of 120). Call it, then `decode(packet)` itself as usual.
     /// If `packet` carries no LBRR (FEC off, CELT-only mode, zero expected loss), libopus falls back to
     /// concealment, so the call is always safe. Returns frames written.
+    @_noLocks @_noAllocation
     public mutating func decodeFEC(
         fromNextPacket packet: UnsafeRawBufferPointer, into pcm: UnsafeMutablePointer<Float>, frames: Int
     ) throws(OpusError) -> Int {
         try Self.checkConcealmentLength(frames)
         guard let input = packet.baseAddress, packet.count > 0, packet.count <= Int(Int32.max) else {
-            throw .library(.invalidPacket, operation: "opus_decode_float(FEC)")
+            throw .library(LibOpus.errorCode(OPUS_INVALID_PACKET), operation: "opus_decode_float(FEC)")
         }
-        let written = opus_decode_float(
+        let written = LibOpus.decodeFloat(
             state, input.assumingMemoryBound(to: UInt8.self), Int32(packet.count), pcm, Int32(frames), 1)
-        guard written >= 0 else { throw .library(OpusErrorCode(rawValue: written), operation: "opus_decode_float(FEC)") }
+        guard written >= 0 else { throw .library(LibOpus.errorCode(written), operation: "opus_decode_float(FEC)") }
         return Int(written)
     }
 
@@ -86,21 +89,17 @@ public struct OpusDecoder: ~Copyable, @unchecked Sendable {
         _ = earshot_opus_decoder_reset(state)
     }
 
-    /// Frames per channel at 48 kHz the packet decodes to, from its TOC and frame count; validates without decoding.
-    /// Throws `.invalidPacket` for packets whose header is malformed. Pure, allocation-free, any thread.
+    /// Frames per channel at 48 kHz the packet decodes to (`opus_packet_get_nb_samples`), after checking its
+    /// framing (`opus_packet_parse`: TOC, frame count, frame lengths within the packet, 2.5 ... 120 ms).
+    /// Throws `.invalidPacket` when the framing is malformed; the payload itself is only checked by `decode`.
+    /// Pure, allocation-free, callable from any thread.
+    @_noLocks @_noAllocation
     public static func frameCount(of packet: UnsafeRawBufferPointer) throws(OpusError) -> Int {
         guard let input = packet.baseAddress, packet.count > 0, packet.count <= Int(Int32.max) else {
-            throw .library(.invalidPacket, operation: "opus_packet_get_nb_samples")
+            throw .library(LibOpus.errorCode(OPUS_INVALID_PACKET), operation: "opus_packet_parse")
         }
-        let samples = opus_packet_get_nb_samples(
-            input.assumingMemoryBound(to: UInt8.self), Int32(packet.count), Int32(sampleRate))
-        guard samples >= 0 else {
-            throw .library(OpusErrorCode(rawValue: samples), operation: "opus_packet_get_nb_samples")
-        }
-        // A header can claim up to 48 frames of 60 ms; Opus caps a packet at 120 ms, and a decode would reject it.
-        guard samples <= maximumFramesPerPacket else {
-            throw .library(.invalidPacket, operation: "opus_packet_get_nb_samples")
-        }
+        let samples = LibOpus.validatedPacketSampleCount(input.assumingMemoryBound(to: UInt8.self), Int32(packet.count))
+        guard samples > 0 else { throw .library(LibOpus.errorCode(samples), operation: "opus_packet_parse") }
         return Int(samples)
     }
 

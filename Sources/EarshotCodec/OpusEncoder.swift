@@ -15,6 +15,7 @@ public struct OpusEncoder: ~Copyable, @unchecked Sendable {
     /// Samples per channel the encoder delays its input by (120 for low delay, 312 for audio/voip here).
     public let lookahead: Int
     private let state: OpaquePointer
+    private let frameSize: Int32
 
     /// Creates and configures the encoder. Allocates; call before the real-time thread starts.
     public init(_ configuration: Configuration) throws(OpusError) {
@@ -46,6 +47,7 @@ public struct OpusEncoder: ~Copyable, @unchecked Sendable {
         self.configuration = configuration
         self.lookahead = Int(lookahead)
         self.state = state
+        self.frameSize = Int32(configuration.frameDuration.samplesPerChannel)
     }
 
     deinit { opus_encoder_destroy(state) }
@@ -57,16 +59,17 @@ public struct OpusEncoder: ~Copyable, @unchecked Sendable {
     ///
     /// Returns the packet length in bytes written to the start of `packet`. With DTX on, a result of 1 or 2 bytes
     /// means "silence, no need to send". Allocation-free; callable from the real-time thread.
+    @_noLocks @_noAllocation
     public mutating func encode(
         _ pcm: UnsafePointer<Float>, into packet: UnsafeMutableRawBufferPointer
     ) throws(OpusError) -> Int {
         guard let output = packet.baseAddress, packet.count > 0 else {
-            throw .library(.bufferTooSmall, operation: "opus_encode_float")
+            throw .library(LibOpus.errorCode(OPUS_BUFFER_TOO_SMALL), operation: "opus_encode_float")
         }
-        let bytes = opus_encode_float(
-            state, pcm, Int32(configuration.frameDuration.samplesPerChannel),
+        let bytes = LibOpus.encodeFloat(
+            state, pcm, frameSize,
             output.assumingMemoryBound(to: UInt8.self), Int32(clamping: packet.count))
-        guard bytes >= 0 else { throw .library(OpusErrorCode(rawValue: bytes), operation: "opus_encode_float") }
+        guard bytes >= 0 else { throw .library(LibOpus.errorCode(bytes), operation: "opus_encode_float") }
         return Int(bytes)
     }
 

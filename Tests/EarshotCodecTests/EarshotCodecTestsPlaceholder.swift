@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct EarshotCodecTestsPlaceholder {
-    @Test func builds() { #expect(Bool(true)) }
-}
