@@ -1,0 +1,26 @@
+/// A producer of 48 kHz interleaved Float audio in fixed blocks of one encoder frame.
+///
+/// Invariant: every `read` fills exactly `framesPerBlock * channels` floats; audio shorter than a block is
+/// zero-padded and reported as `.lastBlock`, after which every call returns `.endOfStream`.
+/// Owned by the sender's pacing thread; implementations allocate only in their initialisers.
+public protocol AudioSource {
+    /// Channels in each output frame (1 or 2), chosen by the caller, not by the input.
+    var channels: Int { get }
+    /// Frames per block: one Opus frame (e.g. 240 for 5 ms).
+    var framesPerBlock: Int { get }
+    /// Fills `buffer` (room for `framesPerBlock * channels` floats) with the next block.
+    mutating func read(into buffer: UnsafeMutablePointer<Float>) throws(AudioSourceError) -> AudioSourceRead
+}
+
+/// What one `AudioSource.read` produced.
+public enum AudioSourceRead: Equatable, Sendable {
+    /// A whole block of audio.
+    case block
+    /// The stream ended inside this block: `frames` real frames, the rest of the block is silence.
+    case lastBlock(frames: Int)
+    /// No more audio; the buffer was not written.
+    case endOfStream
+}
+
+/// Sample rate every source produces: Opus runs at 48 kHz end to end.
+public let audioSourceSampleRate = 48_000

@@ -1,1 +1,0 @@
-// EarshotSender: placeholder until its first type lands.

@@ -1,0 +1,54 @@
+import EarshotDSP
+
+/// Plays a 48 kHz WAV file (16/24/32-bit PCM or float) once, converted to the requested channel count.
+///
+/// The whole file is decoded and channel-converted in `init`, so `read` only copies memory.
+public struct WAVFileSource: AudioSource {
+    public let channels: Int
+    public let framesPerBlock: Int
+    public let path: String
+    private let samples: [Float]
+    private var position = 0
+
+    /// Throws `.unsupportedSampleRate` naming the file's rate when it is not 48 kHz.
+    public init(path: String, channels: Int, framesPerBlock: Int) throws(AudioSourceError) {
+        guard channels == 1 || channels == 2 else { throw .unsupportedChannels(source: path, channels: channels) }
+        guard framesPerBlock > 0 else { throw .invalidBlockSize(frames: framesPerBlock) }
+        let file: WAVFile
+        do {
+            file = try WAVFile.read(path: path)
+        } catch {
+            throw .unreadableFile(path: path, detail: error.description)
+        }
+        guard file.sampleRate == audioSourceSampleRate else {
+            throw .unsupportedSampleRate(source: path, rate: file.sampleRate)
+        }
+        guard file.channels > 0 else { throw .unsupportedChannels(source: path, channels: file.channels) }
+        let mixer = ChannelMixer(inputChannels: file.channels, outputChannels: channels)
+        var converted = [Float](repeating: 0, count: file.frameCount * channels)
+        file.samples.withUnsafeBufferPointer { input in
+            converted.withUnsafeMutableBufferPointer { output in
+                guard let source = input.baseAddress, let destination = output.baseAddress else { return }
+                mixer.mix(source, into: destination, frames: file.frameCount)
+            }
+        }
+        self.path = path
+        self.channels = channels
+        self.framesPerBlock = framesPerBlock
+        self.samples = converted
+    }
+
+    public mutating func read(into buffer: UnsafeMutablePointer<Float>) throws(AudioSourceError) -> AudioSourceRead {
+        let blockSamples = framesPerBlock * channels
+        let remaining = samples.count - position
+        guard remaining > 0 else { return .endOfStream }
+        let copied = min(remaining, blockSamples)
+        samples.withUnsafeBufferPointer { buffer.update(from: $0.baseAddress! + position, count: copied) }
+        position += copied
+        guard copied == blockSamples else {
+            (buffer + copied).update(repeating: 0, count: blockSamples - copied)
+            return .lastBlock(frames: copied / channels)
+        }
+        return .block
+    }
+}

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct EarshotSenderTestsPlaceholder {
-    @Test func builds() { #expect(Bool(true)) }
-}
