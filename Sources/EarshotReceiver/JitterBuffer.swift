@@ -227,6 +227,8 @@ public struct JitterBuffer: ~Copyable {
             return .duplicate
         }
         probationSequence = .min
+        // Declared lost while the buffer ran dry, then the anchor moved back below it on rebuffering.
+        if slot.sequence == sequence && slot.state == .missing { counters.packetsLost -= 1 }
         if sequence < highestSequence { counters.packetsReordered += 1 }
         store(sequence: sequence, timestamp: timestamp, payload: payload)
         estimator.recordArrival(timestamp: timestamp, arrivalNanos: arrivalNanos)
