@@ -227,6 +227,10 @@ public struct JitterBuffer: ~Copyable {
             return .duplicate
         }
         probationSequence = .min
+        if phase == .buffering && bufferedPackets == 0 {
+            // Rebuffering after an underrun: whatever arrives first leads, even if packets before it never come.
+            nextSequence = sequence
+        }
         // Declared lost while the buffer ran dry, then the anchor moved back below it on rebuffering.
         if slot.sequence == sequence && slot.state == .missing { counters.packetsLost -= 1 }
         if sequence < highestSequence { counters.packetsReordered += 1 }

@@ -339,4 +339,20 @@ private func insert(
         #expect(buffer.counters.packetsLost == 0)
         #expect(played.contains(1200))
     }
+
+    @Test func afterAnUnderrunPlayoutResumesEvenIfThePacketsRightAfterTheGapNeverCome() {
+        var buffer = fixedBuffer(latencyMs: 10)
+        // 1 s of audio, 1 s of nothing, then the sender continues but its first 30 packets are lost.
+        let packets = StreamSimulation.stream(count: 600, frameSamples: 240) { index in
+            index < 200 ? 2 * ms : 2 * ms + 1_000 * ms
+        }.filter { $0.sequence < 1200 || $0.sequence >= 1230 }
+        let records = StreamSimulation.run(
+            &buffer, packets: packets, startNanos: 1_000_000_000, tickNanos: 5 * ms, ticks: 700
+        )
+        #expect(buffer.counters.underruns == 1)
+        let played = records.compactMap(\.playedSequence)
+        #expect(played == played.sorted())
+        #expect(played.contains(1230) && played.contains(1300))
+        #expect(buffer.counters.resyncs == 0)
+    }
 }
