@@ -149,7 +149,8 @@ private func insert(
     }
 
     @Test func twentyMillisecondJitterIsAbsorbedAndTheTargetShrinksSlowlyAfterwards() {
-        var buffer = JitterBuffer(configuration: .init(maxPayloadBytes: 64))
+        // Start from the minimum so the target has to grow to the jitter by itself.
+        var buffer = JitterBuffer(configuration: .init(maxPayloadBytes: 64, delay: .init(initialTargetMs: 0)))
         var random = SplitMix64(state: 42)
         let jitterSeconds = 30
         let calmSeconds = 40
@@ -164,6 +165,9 @@ private func insert(
         let adapted = records[(10 * second)..<(jitterSeconds * second)]
         #expect(adapted.allSatisfy { $0.kind != .conceal && $0.kind != .fec })
         #expect(adapted.allSatisfy { $0.targetDelayMs >= 19 && $0.targetDelayMs <= 24 })
+        // It started low and grew by stretching (inserting frames), not by waiting for losses.
+        #expect(records.first { $0.kind == .play }!.targetDelayMs < 19)
+        #expect(buffer.counters.insertedSamplesForDeceleration > 0)
         #expect(buffer.counters.packetsReordered > 1000)
 
         // Calm network: the target stays up for a while, then decays over seconds, and the delay follows.
