@@ -12,7 +12,13 @@
 /// capacity`. Sequence numbers and timestamps are the caller's extended 64-bit values; timestamps tick at 48 kHz.
 /// Payload views handed out stay valid until the next mutating call.
 ///
-/// Thread: only the producer thread calls it. Counters are plain integers read via `counters`.
+/// Policy choices: a frame missing at its turn is declared lost and concealed (or FEC-recovered), never waited for;
+/// if it arrives afterwards it is `.late`. While the delay is below target every decision is a `.stretch`, so a raised
+/// target is reached within a few frames rather than after the next losses. A confirmed restart or an overflow
+/// flushes what is still held.
+///
+/// Thread: only the producer thread calls it. Counters are plain integers (`counters`); publish them to other threads
+/// with `ReceiverCountersMailbox`.
 public struct JitterBuffer: ~Copyable {
     public enum InsertResult: Equatable, Sendable {
         /// Copied into its slot; it will be played in sequence order.
@@ -364,7 +370,9 @@ public struct JitterBuffer: ~Copyable {
         nextTimestamp = due.timestamp + Int64(frameSamples)
         concealmentRunSamples = 0
         counters.framesPlayed += 1
-        return .play(payload: payloadView(dueIndex, length: due.length), timestamp: due.timestamp, samples: frameSamples)
+        return .play(
+            payload: payloadView(dueIndex, length: due.length), timestamp: due.timestamp, samples: frameSamples
+        )
     }
 
     private mutating func conceal(samples: Int) -> PlayoutDecision {

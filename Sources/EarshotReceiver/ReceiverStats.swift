@@ -60,14 +60,16 @@ public struct ReceiverStats: Equatable, Sendable {
     }
 
     /// One line for periodic printing, e.g.
-    /// `rx 1200 lost 3 late 1 dup 0 reord 2 bad 0 | plc 1440 smp/2 ev fec 1 under 0 xrun 0 | jitter 1.2 ms delay 6.0/6.5 ms`
+    /// `rx 1200 lost 3 late 1 dup 0 reord 2 bad 0 | plc 1440 smp/2 ev fec 1 stretch +240/-480 smp under 0 xrun 0
+    /// resync 0 | jitter 1.2 ms delay 6.0/6.5 ms` (delay is current/target).
     public var description: String {
         var line = "rx \(packetsReceived) lost \(packetsLost) late \(packetsLate) dup \(packetsDuplicated)"
         line += " reord \(packetsReordered) bad \(packetsMalformed + packetsTooLarge + packetsOutOfRange)"
         line += " | plc \(concealedSamples) smp/\(concealmentEvents) ev fec \(fecRecoveredFrames)"
         line += " stretch +\(insertedSamplesForDeceleration)/-\(removedSamplesForAcceleration) smp"
         line += " under \(underruns) xrun \(xruns) resync \(resyncs)"
-        line += " | jitter \(Self.format(jitterMs)) ms delay \(Self.format(playoutDelayMs))/\(Self.format(targetDelayMs)) ms"
+        line += " | jitter \(Self.format(jitterMs)) ms"
+        line += " delay \(Self.format(playoutDelayMs))/\(Self.format(targetDelayMs)) ms"
         return line
     }
 

@@ -15,7 +15,8 @@ private func fixedBuffer(latencyMs: Double, capacity: Int = 256, frameSamples: I
 private func insert(
     _ buffer: inout JitterBuffer, sequence: Int64, timestamp: Int64, at nanos: UInt64
 ) -> JitterBuffer.InsertResult {
-    StreamSimulation.insert(SimulatedPacket(sequence: sequence, timestamp: timestamp, arrivalNanos: nanos), into: &buffer)
+    let packet = SimulatedPacket(sequence: sequence, timestamp: timestamp, arrivalNanos: nanos)
+    return StreamSimulation.insert(packet, into: &buffer)
 }
 
 @Suite struct JitterBufferTests {
