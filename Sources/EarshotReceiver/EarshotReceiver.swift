@@ -1,1 +1,0 @@
-// EarshotReceiver: placeholder until its first type lands.

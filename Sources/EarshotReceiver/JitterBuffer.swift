@@ -1,0 +1,448 @@
+/// Reorders packets by sequence number and decides, one device frame at a time, what to decode, holding back as
+/// much audio as the `PlayoutDelayEstimator`'s target delay asks for.
+///
+/// Playout is clocked by the device: whenever the playback ring has room for one more frame, the producer calls
+/// `nextDecision(nowNanos:)` and decodes accordingly. The buffer moves the actual delay toward the target by
+/// inserting a concealment frame without consuming a packet (`.stretch`, NetEq's expand) or, when the caller reports
+/// a quiet passage, by dropping one frame (`wantsToShrink` / `dropNext()`, NetEq's accelerate in its crudest form).
+///
+/// Invariants: storage (slots, payload bytes, estimator) is allocated in `init` and never grows; `insert`,
+/// `nextDecision` and `dropNext` allocate nothing (checked at compile time with `@_noAllocation`). A packet with
+/// sequence `s` lives in slot `s & (capacity - 1)` and is stored only while `nextSequence <= s < nextSequence +
+/// capacity`. Sequence numbers and timestamps are the caller's extended 64-bit values; timestamps tick at 48 kHz.
+/// Payload views handed out stay valid until the next mutating call.
+///
+/// Policy choices: a frame missing at its turn is declared lost and concealed (or FEC-recovered), never waited for;
+/// if it arrives afterwards it is `.late`. While the delay is below target every decision is a `.stretch`, so a raised
+/// target is reached within a few frames rather than after the next losses. A confirmed restart or an overflow
+/// flushes what is still held.
+///
+/// Thread: only the producer thread calls it. Counters are plain integers (`counters`); publish them to other threads
+/// with `ReceiverCountersMailbox`.
+public struct JitterBuffer: ~Copyable {
+    public enum InsertResult: Equatable, Sendable {
+        /// Copied into its slot; it will be played in sequence order.
+        case stored
+        /// Already stored or already played: dropped.
+        case duplicate
+        /// Its playout time already passed (it was concealed): dropped and counted.
+        case late
+        /// Far outside the sequence window or off the timestamp line: dropped, but remembered; if the next packet
+        /// continues from it, the stream restarts there (RFC 3550 A.1 probation).
+        case tooFarAhead
+        /// Playout restarted at this packet (sender restart confirmed, or buffer overflow): the buffer was flushed,
+        /// this packet was stored, and playout waits for the target delay again.
+        case resynchronized
+        /// Larger than a slot: dropped.
+        case tooLarge
+    }
+
+    public struct Configuration: Sendable {
+        /// Packet slots; rounded up to a power of two. Must cover the maximum delay plus reordering, in packets.
+        public var capacity: Int
+        public var maxPayloadBytes: Int
+        /// Fixed frame size in samples at 48 kHz, or nil to learn it from timestamp deltas.
+        public var frameSamples: Int?
+        /// Frame size assumed until one is learned.
+        public var assumedFrameSamples: Int
+        public var delay: PlayoutDelayEstimator.Configuration
+        /// Consecutive concealment with an empty buffer after which playout stops and rebuffers (an underrun).
+        public var maxConcealmentMs: Double
+        /// A timestamp off the expected line by more than this means a new stream (sender restart or long pause).
+        public var resyncThresholdMs: Double
+        /// Packets this far behind the playout point are old (late or duplicate); further back starts probation.
+        public var maxMisorder: Int64
+        /// Packets this far ahead overflow the buffer (flush and restart); further ahead starts probation.
+        public var maxDropout: Int64
+        /// Weight of each new measurement in the smoothed current delay (per frame).
+        public var delaySmoothing: Double
+        /// How far above `target + one frame` the delay must be before the buffer wants to drop a frame.
+        public var shrinkHysteresisMs: Double
+
+        public init(
+            capacity: Int = 256,
+            maxPayloadBytes: Int = 1500,
+            frameSamples: Int? = nil,
+            assumedFrameSamples: Int = 480,
+            delay: PlayoutDelayEstimator.Configuration = .init(),
+            maxConcealmentMs: Double = 100,
+            resyncThresholdMs: Double = 1000,
+            maxMisorder: Int64 = 100,
+            maxDropout: Int64 = 3000,
+            delaySmoothing: Double = 0.2,
+            shrinkHysteresisMs: Double = 1
+        ) {
+            self.capacity = capacity
+            self.maxPayloadBytes = maxPayloadBytes
+            self.frameSamples = frameSamples
+            self.assumedFrameSamples = assumedFrameSamples
+            self.delay = delay
+            self.maxConcealmentMs = maxConcealmentMs
+            self.resyncThresholdMs = resyncThresholdMs
+            self.maxMisorder = maxMisorder
+            self.maxDropout = maxDropout
+            self.delaySmoothing = delaySmoothing
+            self.shrinkHysteresisMs = shrinkHysteresisMs
+        }
+    }
+
+    private enum SlotState: UInt8 {
+        case empty, filled, played, missing
+    }
+
+    private struct Slot {
+        var sequence: Int64
+        var timestamp: Int64
+        var length: Int
+        var state: SlotState
+    }
+
+    private enum Phase {
+        /// No stream yet (or flushed): the next packet anchors playout.
+        case idle
+        /// Anchored, holding packets until the first one has waited for the target delay.
+        case buffering
+        case playing
+    }
+
+    public let configuration: Configuration
+    public let capacity: Int
+    private let mask: Int64
+    private let slots: UnsafeMutablePointer<Slot>
+    private let payloads: UnsafeMutableRawPointer
+    private var estimator: PlayoutDelayEstimator
+
+    public private(set) var counters = ReceiverCounters()
+    /// Frame size in samples at 48 kHz (fixed, learned, or assumed).
+    public private(set) var frameSamples: Int
+    private let frameSamplesFixed: Bool
+
+    private var phase = Phase.idle
+    /// The sequence number due next, and the media time it should start at.
+    public private(set) var nextSequence: Int64 = 0
+    private var nextTimestamp: Int64 = 0
+    private var highestSequence: Int64 = 0
+    private var highestTimestamp: Int64 = 0
+    /// Filled slots at or after `nextSequence`.
+    public private(set) var bufferedPackets = 0
+    private var smoothedDelayMs = 0.0
+    private var concealmentRunSamples = 0
+    private var probationSequence: Int64 = .min
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        var capacity = 2
+        while capacity < configuration.capacity { capacity <<= 1 }
+        self.capacity = capacity
+        mask = Int64(capacity - 1)
+        slots = .allocate(capacity: capacity)
+        slots.initialize(repeating: Slot(sequence: .min, timestamp: 0, length: 0, state: .empty), count: capacity)
+        payloads = .allocate(byteCount: capacity * max(1, configuration.maxPayloadBytes), alignment: 16)
+        estimator = PlayoutDelayEstimator(configuration: configuration.delay)
+        frameSamplesFixed = configuration.frameSamples != nil
+        frameSamples = configuration.frameSamples ?? configuration.assumedFrameSamples
+    }
+
+    deinit {
+        slots.deallocate()
+        payloads.deallocate()
+    }
+
+    // MARK: - Observations
+
+    public var isPlaying: Bool { phase == .playing }
+    public var targetDelayMs: Double { estimator.targetDelayMs }
+    /// Smoothed delay between the fastest possible arrival of the frame due and its playout, in ms.
+    public var currentDelayMs: Double { phase == .playing ? smoothedDelayMs : 0 }
+    public var jitterMs: Double { estimator.jitterMs }
+    private var frameMs: Double { Double(frameSamples) / 48 }
+
+    /// A snapshot of the statistics; allocates, so call it off the hot path or rarely.
+    public func stats(xruns: Int = 0, packetsMalformedByReason: [String: Int] = [:]) -> ReceiverStats {
+        ReceiverStats(
+            counters: counters, jitterMs: jitterMs, playoutDelayMs: currentDelayMs, targetDelayMs: targetDelayMs,
+            xruns: xruns, packetsMalformedByReason: packetsMalformedByReason
+        )
+    }
+
+    // MARK: - Producer: packets in
+
+    /// Stores a validated packet. `arrivalNanos` is a monotonic clock reading taken at receive time.
+    @_noAllocation
+    public mutating func insert(
+        sequence: Int64, timestamp: Int64, arrivalNanos: UInt64, payload: UnsafeRawBufferPointer
+    ) -> InsertResult {
+        counters.packetsReceived += 1
+        guard payload.count <= configuration.maxPayloadBytes else {
+            counters.packetsTooLarge += 1
+            return .tooLarge
+        }
+        if phase == .idle {
+            startStream(sequence: sequence, timestamp: timestamp)
+            store(sequence: sequence, timestamp: timestamp, payload: payload)
+            estimator.recordArrival(timestamp: timestamp, arrivalNanos: arrivalNanos)
+            return .stored
+        }
+
+        let expectedTimestamp = highestTimestamp + (sequence - highestSequence) * Int64(frameSamples)
+        let timestampOffLine = (timestamp - expectedTimestamp).magnitude > UInt64(configuration.resyncThresholdMs * 48)
+
+        if sequence < nextSequence {
+            let behind = nextSequence - sequence
+            if behind > configuration.maxMisorder || timestampOffLine {
+                return beginProbation(sequence: sequence, timestamp: timestamp, arrivalNanos: arrivalNanos,
+                                      payload: payload)
+            }
+            let slot = slots[index(sequence)]
+            if slot.sequence == sequence && (slot.state == .played || slot.state == .filled) {
+                counters.packetsDuplicated += 1
+                return .duplicate
+            }
+            if slot.sequence == sequence && slot.state == .missing { counters.packetsLost -= 1 }
+            estimator.recordArrival(timestamp: timestamp, arrivalNanos: arrivalNanos)
+            // While buffering (start-up or after an underrun) an earlier packet may still lead the line.
+            if phase == .buffering && highestSequence - sequence < Int64(capacity) {
+                nextSequence = sequence
+                if sequence < highestSequence { counters.packetsReordered += 1 }
+                store(sequence: sequence, timestamp: timestamp, payload: payload)
+                return .stored
+            }
+            if slot.sequence == sequence { slots[index(sequence)].state = .played }  // later copies are duplicates
+            counters.packetsLate += 1
+            return .late
+        }
+
+        let ahead = sequence - nextSequence
+        if ahead >= configuration.maxDropout || timestampOffLine {
+            return beginProbation(sequence: sequence, timestamp: timestamp, arrivalNanos: arrivalNanos,
+                                  payload: payload)
+        }
+        if ahead >= Int64(capacity) {
+            // Plausible sequence, no room: a burst after a stall. Holding it all would add its whole length as
+            // delay, so start over from here and let the target decide how much to hold.
+            flush()
+            counters.resyncs += 1
+            startStream(sequence: sequence, timestamp: timestamp)
+            store(sequence: sequence, timestamp: timestamp, payload: payload)
+            estimator.recordArrival(timestamp: timestamp, arrivalNanos: arrivalNanos)
+            return .resynchronized
+        }
+        let slot = slots[index(sequence)]
+        if slot.sequence == sequence && slot.state == .filled {
+            counters.packetsDuplicated += 1
+            return .duplicate
+        }
+        probationSequence = .min
+        if phase == .buffering && bufferedPackets == 0 {
+            // Rebuffering after an underrun: whatever arrives first leads, even if packets before it never come.
+            nextSequence = sequence
+        }
+        // Declared lost while the buffer ran dry, then the anchor moved back below it on rebuffering.
+        if slot.sequence == sequence && slot.state == .missing { counters.packetsLost -= 1 }
+        if sequence < highestSequence { counters.packetsReordered += 1 }
+        store(sequence: sequence, timestamp: timestamp, payload: payload)
+        estimator.recordArrival(timestamp: timestamp, arrivalNanos: arrivalNanos)
+        return .stored
+    }
+
+    /// Tells the buffer the frame size (e.g. from the Opus TOC) instead of letting it learn from timestamps.
+    public mutating func setFrameSamples(_ samples: Int) {
+        guard samples > 0 else { return }
+        frameSamples = samples
+    }
+
+    /// Drops everything and forgets the stream (e.g. on an SSRC change). Counters are kept.
+    public mutating func reset() {
+        flush()
+        estimator.reset()
+        probationSequence = .min
+    }
+
+    // MARK: - Producer: decisions out
+
+    /// The decision for the next device frame. Call once per frame the playback side consumed.
+    @_noAllocation
+    public mutating func nextDecision(nowNanos: UInt64) -> PlayoutDecision {
+        switch phase {
+        case .idle:
+            return .waiting(samples: frameSamples)
+        case .buffering:
+            let due = slots[index(nextSequence)]
+            guard due.sequence == nextSequence, due.state == .filled,
+                let delay = estimator.playoutDelayMs(timestamp: due.timestamp, nowNanos: nowNanos),
+                delay >= estimator.targetDelayMs
+            else { return .waiting(samples: frameSamples) }
+            phase = .playing
+            nextTimestamp = due.timestamp
+            smoothedDelayMs = delay
+            concealmentRunSamples = 0
+        case .playing:
+            if let delay = estimator.playoutDelayMs(timestamp: nextTimestamp, nowNanos: nowNanos) {
+                smoothedDelayMs += (delay - smoothedDelayMs) * configuration.delaySmoothing
+            }
+        }
+
+        let dueIndex = index(nextSequence)
+        let due = slots[dueIndex]
+        if due.sequence == nextSequence && due.state == .filled {
+            if due.timestamp - nextTimestamp > Int64(frameSamples / 2) {
+                // Sequence continues but media time jumped (DTX, paused sender): fill the gap up to its time.
+                nextTimestamp += Int64(frameSamples)
+                return conceal(samples: frameSamples)
+            }
+            if smoothedDelayMs < estimator.targetDelayMs {
+                smoothedDelayMs += frameMs
+                counters.insertedSamplesForDeceleration += frameSamples
+                concealmentRunSamples = 0
+                return .stretch(samples: frameSamples)
+            }
+            return playDue()
+        }
+
+        if bufferedPackets == 0 && Double(concealmentRunSamples) >= configuration.maxConcealmentMs * 48 {
+            // Dry for too long: stop and rebuffer, so playout restarts with the full target delay.
+            counters.underruns += 1
+            phase = .buffering
+            concealmentRunSamples = 0
+            return .waiting(samples: frameSamples)
+        }
+
+        slots[dueIndex] = Slot(sequence: nextSequence, timestamp: nextTimestamp, length: 0, state: .missing)
+        counters.packetsLost += 1
+        let missingTimestamp = nextTimestamp
+        nextSequence += 1
+        nextTimestamp += Int64(frameSamples)
+        let following = slots[index(nextSequence)]
+        if following.sequence == nextSequence && following.state == .filled {
+            counters.fecRecoveredFrames += 1
+            concealmentRunSamples = 0
+            let gap = following.timestamp - missingTimestamp
+            let samples = gap >= 120 && gap <= 5760 ? Int(gap) : frameSamples
+            return .recoverWithFEC(
+                nextPayload: payloadView(index(nextSequence), length: following.length),
+                missingTimestamp: missingTimestamp, samples: samples
+            )
+        }
+        return conceal(samples: frameSamples)
+    }
+
+    /// True when the delay is more than a frame above target and the next frame is here: the caller may call
+    /// `dropNext()` if the audio it just decoded was quiet, where dropping a frame is inaudible.
+    public var wantsToShrink: Bool {
+        guard phase == .playing,
+            smoothedDelayMs > estimator.targetDelayMs + frameMs + configuration.shrinkHysteresisMs
+        else { return false }
+        let due = slots[index(nextSequence)]
+        return due.sequence == nextSequence && due.state == .filled
+            && due.timestamp - nextTimestamp <= Int64(frameSamples / 2)
+    }
+
+    /// Skips the next frame to shrink the delay by one frame. Returns the skipped payload so the caller can still
+    /// run it through the decoder (keeping its state continuous) and discard the output; nil if not wanted.
+    @_noAllocation
+    public mutating func dropNext() -> UnsafeRawBufferPointer? {
+        guard wantsToShrink else { return nil }
+        let dueIndex = index(nextSequence)
+        let due = slots[dueIndex]
+        slots[dueIndex].state = .played
+        bufferedPackets -= 1
+        nextSequence += 1
+        nextTimestamp = due.timestamp + Int64(frameSamples)
+        smoothedDelayMs -= frameMs
+        counters.removedSamplesForAcceleration += frameSamples
+        return payloadView(dueIndex, length: due.length)
+    }
+
+    // MARK: - Internals
+
+    private func index(_ sequence: Int64) -> Int { Int(sequence & mask) }
+
+    private func payloadView(_ slotIndex: Int, length: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: payloads + slotIndex * configuration.maxPayloadBytes, count: length)
+    }
+
+    private mutating func playDue() -> PlayoutDecision {
+        let dueIndex = index(nextSequence)
+        let due = slots[dueIndex]
+        slots[dueIndex].state = .played
+        bufferedPackets -= 1
+        nextSequence += 1
+        nextTimestamp = due.timestamp + Int64(frameSamples)
+        concealmentRunSamples = 0
+        counters.framesPlayed += 1
+        return .play(
+            payload: payloadView(dueIndex, length: due.length), timestamp: due.timestamp, samples: frameSamples
+        )
+    }
+
+    private mutating func conceal(samples: Int) -> PlayoutDecision {
+        if concealmentRunSamples == 0 { counters.concealmentEvents += 1 }
+        concealmentRunSamples += samples
+        counters.concealedSamples += samples
+        return .conceal(samples: samples)
+    }
+
+    private mutating func startStream(sequence: Int64, timestamp: Int64) {
+        phase = .buffering
+        nextSequence = sequence
+        nextTimestamp = timestamp
+        highestSequence = sequence
+        highestTimestamp = timestamp
+        smoothedDelayMs = 0
+        concealmentRunSamples = 0
+        probationSequence = .min
+    }
+
+    private mutating func flush() {
+        for slotIndex in 0..<capacity {
+            slots[slotIndex] = Slot(sequence: .min, timestamp: 0, length: 0, state: .empty)
+        }
+        bufferedPackets = 0
+        phase = .idle
+    }
+
+    /// RFC 3550 A.1: one packet far off the line may be a stray; two in sequence are a new stream.
+    private mutating func beginProbation(
+        sequence: Int64, timestamp: Int64, arrivalNanos: UInt64, payload: UnsafeRawBufferPointer
+    ) -> InsertResult {
+        if sequence == probationSequence {
+            flush()
+            estimator.reset()
+            counters.resyncs += 1
+            startStream(sequence: sequence, timestamp: timestamp)
+            store(sequence: sequence, timestamp: timestamp, payload: payload)
+            estimator.recordArrival(timestamp: timestamp, arrivalNanos: arrivalNanos)
+            return .resynchronized
+        }
+        probationSequence = sequence + 1
+        counters.packetsOutOfRange += 1
+        return .tooFarAhead
+    }
+
+    private mutating func store(sequence: Int64, timestamp: Int64, payload: UnsafeRawBufferPointer) {
+        let slotIndex = index(sequence)
+        if let source = payload.baseAddress, payload.count > 0 {
+            (payloads + slotIndex * configuration.maxPayloadBytes).copyMemory(from: source, byteCount: payload.count)
+        }
+        slots[slotIndex] = Slot(sequence: sequence, timestamp: timestamp, length: payload.count, state: .filled)
+        bufferedPackets += 1
+        if sequence > highestSequence {
+            highestSequence = sequence
+            highestTimestamp = timestamp
+        }
+        guard !frameSamplesFixed else { return }
+        let previous = slots[index(sequence - 1)]
+        if previous.sequence == sequence - 1 && (previous.state == .filled || previous.state == .played) {
+            learnFrameSamples(timestamp - previous.timestamp)
+        }
+        let following = slots[index(sequence + 1)]
+        if following.sequence == sequence + 1 && following.state == .filled {
+            learnFrameSamples(following.timestamp - timestamp)
+        }
+    }
+
+    /// Opus frames are 2.5–60 ms (120–2880 samples); packets may hold up to 120 ms. Anything else is a gap.
+    private mutating func learnFrameSamples(_ delta: Int64) {
+        if delta >= 120 && delta <= 5760 { frameSamples = Int(delta) }
+    }
+}

@@ -1,0 +1,271 @@
+/// Estimates how much playout delay the network needs, in the spirit of WebRTC NetEq's delay manager.
+///
+/// Per arrival it computes the *relative delay*: how much later this packet arrived than the fastest packet in a
+/// sliding window (`windowSeconds`) would predict from its RTP timestamp (48 kHz). The target delay is a high
+/// quantile (`quantile`, 0.97 by default) of relative delay in an exponentially forgetting histogram, plus a margin,
+/// clamped to `[minimumMs, maximumMs]`. A peak detector raises the target immediately when a single packet arrives
+/// later than the current target (a quantile alone would need several late packets), holds it for
+/// `peakHoldSeconds` and then lets it decay with the same time constant as the histogram (`decaySeconds`), so the
+/// target rises at once and falls over several seconds.
+///
+/// It also measures the *current* playout delay of a frame: how long after the fastest possible arrival of that
+/// frame it is being played. The jitter buffer steers this toward the target.
+///
+/// Invariant: all storage (histogram, window ring) is allocated in `init` and never grows; `recordArrival` and the
+/// queries allocate nothing. Not thread-safe: only the producer thread calls it.
+public struct PlayoutDelayEstimator: ~Copyable {
+    /// Fixed playout delay (`--latency MS`) or automatic adaptation within bounds (`--latency auto`).
+    public enum Mode: Equatable, Sendable {
+        case fixed(milliseconds: Double)
+        case automatic(minimumMs: Double, maximumMs: Double)
+    }
+
+    public struct Configuration: Sendable {
+        public var mode: Mode
+        /// Fraction of packets the target delay should cover (NetEq uses 0.95–0.97).
+        public var quantile: Double
+        /// Added to the quantile: covers measurement granularity and scheduling noise on the receiver.
+        public var marginMs: Double
+        /// Time constant of the histogram's forgetting and of the peak's decay.
+        public var decaySeconds: Double
+        /// How long a peak keeps the target up before it starts to decay.
+        public var peakHoldSeconds: Double
+        /// How far back the "fastest packet" reference reaches; long enough to see a fast packet, short enough to
+        /// follow clock drift between sender and receiver.
+        public var windowSeconds: Double
+        /// Upper bound on packets remembered in the window (2 s of 2.5 ms frames is 800).
+        public var windowCapacity: Int
+        /// Histogram resolution.
+        public var bucketMs: Double
+        /// Target before any jitter has been measured; enters as a peak, so it decays like one.
+        public var initialTargetMs: Double
+
+        public init(
+            mode: Mode = .automatic(minimumMs: 2, maximumMs: 500),
+            quantile: Double = 0.97,
+            marginMs: Double = 1,
+            decaySeconds: Double = 2,
+            peakHoldSeconds: Double = 2,
+            windowSeconds: Double = 2,
+            windowCapacity: Int = 1024,
+            bucketMs: Double = 1,
+            initialTargetMs: Double = 20
+        ) {
+            self.mode = mode
+            self.quantile = quantile
+            self.marginMs = marginMs
+            self.decaySeconds = decaySeconds
+            self.peakHoldSeconds = peakHoldSeconds
+            self.windowSeconds = windowSeconds
+            self.windowCapacity = windowCapacity
+            self.bucketMs = bucketMs
+            self.initialTargetMs = initialTargetMs
+        }
+    }
+
+    private struct WindowEntry {
+        var transitNanos: Int64
+        var arrivalNanos: UInt64
+    }
+
+    public let configuration: Configuration
+    private let minimumMs: Double
+    private let maximumMs: Double
+    private let histogram: UnsafeMutablePointer<Double>
+    private let bucketCount: Int
+    private var histogramTotal: Double = 0
+    /// Monotonic deque (increasing transit) over the window: its front is the fastest packet.
+    private let window: UnsafeMutablePointer<WindowEntry>
+    private let windowMask: Int
+    private var windowHead = 0
+    private var windowCount = 0
+
+    private var hasReference = false
+    private var referenceArrivalNanos: UInt64 = 0
+    private var referenceTimestamp: Int64 = 0
+    private var lastArrivalNanos: UInt64 = 0
+    private var lastTransitNanos: Int64 = 0
+    private var interarrivalJitterNanos: Double = 0
+    private var peakMs: Double = 0
+    private var peakHoldUntilNanos: UInt64 = 0
+    private var quantileMs: Double = 0
+
+    /// The delay the jitter buffer should hold, in ms.
+    public private(set) var targetDelayMs: Double
+    /// The most recent packet's relative delay, in ms.
+    public private(set) var lastRelativeDelayMs: Double = 0
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        switch configuration.mode {
+        case .fixed(let milliseconds):
+            minimumMs = max(0, milliseconds)
+            maximumMs = max(0, milliseconds)
+        case .automatic(let minimum, let maximum):
+            minimumMs = max(0, minimum)
+            maximumMs = max(max(0, minimum), maximum)
+        }
+        let bucketMs = configuration.bucketMs > 0 ? configuration.bucketMs : 1
+        bucketCount = Int((maximumMs / bucketMs).rounded(.up)) + 2
+        histogram = .allocate(capacity: bucketCount)
+        histogram.initialize(repeating: 0, count: bucketCount)
+        var capacity = 1
+        while capacity < max(2, configuration.windowCapacity) { capacity <<= 1 }
+        window = .allocate(capacity: capacity)
+        window.initialize(repeating: WindowEntry(transitNanos: 0, arrivalNanos: 0), count: capacity)
+        windowMask = capacity - 1
+        targetDelayMs = 0
+        targetDelayMs = clamped(configuration.initialTargetMs)
+    }
+
+    deinit {
+        histogram.deallocate()
+        window.deallocate()
+    }
+
+    /// Forgets everything (sender restart): the next arrival becomes the new reference.
+    @_noAllocation
+    public mutating func reset() {
+        for index in 0..<bucketCount { histogram[index] = 0 }
+        histogramTotal = 0
+        windowHead = 0
+        windowCount = 0
+        hasReference = false
+        interarrivalJitterNanos = 0
+        peakMs = 0
+        peakHoldUntilNanos = 0
+        quantileMs = 0
+        lastRelativeDelayMs = 0
+        targetDelayMs = clamped(configuration.initialTargetMs)
+    }
+
+    /// RFC 3550 interarrival jitter (A.8), in ms: the number RTCP reports and WebRTC calls `jitter`.
+    public var jitterMs: Double { interarrivalJitterNanos / 1e6 }
+
+    /// Records one packet's arrival. Call it for every packet that is stored or arrives late (late packets are the
+    /// ones the target must grow to cover); not for duplicates.
+    @_noAllocation
+    public mutating func recordArrival(timestamp: Int64, arrivalNanos: UInt64) {
+        if !hasReference {
+            hasReference = true
+            referenceArrivalNanos = arrivalNanos
+            referenceTimestamp = timestamp
+            lastArrivalNanos = arrivalNanos
+            lastTransitNanos = 0
+            peakMs = configuration.initialTargetMs
+            peakHoldUntilNanos = arrivalNanos &+ Self.nanos(seconds: configuration.peakHoldSeconds)
+        }
+        let transit = transitNanos(timestamp: timestamp, arrivalNanos: arrivalNanos)
+
+        let difference = transit - lastTransitNanos
+        interarrivalJitterNanos += (Double(difference.magnitude) - interarrivalJitterNanos) / 16
+        lastTransitNanos = transit
+
+        let fastest = pushIntoWindow(transit: transit, arrivalNanos: arrivalNanos)
+        let relativeMs = Double(transit - fastest) / 1e6
+        lastRelativeDelayMs = relativeMs
+
+        // Forgetting by elapsed arrival time, not per packet, so the decay speed does not depend on frame size.
+        let elapsedNanos = arrivalNanos >= lastArrivalNanos ? arrivalNanos - lastArrivalNanos : 0
+        lastArrivalNanos = max(lastArrivalNanos, arrivalNanos)
+        let forget = configuration.decaySeconds > 0
+            ? Self.exponentialDecay(Double(elapsedNanos) / 1e9 / configuration.decaySeconds) : 0
+        addToHistogram(relativeMs: relativeMs, forget: forget)
+
+        if relativeMs > peakMs {
+            peakMs = relativeMs
+            peakHoldUntilNanos = arrivalNanos &+ Self.nanos(seconds: configuration.peakHoldSeconds)
+        } else if arrivalNanos > peakHoldUntilNanos {
+            peakMs *= forget
+        }
+        targetDelayMs = clamped(max(quantileMs, peakMs) + configuration.marginMs)
+    }
+
+    /// How long after its fastest possible arrival a frame with `timestamp` is played if played at `nowNanos`, in
+    /// ms; nil before the first arrival.
+    @_noAllocation
+    public func playoutDelayMs(timestamp: Int64, nowNanos: UInt64) -> Double? {
+        guard hasReference, windowCount > 0 else { return nil }
+        let fastestTransit = window[windowHead].transitNanos
+        let now = Int64(bitPattern: nowNanos &- referenceArrivalNanos)
+        let earliestArrival = fastestTransit + Self.nanos(samples: timestamp - referenceTimestamp)
+        return Double(now - earliestArrival) / 1e6
+    }
+
+    // MARK: - Internals
+
+    /// Arrival minus media time, relative to the first packet. Only differences matter.
+    private func transitNanos(timestamp: Int64, arrivalNanos: UInt64) -> Int64 {
+        Int64(bitPattern: arrivalNanos &- referenceArrivalNanos) - Self.nanos(samples: timestamp - referenceTimestamp)
+    }
+
+    /// 1e9 / 48000 = 62500 / 3: exact, and overflows only after ~97 years of samples.
+    private static func nanos(samples: Int64) -> Int64 { samples * 62_500 / 3 }
+
+    private static func nanos(seconds: Double) -> UInt64 { UInt64(max(0, seconds) * 1e9) }
+
+    /// Pushes one transit time and returns the window's minimum (the fastest packet's transit).
+    private mutating func pushIntoWindow(transit: Int64, arrivalNanos: UInt64) -> Int64 {
+        let windowNanos = Self.nanos(seconds: configuration.windowSeconds)
+        while windowCount > 0, arrivalNanos &- window[windowHead].arrivalNanos > windowNanos,
+            window[windowHead].arrivalNanos <= arrivalNanos
+        {
+            windowHead = (windowHead + 1) & windowMask
+            windowCount -= 1
+        }
+        while windowCount > 0, window[(windowHead + windowCount - 1) & windowMask].transitNanos >= transit {
+            windowCount -= 1
+        }
+        if windowCount == windowMask + 1 {
+            // Full of strictly increasing transits: the oldest (the minimum) goes first, as time would evict it.
+            windowHead = (windowHead + 1) & windowMask
+            windowCount -= 1
+        }
+        window[(windowHead + windowCount) & windowMask] = WindowEntry(transitNanos: transit, arrivalNanos: arrivalNanos)
+        windowCount += 1
+        return window[windowHead].transitNanos
+    }
+
+    private mutating func addToHistogram(relativeMs: Double, forget: Double) {
+        let bucketMs = configuration.bucketMs > 0 ? configuration.bucketMs : 1
+        let bucket = min(bucketCount - 1, max(0, Int(relativeMs / bucketMs)))
+        for index in 0..<bucketCount { histogram[index] *= forget }
+        histogram[bucket] += 1
+        histogramTotal = histogramTotal * forget + 1
+
+        let wanted = configuration.quantile * histogramTotal
+        var accumulated = 0.0
+        var index = 0
+        while index < bucketCount - 1 {
+            accumulated += histogram[index]
+            if accumulated >= wanted { break }
+            index += 1
+        }
+        // Upper edge of the bucket: covering the quantile, not undershooting it.
+        quantileMs = Double(index + 1) * bucketMs
+    }
+
+    /// e^-x without libm (the compile-time allocation check cannot see into C): Taylor series on x / 2^k, then k
+    /// squarings. Relative error below 1e-7 for the x this sees.
+    static func exponentialDecay(_ x: Double) -> Double {
+        guard x > 0 else { return 1 }
+        guard x < 700 else { return 0 }
+        var reduced = x
+        var squarings = 0
+        while reduced > 0.01 {
+            reduced *= 0.5
+            squarings += 1
+        }
+        let r = reduced
+        var result = 1 / (1 + r + r * r / 2 + r * r * r / 6 + r * r * r * r / 24)
+        while squarings > 0 {
+            result *= result
+            squarings -= 1
+        }
+        return result
+    }
+
+    private func clamped(_ milliseconds: Double) -> Double {
+        min(maximumMs, max(minimumMs, milliseconds))
+    }
+}

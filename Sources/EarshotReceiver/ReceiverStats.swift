@@ -1,0 +1,82 @@
+/// A point-in-time snapshot of the receiver's statistics, for periodic printing and for tests.
+///
+/// Build it off the hot path (it may hold a dictionary): from a `ReceiverCounters` copy plus the figures that live
+/// elsewhere (ALSA xruns from the playback side, malformed-packet reasons from RTP validation).
+public struct ReceiverStats: Equatable, Sendable {
+    public var packetsReceived: Int
+    public var packetsLost: Int
+    public var packetsLate: Int
+    public var packetsDuplicated: Int
+    public var packetsReordered: Int
+    /// Malformed packets per reason (e.g. "version", "truncated", "payloadType"): counted by RTP validation.
+    public var packetsMalformedByReason: [String: Int]
+    public var packetsMalformed: Int { packetsMalformedByReason.values.reduce(0, +) }
+    public var packetsTooLarge: Int
+    public var packetsOutOfRange: Int
+    public var resyncs: Int
+    public var framesPlayed: Int
+    public var concealedSamples: Int
+    public var concealmentEvents: Int
+    public var fecRecoveredFrames: Int
+    public var insertedSamplesForDeceleration: Int
+    public var removedSamplesForAcceleration: Int
+    public var underruns: Int
+    /// ALSA playback xruns, counted by the playback thread.
+    public var xruns: Int
+    /// RFC 3550 interarrival jitter.
+    public var jitterMs: Double
+    /// Current playout delay held by the jitter buffer (see `JitterBuffer.currentDelayMs`).
+    public var playoutDelayMs: Double
+    public var targetDelayMs: Double
+
+    public init(
+        counters: ReceiverCounters,
+        jitterMs: Double,
+        playoutDelayMs: Double,
+        targetDelayMs: Double,
+        xruns: Int = 0,
+        packetsMalformedByReason: [String: Int] = [:]
+    ) {
+        packetsReceived = counters.packetsReceived
+        packetsLost = counters.packetsLost
+        packetsLate = counters.packetsLate
+        packetsDuplicated = counters.packetsDuplicated
+        packetsReordered = counters.packetsReordered
+        self.packetsMalformedByReason = packetsMalformedByReason
+        packetsTooLarge = counters.packetsTooLarge
+        packetsOutOfRange = counters.packetsOutOfRange
+        resyncs = counters.resyncs
+        framesPlayed = counters.framesPlayed
+        concealedSamples = counters.concealedSamples
+        concealmentEvents = counters.concealmentEvents
+        fecRecoveredFrames = counters.fecRecoveredFrames
+        insertedSamplesForDeceleration = counters.insertedSamplesForDeceleration
+        removedSamplesForAcceleration = counters.removedSamplesForAcceleration
+        underruns = counters.underruns
+        self.xruns = xruns
+        self.jitterMs = jitterMs
+        self.playoutDelayMs = playoutDelayMs
+        self.targetDelayMs = targetDelayMs
+    }
+
+    /// One line for periodic printing, e.g.
+    /// `rx 1200 lost 3 late 1 dup 0 reord 2 bad 0 | plc 1440 smp/2 ev fec 1 stretch +240/-480 smp under 0 xrun 0
+    /// resync 0 | jitter 1.2 ms delay 6.0/6.5 ms` (delay is current/target).
+    public var description: String {
+        var line = "rx \(packetsReceived) lost \(packetsLost) late \(packetsLate) dup \(packetsDuplicated)"
+        line += " reord \(packetsReordered) bad \(packetsMalformed + packetsTooLarge + packetsOutOfRange)"
+        line += " | plc \(concealedSamples) smp/\(concealmentEvents) ev fec \(fecRecoveredFrames)"
+        line += " stretch +\(insertedSamplesForDeceleration)/-\(removedSamplesForAcceleration) smp"
+        line += " under \(underruns) xrun \(xruns) resync \(resyncs)"
+        line += " | jitter \(Self.format(jitterMs)) ms"
+        line += " delay \(Self.format(playoutDelayMs))/\(Self.format(targetDelayMs)) ms"
+        return line
+    }
+
+    private static func format(_ value: Double) -> String {
+        guard value.isFinite else { return "-" }
+        let tenths = Int((value * 10).rounded())
+        let sign = tenths < 0 ? "-" : ""
+        return "\(sign)\(abs(tenths) / 10).\(abs(tenths) % 10)"
+    }
+}

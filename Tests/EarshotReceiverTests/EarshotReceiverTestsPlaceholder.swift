@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct EarshotReceiverTestsPlaceholder {
-    @Test func builds() { #expect(Bool(true)) }
-}

@@ -1,0 +1,26 @@
+import EarshotReceiver
+import Testing
+
+@Suite struct ReceiverStatsTests {
+    @Test func snapshotCarriesCountersAndPrintsOneLine() {
+        var counters = ReceiverCounters()
+        counters.packetsReceived = 1200
+        counters.packetsLost = 3
+        counters.packetsLate = 1
+        counters.concealedSamples = 1440
+        counters.concealmentEvents = 2
+        counters.fecRecoveredFrames = 1
+        let stats = ReceiverStats(
+            counters: counters, jitterMs: 1.23, playoutDelayMs: 6.04, targetDelayMs: 6.5, xruns: 4,
+            packetsMalformedByReason: ["version": 2, "truncated": 1]
+        )
+        #expect(stats.packetsMalformed == 3)
+        #expect(stats.xruns == 4)
+        let line = stats.description
+        #expect(!line.contains("\n"))
+        #expect(line.contains("rx 1200 lost 3 late 1"))
+        #expect(line.contains("plc 1440 smp/2 ev fec 1"))
+        #expect(line.contains("xrun 4"))
+        #expect(line.contains("jitter 1.2 ms delay 6.0/6.5 ms"))
+    }
+}
