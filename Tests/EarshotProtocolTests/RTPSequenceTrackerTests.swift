@@ -73,8 +73,9 @@ import Testing
         // A.1 accepts up to MAX_MISORDER - 1 = 99 behind; 100 behind is a jump.
         #expect(tracker.update(5000 - 99).classification == .reordered)
         #expect(tracker.update(5000 - 100).classification == .jump)
-        // The packet right after a jump counts as the restarted stream (A.1 bad_seq), even if it is old.
-        #expect(tracker.update(5000 - 99).classification == .resync)
+        // A restart to an older sequence number resyncs too, once two sequential packets confirm it.
+        #expect(tracker.update(1000).classification == .jump)
+        #expect(tracker.update(1001) == RTPSequenceUpdate(classification: .resync, extendedSequence: 1001))
     }
 
     @Test func dropoutBoundaryIsAJump() {
