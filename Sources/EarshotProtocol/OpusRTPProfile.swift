@@ -36,10 +36,15 @@ public struct OpusRTPProfile: Equatable, Sendable {
     /// which no packets were sent (and Earshot also sets it on the very first packet of a stream); clear otherwise.
     public static func marker(afterSilence: Bool) -> Bool { afterSilence }
 
-    /// Checks that `payload` is one well-formed Opus packet (RFC 6716 section 3.4, requirements R1–R7) without
-    /// decoding it. Allocation-free; any thread.
+    /// Why `payload` is not one well-formed Opus packet (RFC 6716 section 3.4, requirements R1–R7), or `nil` if it
+    /// is. Does not decode. Allocation-free and non-throwing for the real-time path; any thread.
+    public static func payloadRejection(_ payload: UnsafeRawBufferPointer) -> RTPRejection? {
+        if payload.isEmpty { return .emptyPayload }
+        return OpusPacketFraming.isWellFormed(payload) ? nil : .malformedOpusPayload
+    }
+
+    /// Throwing form of ``payloadRejection(_:)`` for code off the real-time path.
     public static func validatePayload(_ payload: UnsafeRawBufferPointer) throws(RTPRejection) {
-        guard !payload.isEmpty else { throw .emptyPayload }
-        guard OpusPacketFraming.isWellFormed(payload) else { throw .malformedOpusPayload }
+        if let rejection = payloadRejection(payload) { throw rejection }
     }
 }

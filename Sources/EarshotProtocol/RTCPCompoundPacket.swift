@@ -15,60 +15,76 @@
 public struct RTCPCompoundPacket: Sequence {
     public let bytes: UnsafeRawBufferPointer
 
-    /// Validates the datagram per RFC 3550 appendix A.2 plus the per-type structure checks.
-    public init(validating bytes: UnsafeRawBufferPointer) throws(RTCPRejection) {
-        guard bytes.count >= 4, bytes.count % 4 == 0 else { throw .tooShort }
-        guard bytes[0] >> 6 == 2 else { throw .badVersion }
+    /// Validates the datagram per RFC 3550 appendix A.2 plus the per-type structure checks. Non-throwing for the
+    /// real-time path (see ``RTPPacket/parse(_:payloadType:)`` for why).
+    public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<RTCPCompoundPacket, RTCPRejection> {
+        guard bytes.count >= 4, bytes.count % 4 == 0 else { return .failure(.tooShort) }
+        guard bytes[0] >> 6 == 2 else { return .failure(.badVersion) }
         guard bytes[0] & 0x20 == 0,
             bytes[1] == RTCPPacketType.senderReport || bytes[1] == RTCPPacketType.receiverReport
-        else { throw .badFirstPacket }
+        else { return .failure(.badFirstPacket) }
         var offset = 0
         while offset < bytes.count {
-            guard bytes.count - offset >= 4 else { throw .tooShort }
+            guard bytes.count - offset >= 4 else { return .failure(.tooShort) }
             let first = bytes[offset]
-            guard first >> 6 == 2 else { throw .badVersion }
+            guard first >> 6 == 2 else { return .failure(.badVersion) }
             let length = (Int(bytes.loadBigEndianUInt16(at: offset + 2)) + 1) * 4
-            guard length <= bytes.count - offset else { throw .lengthOverrun }
+            guard length <= bytes.count - offset else { return .failure(.lengthOverrun) }
             var bodyEnd = offset + length
             if first & 0x20 != 0 {
-                guard bodyEnd == bytes.count else { throw .badPadding }
+                guard bodyEnd == bytes.count else { return .failure(.badPadding) }
                 let padding = Int(bytes[bodyEnd - 1])
-                guard padding > 0, padding <= length - 4 else { throw .badPadding }
+                guard padding > 0, padding <= length - 4 else { return .failure(.badPadding) }
                 bodyEnd -= padding
             }
-            try Self.validateBody(
+            if let rejection = Self.bodyRejection(
                 type: bytes[offset + 1], count: Int(first & 0x1F),
                 body: UnsafeRawBufferPointer(rebasing: bytes[(offset + 4)..<bodyEnd]))
+            {
+                return .failure(rejection)
+            }
             offset += length
         }
+        return .success(RTCPCompoundPacket(bytes: bytes))
+    }
+
+    /// Throwing form of ``parse(_:)`` for code off the real-time path.
+    public init(validating bytes: UnsafeRawBufferPointer) throws(RTCPRejection) {
+        self = try Self.parse(bytes).get()
+    }
+
+    private init(bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
     }
 
-    private static func validateBody(type: UInt8, count: Int, body: UnsafeRawBufferPointer) throws(RTCPRejection) {
+    private static func bodyRejection(type: UInt8, count: Int, body: UnsafeRawBufferPointer) -> RTCPRejection? {
         switch type {
         case RTCPPacketType.senderReport:
-            guard body.count >= 4 + RTCPSenderInfo.size + count * RTCPReportBlock.size else { throw .reportOverrun }
+            guard body.count >= 4 + RTCPSenderInfo.size + count * RTCPReportBlock.size else {
+                return .reportOverrun
+            }
         case RTCPPacketType.receiverReport:
-            guard body.count >= 4 + count * RTCPReportBlock.size else { throw .reportOverrun }
+            guard body.count >= 4 + count * RTCPReportBlock.size else { return .reportOverrun }
         case RTCPPacketType.sourceDescription:
             var offset = 0
             for _ in 0..<count {
                 guard let next = RTCPSourceDescription.chunkEnd(body, chunkStart: offset) else {
-                    throw .badSourceDescription
+                    return .badSourceDescription
                 }
                 offset = next
             }
         case RTCPPacketType.goodbye:
             let sources = count * 4
-            guard body.count >= sources else { throw .badGoodbye }
+            guard body.count >= sources else { return .badGoodbye }
             if body.count > sources {
-                guard sources + 1 + Int(body[sources]) <= body.count else { throw .badGoodbye }
+                guard sources + 1 + Int(body[sources]) <= body.count else { return .badGoodbye }
             }
         case RTCPPacketType.applicationDefined:
-            guard body.count >= 8 else { throw .badApplication }
+            guard body.count >= 8 else { return .badApplication }
         default:
             break  // Unknown types are skipped by receivers (RFC 3550 section 6.1), not rejected.
         }
+        return nil
     }
 
     public func makeIterator() -> Iterator { Iterator(bytes: bytes) }

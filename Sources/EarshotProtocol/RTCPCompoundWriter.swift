@@ -31,6 +31,13 @@ public struct RTCPCompoundWriter {
         guard buffer.count - count >= size else { throw .bufferTooSmall(required: count + size) }
     }
 
+    private func copy(_ bytes: [UInt8], to offset: Int) {
+        bytes.withUnsafeBytes { source in
+            guard let base = source.baseAddress, source.count > 0 else { return }
+            (buffer.baseAddress! + offset).copyMemory(from: base, byteCount: source.count)
+        }
+    }
+
     private func writeCommonHeader(count itemCount: Int, type: UInt8, size: Int) {
         buffer[count] = 0x80 | UInt8(itemCount)
         buffer[count + 1] = type
@@ -39,7 +46,7 @@ public struct RTCPCompoundWriter {
 
     /// Appends an SR with `reportBlocks` (at most 31).
     public mutating func appendSenderReport(
-        ssrc: UInt32, senderInfo: RTCPSenderInfo, reportBlocks: some Collection<RTCPReportBlock>
+        ssrc: UInt32, senderInfo: RTCPSenderInfo, reportBlocks: [RTCPReportBlock]
     ) throws(WriteError) {
         guard reportBlocks.count <= 31 else { throw .tooManyEntries(reportBlocks.count) }
         let size = 8 + RTCPSenderInfo.size + reportBlocks.count * RTCPReportBlock.size
@@ -52,8 +59,9 @@ public struct RTCPCompoundWriter {
         buffer.storeBigEndian(senderInfo.packetCount, at: count + 20)
         buffer.storeBigEndian(senderInfo.octetCount, at: count + 24)
         var offset = count + 28
-        for block in reportBlocks {
-            block.write(into: buffer, at: offset)
+        // Index loops, not for-in: an unoptimized build allocates per for-in iteration over an Array.
+        for index in 0..<reportBlocks.count {
+            reportBlocks[index].write(into: buffer, at: offset)
             offset += RTCPReportBlock.size
         }
         count += size
@@ -61,7 +69,7 @@ public struct RTCPCompoundWriter {
 
     /// Appends an RR with `reportBlocks` (at most 31; an empty RR is valid and heads a compound with no reception).
     public mutating func appendReceiverReport(
-        ssrc: UInt32, reportBlocks: some Collection<RTCPReportBlock>
+        ssrc: UInt32, reportBlocks: [RTCPReportBlock]
     ) throws(WriteError) {
         guard reportBlocks.count <= 31 else { throw .tooManyEntries(reportBlocks.count) }
         let size = 8 + reportBlocks.count * RTCPReportBlock.size
@@ -69,15 +77,16 @@ public struct RTCPCompoundWriter {
         writeCommonHeader(count: reportBlocks.count, type: RTCPPacketType.receiverReport, size: size)
         buffer.storeBigEndian(ssrc, at: count + 4)
         var offset = count + 8
-        for block in reportBlocks {
-            block.write(into: buffer, at: offset)
+        // Index loops, not for-in: an unoptimized build allocates per for-in iteration over an Array.
+        for index in 0..<reportBlocks.count {
+            reportBlocks[index].write(into: buffer, at: offset)
             offset += RTCPReportBlock.size
         }
         count += size
     }
 
     /// Appends an SDES with one chunk holding the CNAME item (UTF-8, at most 255 bytes).
-    public mutating func appendSourceDescription(ssrc: UInt32, cname: some Collection<UInt8>) throws(WriteError) {
+    public mutating func appendSourceDescription(ssrc: UInt32, cname: [UInt8]) throws(WriteError) {
         guard cname.count <= 255 else { throw .textTooLong(cname.count) }
         let chunk = (4 + 2 + cname.count + 4) & ~3  // SSRC, item header, text, null item and padding
         let size = 4 + chunk
@@ -87,10 +96,8 @@ public struct RTCPCompoundWriter {
         buffer[count + 8] = RTCPSourceDescription.cnameItem
         buffer[count + 9] = UInt8(cname.count)
         var offset = count + 10
-        for byte in cname {
-            buffer[offset] = byte
-            offset += 1
-        }
+        copy(cname, to: offset)
+        offset += cname.count
         while offset < count + size {
             buffer[offset] = 0
             offset += 1
@@ -100,7 +107,7 @@ public struct RTCPCompoundWriter {
 
     /// Appends a BYE for `sources` (at most 31) with an optional UTF-8 `reason` (at most 255 bytes).
     public mutating func appendGoodbye(
-        sources: some Collection<UInt32>, reason: (some Collection<UInt8>)? = [UInt8]?.none
+        sources: [UInt32], reason: [UInt8]? = nil
     ) throws(WriteError) {
         guard sources.count <= 31 else { throw .tooManyEntries(sources.count) }
         let reasonCount = reason?.count ?? 0
@@ -109,17 +116,15 @@ public struct RTCPCompoundWriter {
         try reserve(size)
         writeCommonHeader(count: sources.count, type: RTCPPacketType.goodbye, size: size)
         var offset = count + 4
-        for source in sources {
-            buffer.storeBigEndian(source, at: offset)
+        for index in 0..<sources.count {
+            buffer.storeBigEndian(sources[index], at: offset)
             offset += 4
         }
         if let reason {
             buffer[offset] = UInt8(reasonCount)
             offset += 1
-            for byte in reason {
-                buffer[offset] = byte
-                offset += 1
-            }
+            copy(reason, to: offset)
+            offset += reason.count
             while offset < count + size {
                 buffer[offset] = 0
                 offset += 1

@@ -35,34 +35,45 @@ public struct RTPPacket {
 
     /// Validates `bytes` as an RTP packet per RFC 3550 section 5.1 and appendix A.1 header checks.
     ///
+    /// The real-time receive path uses this non-throwing form: a `throw` calls the runtime's `swift_willThrow`
+    /// hook, and a hook installed by a debugger or test harness (Swift Testing records backtraces) may allocate.
+    ///
     /// - Parameters:
     ///   - bytes: one received datagram.
     ///   - payloadType: the payload type configured for the stream; `nil` accepts any.
-    /// - Throws: the first ``RTPRejection`` that applies, in header order.
-    @inlinable
-    public init(validating bytes: UnsafeRawBufferPointer, payloadType: UInt8?) throws(RTPRejection) {
-        guard bytes.count >= Self.fixedHeaderSize else { throw .tooShort }
+    /// - Returns: the packet, or the first ``RTPRejection`` that applies, in header order.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, payloadType: UInt8?) -> Result<RTPPacket, RTPRejection> {
+        guard bytes.count >= fixedHeaderSize else { return .failure(.tooShort) }
         let first = bytes[0]
-        guard first >> 6 == 2 else { throw .badVersion }
+        guard first >> 6 == 2 else { return .failure(.badVersion) }
         var end = bytes.count
         if first & 0x20 != 0 {
             let padding = Int(bytes[end - 1])
-            guard padding > 0, padding <= end - Self.fixedHeaderSize else { throw .badPadding }
+            guard padding > 0, padding <= end - fixedHeaderSize else { return .failure(.badPadding) }
             end -= padding
         }
-        var offset = Self.fixedHeaderSize + Int(first & 0x0F) * 4
-        guard offset <= end else { throw .csrcOverrun }
+        var offset = fixedHeaderSize + Int(first & 0x0F) * 4
+        guard offset <= end else { return .failure(.csrcOverrun) }
         if first & 0x10 != 0 {
-            guard offset + 4 <= end else { throw .extensionOverrun }
+            guard offset + 4 <= end else { return .failure(.extensionOverrun) }
             let words = Int(bytes.loadBigEndianUInt16(at: offset + 2))
             offset += 4 + words * 4
-            guard offset <= end else { throw .extensionOverrun }
+            guard offset <= end else { return .failure(.extensionOverrun) }
         }
-        if let payloadType, bytes[1] & 0x7F != payloadType { throw .unexpectedPayloadType }
-        guard offset < end else { throw .emptyPayload }
+        if let payloadType, bytes[1] & 0x7F != payloadType { return .failure(.unexpectedPayloadType) }
+        guard offset < end else { return .failure(.emptyPayload) }
+        return .success(RTPPacket(bytes: bytes, payloadOffset: offset, payloadCount: end - offset))
+    }
+
+    /// Throwing form of ``parse(_:payloadType:)`` for code off the real-time path.
+    public init(validating bytes: UnsafeRawBufferPointer, payloadType: UInt8?) throws(RTPRejection) {
+        self = try Self.parse(bytes, payloadType: payloadType).get()
+    }
+
+    private init(bytes: UnsafeRawBufferPointer, payloadOffset: Int, payloadCount: Int) {
         self.bytes = bytes
-        self.payloadOffset = offset
-        self.payloadCount = end - offset
+        self.payloadOffset = payloadOffset
+        self.payloadCount = payloadCount
     }
 
     /// RTP version; always 2 for a validated packet.

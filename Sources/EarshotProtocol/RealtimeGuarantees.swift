@@ -10,13 +10,12 @@
 enum RealtimeGuarantees {
     @_noAllocation @_noLocks
     static func parseRTP(_ bytes: UnsafeRawBufferPointer, payloadType: UInt8) -> RTPRejection? {
-        do {
-            let packet = try RTPPacket(validating: bytes, payloadType: payloadType)
-            try OpusRTPProfile.validatePayload(packet.payload)
+        switch RTPPacket.parse(bytes, payloadType: payloadType) {
+        case .success(let packet):
             _ = (packet.sequenceNumber, packet.timestamp, packet.ssrc, packet.marker, packet.extensionData)
-            return nil
-        } catch {
-            return error
+            return OpusRTPProfile.payloadRejection(packet.payload)
+        case .failure(let rejection):
+            return rejection
         }
     }
 
@@ -38,7 +37,7 @@ enum RealtimeGuarantees {
 
     @_noAllocation @_noLocks
     static func parseRTCP(_ bytes: UnsafeRawBufferPointer) -> Int {
-        guard let compound = try? RTCPCompoundPacket(validating: bytes) else { return -1 }
+        guard case .success(let compound) = RTCPCompoundPacket.parse(bytes) else { return -1 }
         var blocks = 0
         for packet in compound {
             switch packet {
@@ -56,6 +55,18 @@ enum RealtimeGuarantees {
         -> Int
     {
         (try? RTPPacketWriter.write(header, payload: payload, into: buffer)) ?? 0
+    }
+
+    @_noAllocation @_noLocks
+    static func writeReport(
+        _ block: inout RTPReceptionStatistics, blocks: [RTCPReportBlock], cname: [UInt8],
+        into buffer: UnsafeMutableRawBufferPointer
+    ) -> Int {
+        var writer = RTCPCompoundWriter(buffer: buffer)
+        try? writer.appendReceiverReport(ssrc: 1, reportBlocks: blocks)
+        try? writer.appendSourceDescription(ssrc: 1, cname: cname)
+        _ = block.makeReportBlock()
+        return writer.count
     }
 }
 #endif

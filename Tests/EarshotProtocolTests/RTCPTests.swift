@@ -169,9 +169,9 @@ func sameValue(_ expected: String, _ actual: String?) -> Bool {
         var buffer = [UInt8](repeating: 0xFF, count: 600)
         try buffer.withUnsafeMutableBytes { out throws in
             var writer = RTCPCompoundWriter(buffer: out)
-            try writer.appendReceiverReport(ssrc: 1, reportBlocks: [RTCPReportBlock]())
+            try writer.appendReceiverReport(ssrc: 1, reportBlocks: [])
             try writer.appendSourceDescription(ssrc: 1, cname: cname)
-            try writer.appendGoodbye(sources: [UInt32]())
+            try writer.appendGoodbye(sources: [])
             let compound = try RTCPCompoundPacket(validating: writer.bytes)
             #expect(summarize(compound)["cname"].map { Array($0.utf8) } == cname || (length == 0))
             #expect(summarize(compound)["types"] == "201,202,203")
