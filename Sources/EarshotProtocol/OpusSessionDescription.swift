@@ -112,7 +112,9 @@ public struct OpusSessionDescription: Equatable, Sendable {
                 guard fields.count >= 4 else { throw .malformedLine(line: line) }
                 inAudio = fields[0] == "audio"
                 guard inAudio else { continue }
-                guard let mediaPort = UInt16(fields[1].split(separator: "/")[0]) else { throw .invalidValue(line: line) }
+                guard let mediaPort = UInt16(fields[1].split(separator: "/")[0]) else {
+                    throw .invalidValue(line: line)
+                }
                 port = mediaPort
                 mediaPayloadTypes = fields.dropFirst(3).compactMap { UInt8($0) }
                 mediaConnection = nil

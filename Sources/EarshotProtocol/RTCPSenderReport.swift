@@ -24,7 +24,8 @@ public struct RTCPSenderReport {
 
     public var senderInfo: RTCPSenderInfo {
         RTCPSenderInfo(
-            ntpTimestamp: NTPTimestamp(seconds: body.loadBigEndianUInt32(at: 4), fraction: body.loadBigEndianUInt32(at: 8)),
+            ntpTimestamp: NTPTimestamp(
+                seconds: body.loadBigEndianUInt32(at: 4), fraction: body.loadBigEndianUInt32(at: 8)),
             rtpTimestamp: body.loadBigEndianUInt32(at: 12),
             packetCount: body.loadBigEndianUInt32(at: 16),
             octetCount: body.loadBigEndianUInt32(at: 20))

@@ -10,7 +10,8 @@ public struct RTPReceptionStatistics: Sendable {
     private var expectedPrior: UInt32 = 0
     private var receivedPrior: UInt32 = 0
 
-    /// Starts statistics for `ssrc` at its first packet; also pass that packet to ``record(sequenceNumber:timestamp:arrival:)``.
+    /// Starts statistics for `ssrc` at its first packet; also pass that packet to
+    /// ``record(sequenceNumber:timestamp:arrival:)``.
     public init(ssrc: UInt32, firstSequence: UInt16) {
         self.ssrc = ssrc
         sequence = RTPSequenceTracker(firstSequence: firstSequence)
@@ -61,7 +62,8 @@ public struct RTPReceptionStatistics: Sendable {
         receivedPrior = sequence.received
         let lostInterval = Int64(expectedInterval) - Int64(receivedInterval)
         let fraction: UInt8 =
-            expectedInterval == 0 || lostInterval <= 0 ? 0 : UInt8(min(255, (lostInterval << 8) / Int64(expectedInterval)))
+            expectedInterval == 0 || lostInterval <= 0
+            ? 0 : UInt8(min(255, (lostInterval << 8) / Int64(expectedInterval)))
         return RTCPReportBlock(
             ssrc: ssrc, fractionLost: fraction, cumulativeLost: cumulativeLost,
             extendedHighestSequence: sequence.extendedHighestSequence, jitter: jitter.jitter,

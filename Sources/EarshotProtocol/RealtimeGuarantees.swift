@@ -51,9 +51,9 @@ enum RealtimeGuarantees {
     }
 
     @_noAllocation @_noLocks
-    static func writeRTP(_ header: RTPHeader, payload: UnsafeRawBufferPointer, into buffer: UnsafeMutableRawBufferPointer)
-        -> Int
-    {
+    static func writeRTP(
+        _ header: RTPHeader, payload: UnsafeRawBufferPointer, into buffer: UnsafeMutableRawBufferPointer
+    ) -> Int {
         (try? RTPPacketWriter.write(header, payload: payload, into: buffer)) ?? 0
     }
 

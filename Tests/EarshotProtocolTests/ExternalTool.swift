@@ -7,7 +7,7 @@ final class ExternalTool {
 
     init(_ executable: String, _ arguments: [String]) throws {
         logURL = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-tool-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.standardInput = FileHandle.nullDevice

@@ -49,7 +49,8 @@ struct InteropTests {
                     if let previous {
                         #expect(packet.ssrc == previous.ssrc)
                         #expect(packet.sequenceNumber == previous.sequence &+ 1)
-                        #expect(packet.timestamp &- previous.timestamp == (index == 1 ? firstTimestampStep ?? timestampIncrement : timestampIncrement))
+                        let step = index == 1 ? firstTimestampStep ?? timestampIncrement : timestampIncrement
+                        #expect(packet.timestamp &- previous.timestamp == step)
                     }
                     if statistics == nil {
                         statistics = RTPReceptionStatistics(ssrc: packet.ssrc, firstSequence: packet.sequenceNumber)
@@ -57,7 +58,8 @@ struct InteropTests {
                     let update = statistics!.record(
                         sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp,
                         arrival: UInt32(index) * timestampIncrement)
-                    #expect(index == 0 ? update.classification == .probation : update.classification == .inOrder(gap: 0))
+                    let expected: RTPSequenceClassification = index == 0 ? .probation : .inOrder(gap: 0)
+                    #expect(update.classification == expected)
                     previous = (packet.sequenceNumber, packet.timestamp, packet.ssrc)
                 } catch {
                     Issue.record("packet \(index) rejected: \(error.statName)")
@@ -126,7 +128,8 @@ struct InteropTests {
         let payloads = TestVector.payloadLines("ffmpeg-997hz-stereo-5ms.hex")
         try #require(payloads.count >= 100)
         var packets: [[UInt8]] = []
-        var header = RTPHeader(marker: true, payloadType: 96, sequenceNumber: 65_500, timestamp: 0xFFFF_F000, ssrc: 0x5EED_1234)
+        var header = RTPHeader(
+            marker: true, payloadType: 96, sequenceNumber: 65_500, timestamp: 0xFFFF_F000, ssrc: 0x5EED_1234)
         for payload in Array(repeating: payloads, count: repeats).joined() {
             var buffer = [UInt8](repeating: 0, count: 1500)
             let count = try buffer.withUnsafeMutableBytes { out in
@@ -165,7 +168,8 @@ struct InteropTests {
     @Test func gstreamerDecodesOurPackets() throws {
         try #require(ExternalTool.isInstalled(Self.gstLaunch))
         let port = try LoopbackUDPSocket.freePort()
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-gst-\(UUID().uuidString).raw")
+        let output = FileManager.default.temporaryDirectory
+            .appendingPathComponent("earshot-gst-\(UUID().uuidString).raw")
         defer { try? FileManager.default.removeItem(at: output) }
         let tool = try ExternalTool(
             Self.gstLaunch,
