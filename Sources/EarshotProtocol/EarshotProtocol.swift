@@ -1,1 +1,0 @@
-// EarshotProtocol: placeholder until its first type lands.

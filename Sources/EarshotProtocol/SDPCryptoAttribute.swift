@@ -1,0 +1,27 @@
+/// An SDES-SRTP `a=crypto` attribute (RFC 4568). Placeholder for the security issue: Earshot carries it through SDP
+/// so that ffmpeg and GStreamer peers can be configured from one file; it does not encrypt anything itself.
+public struct SDPCryptoAttribute: Equatable, Sendable {
+    /// The only suite Earshot announces.
+    public static let defaultSuite = "AES_CM_128_HMAC_SHA1_80"
+
+    public var tag: Int
+    public var suite: String
+    /// Base64 of the 30-byte master key + salt (the part after `inline:`).
+    public var inlineKey: String
+
+    public init(tag: Int = 1, suite: String = Self.defaultSuite, inlineKey: String) {
+        self.tag = tag
+        self.suite = suite
+        self.inlineKey = inlineKey
+    }
+
+    var rendered: String { "\(tag) \(suite) inline:\(inlineKey)" }
+
+    init?(parsing value: Substring) {
+        let fields = value.split(separator: " ")
+        guard fields.count >= 3, let tag = Int(fields[0]), fields[2].hasPrefix("inline:") else { return nil }
+        self.tag = tag
+        suite = String(fields[1])
+        inlineKey = String(fields[2].dropFirst("inline:".count).split(separator: "|").first ?? "")
+    }
+}

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct EarshotProtocolTestsPlaceholder {
-    @Test func builds() { #expect(Bool(true)) }
-}
