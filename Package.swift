@@ -6,6 +6,8 @@ import PackageDescription
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let atomics: Target.Dependency = .product(name: "Atomics", package: "swift-atomics")
+/// Counts malloc calls per thread; proves receive paths allocate nothing. Tests only.
+let mallocInterposer: Target.Dependency = .product(name: "MallocInterposerSwift", package: "malloc-interposer")
 
 let package = Package(
     name: "Earshot",
@@ -18,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
     ],
     targets: [
         // MARK: - C: system libraries and Linux shims
@@ -79,7 +82,7 @@ let package = Package(
             name: "EarshotProtocolTests",
             dependencies: ["EarshotProtocol", "EarshotTestRig"]
         ),
-        .testTarget(name: "EarshotNetTests", dependencies: ["EarshotNet"]),
+        .testTarget(name: "EarshotNetTests", dependencies: ["EarshotNet", mallocInterposer]),
         .testTarget(name: "EarshotImpairmentTests", dependencies: ["EarshotImpairment"]),
         .testTarget(name: "EarshotReceiverTests", dependencies: ["EarshotReceiver", "EarshotTestRig"]),
         .testTarget(name: "EarshotSenderTests", dependencies: ["EarshotSender", "EarshotTestRig"]),
