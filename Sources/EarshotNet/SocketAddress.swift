@@ -100,6 +100,17 @@ public enum SocketAddress: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// 127.0.0.0/8 for IPv4, ::1 for IPv6.
+    public var isLoopback: Bool {
+        switch self {
+        case .v4(let address):
+            return UInt32(bigEndian: address.sin_addr.s_addr) >> 24 == 127
+        case .v6(var address):
+            var loopback = in6addr_loopback
+            return memcmp(&address.sin6_addr, &loopback, MemoryLayout<in6_addr>.size) == 0
+        }
+    }
+
     /// The host part as text, without port or brackets (`127.0.0.1`, `::1`).
     public var host: String {
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
