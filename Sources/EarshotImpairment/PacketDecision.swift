@@ -35,6 +35,12 @@ public struct Corruption: Sendable, Equatable {
     public var bitFlips: Int
     public var truncate: Bool
 
+    public init(seed: UInt64, bitFlips: Int, truncate: Bool) {
+        self.seed = seed
+        self.bitFlips = bitFlips
+        self.truncate = truncate
+    }
+
     /// Corrupts the first `length` bytes of `bytes` in place; returns the new length (shorter when truncating,
     /// at least 1 byte). Allocation-free.
     public func apply(to bytes: UnsafeMutableRawBufferPointer, length: Int) -> Int {
