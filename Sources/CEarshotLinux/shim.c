@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <string.h>
 #include <signal.h>
+#include <pthread.h>
 #include <sys/syscall.h>
 
 pid_t earshot_gettid(void) { return (pid_t)syscall(SYS_gettid); }
@@ -49,6 +50,13 @@ void earshot_install_stop_signal_handlers(void) {
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
+    // A parent may spawn us with these blocked (Foundation's Process inherits its thread's mask): unblock them,
+    // or the handlers never run and the tool cannot be stopped gracefully.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_UNBLOCK, &stop_signals, NULL);
 }
 
 int earshot_stop_signal_received(void) { return earshot_stop_flag != 0; }

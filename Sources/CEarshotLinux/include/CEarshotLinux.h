@@ -30,7 +30,8 @@ int earshot_receive_timestamp(const struct msghdr *message, struct timespec *tim
 /// too coarse for scheduling delayed sends.
 int earshot_ppoll(struct pollfd *fds, nfds_t count, int64_t timeout_nanoseconds);
 
-/// Installs SIGINT and SIGTERM handlers that only set a flag (no `SA_RESTART`, so blocking calls wake).
+/// Installs SIGINT and SIGTERM handlers that only set a flag (no `SA_RESTART`, so blocking calls wake), and
+/// unblocks both signals on the calling thread (call from the main thread before starting others).
 /// A signal handler may only touch a `volatile sig_atomic_t`, a type Swift cannot declare.
 void earshot_install_stop_signal_handlers(void);
 
