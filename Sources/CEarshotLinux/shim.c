@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <pthread.h>
 #include <sys/syscall.h>
+#include <sys/prctl.h>
 
 pid_t earshot_gettid(void) { return (pid_t)syscall(SYS_gettid); }
 
@@ -60,3 +61,5 @@ void earshot_install_stop_signal_handlers(void) {
 }
 
 int earshot_stop_signal_received(void) { return earshot_stop_flag != 0; }
+
+int earshot_set_minimal_timer_slack(void) { return prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL); }

@@ -14,6 +14,11 @@ public struct ReadinessPoll {
         descriptors = sockets.map { pollfd(fd: $0.fileDescriptor, events: Int16(POLLIN), revents: 0) }
     }
 
+    /// Asks the kernel to wake timed waits of the calling thread on time (timer slack 1 ns instead of 50 µs),
+    /// for loops that schedule sends to the deadline. Best effort: returns false if refused.
+    @discardableResult
+    public static func requestPreciseWakeups() -> Bool { earshot_set_minimal_timer_slack() == 0 }
+
     /// Blocks up to `timeoutNanoseconds` (negative: forever). Returns how many sockets are readable;
     /// 0 on timeout or when a signal interrupted the wait (so the caller can check its stop flag).
     public mutating func wait(timeoutNanoseconds: Int64) throws(SocketError) -> Int {

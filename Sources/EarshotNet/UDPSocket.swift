@@ -89,7 +89,11 @@ public final class UDPSocket {
     /// Proven at run time by a malloc-counting test (`@_noAllocation` cannot be used: Swift 6.3 rejects every call
     /// into C and every copy of an imported C struct such as `sockaddr_in` as "not available in this module").
     /// - Throws: `SocketError(.receive, errno)`; `EINTR` is retried.
-    public func receive(into buffer: UnsafeMutableRawBufferPointer) throws(SocketError) -> Datagram? {
+    /// - Parameter wait: false: return nil at once when no datagram is queued (`MSG_DONTWAIT`), for draining a
+    ///   socket after a readiness poll without paying the receive timeout.
+    public func receive(into buffer: UnsafeMutableRawBufferPointer, wait: Bool = true) throws(SocketError)
+        -> Datagram?
+    {
         vector.pointee.iov_base = buffer.baseAddress
         vector.pointee.iov_len = buffer.count
         message.pointee.msg_name = UnsafeMutableRawPointer(source)
@@ -102,7 +106,8 @@ public final class UDPSocket {
 
         let descriptor = fileDescriptor
         let header = message
-        guard let received = try syscall(blocking: false, .receive, { recvmsg(descriptor, header, 0) }) else {
+        let flags = wait ? 0 : Int32(MSG_DONTWAIT)
+        guard let received = try syscall(blocking: false, .receive, { recvmsg(descriptor, header, flags) }) else {
             return nil
         }
         let arrival = MonotonicInstant.now()
@@ -130,6 +135,7 @@ public final class UDPSocket {
     }
 
     /// Sets `SO_RCVTIMEO`: `receive(into:)` returns nil after this long without data. 0 waits forever.
+    /// The kernel rounds it up to its tick (4 ms at HZ=250): use it for stop-flag checks, not for pacing.
     public func setReceiveTimeout(nanoseconds: Int64) throws(SocketError) {
         let time = timeval(tv_sec: Int(nanoseconds / 1_000_000_000), tv_usec: Int(nanoseconds % 1_000_000_000 / 1000))
         try Self.setOption(fileDescriptor, SOL_SOCKET, SO_RCVTIMEO, time, "SO_RCVTIMEO")

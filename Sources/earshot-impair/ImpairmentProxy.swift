@@ -26,7 +26,7 @@ final class ImpairmentProxy {
     var listenAddress: SocketAddress { listenSocket.localAddress }
 
     init(listen: SocketAddress, destination: SocketAddress, model: ImpairmentModel, logPath: String?) throws {
-        listenSocket = try UDPSocket(bindingTo: listen, receiveTimeoutNanoseconds: 1_000_000)
+        listenSocket = try UDPSocket(bindingTo: listen)
         // Loopback destination: bind loopback (never leave the host). Otherwise the unspecified address of the
         // destination's family, so the kernel picks the route's source address.
         let local: SocketAddress = switch (destination, destination.isLoopback) {
@@ -35,7 +35,7 @@ final class ImpairmentProxy {
         case (.v4, false): try SocketAddress(parsing: "0.0.0.0:0")
         case (.v6, false): try SocketAddress(parsing: "[::]:0")
         }
-        upstreamSocket = try UDPSocket(bindingTo: local, receiveTimeoutNanoseconds: 1_000_000)
+        upstreamSocket = try UDPSocket(bindingTo: local)
         self.destination = destination
         self.model = model
         log = try logPath.map { try PacketLog(path: $0) }
@@ -49,6 +49,7 @@ final class ImpairmentProxy {
     func run(durationSeconds: Double?) throws -> ProxyCounters {
         let end = durationSeconds.map { start + Int64($0 * 1_000_000_000) }
         var poll = ReadinessPoll([listenSocket, upstreamSocket])
+        ReadinessPoll.requestPreciseWakeups()
         while !StopSignal.received {
             let now = MonotonicInstant.now()
             if let end, now >= end { break }
@@ -67,9 +68,10 @@ final class ImpairmentProxy {
     // MARK: - Forward direction (impaired)
 
     private func drainForward() throws {
+        // Non-waiting receives: the poll said readable; a waiting one would sleep a kernel tick (~4 ms) at the end.
         // Bounded so a flood on one socket cannot starve due sends.
         for _ in 0..<64 {
-            guard let datagram = try listenSocket.receive(into: buffer) else { return }
+            guard let datagram = try listenSocket.receive(into: buffer, wait: false) else { return }
             lastClient = datagram.source
             handleForward(byteCount: datagram.byteCount, arrival: datagram.arrival)
             if StopSignal.received { return }
@@ -132,7 +134,7 @@ final class ImpairmentProxy {
 
     private func drainReverse() throws {
         for _ in 0..<64 {
-            guard let datagram = try upstreamSocket.receive(into: buffer) else { return }
+            guard let datagram = try upstreamSocket.receive(into: buffer, wait: false) else { return }
             guard let client = lastClient else { continue }
             counters.reverse += 1
             do {

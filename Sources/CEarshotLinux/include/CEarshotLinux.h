@@ -38,4 +38,8 @@ void earshot_install_stop_signal_handlers(void);
 /// Nonzero once SIGINT or SIGTERM arrived after `earshot_install_stop_signal_handlers`.
 int earshot_stop_signal_received(void);
 
+/// Sets this thread's timer slack to 1 ns (default 50 µs) so timed waits wake on time. `prctl` is variadic,
+/// which Swift cannot call. Returns 0 or -1 with errno set.
+int earshot_set_minimal_timer_slack(void);
+
 #endif
