@@ -40,6 +40,22 @@ import Testing
         #expect(MonotonicInstant.now().nanoseconds - start.nanoseconds >= 15_000_000)
     }
 
+    @Test func nonWaitingReceiveReturnsNilWithoutTimeout() throws {
+        // A 10 s timeout: if `wait: false` were ignored, this test would hang for 10 s and then fail on the count.
+        let receiver = try UDPSocket(
+            bindingTo: try SocketAddress(parsing: "127.0.0.1:0"), receiveTimeoutNanoseconds: 10_000_000_000)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 16)
+        defer { buffer.deallocate() }
+        #expect(try receiver.receive(into: buffer, wait: false) == nil)
+        let sender = try UDPSocket(bindingTo: try SocketAddress(parsing: "127.0.0.1:0"))
+        try sender.send([1, 2], to: receiver.localAddress)
+        var poll = ReadinessPoll([receiver])
+        #expect(try poll.wait(timeoutNanoseconds: 2_000_000_000) == 1)
+        #expect(poll.isReadable(0))
+        #expect(try receiver.receive(into: buffer, wait: false)?.byteCount == 2)
+        #expect(try poll.wait(timeoutNanoseconds: 0) == 0)
+    }
+
     @Test func oversizedDatagramIsMarkedTruncated() throws {
         let receiver = try UDPSocket(
             bindingTo: try SocketAddress(parsing: "127.0.0.1:0"), receiveTimeoutNanoseconds: 2_000_000_000)
