@@ -6,7 +6,7 @@ import PackageDescription
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let atomics: Target.Dependency = .product(name: "Atomics", package: "swift-atomics")
-/// Counts malloc calls per thread; proves receive paths allocate nothing. Tests only.
+/// Interposes malloc to count allocations (all threads; tests filter by thread). Tests only.
 let mallocInterposer: Target.Dependency = .product(name: "MallocInterposerSwift", package: "malloc-interposer")
 
 let package = Package(
