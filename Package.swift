@@ -6,6 +6,7 @@ import PackageDescription
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let atomics: Target.Dependency = .product(name: "Atomics", package: "swift-atomics")
+/// Interposes malloc to count allocations (all threads; tests filter by thread). Tests only.
 let mallocInterposer: Target.Dependency = .product(name: "MallocInterposerSwift", package: "malloc-interposer")
 
 let package = Package(
@@ -81,7 +82,7 @@ let package = Package(
             name: "EarshotProtocolTests",
             dependencies: ["EarshotProtocol", "EarshotTestRig", mallocInterposer]
         ),
-        .testTarget(name: "EarshotNetTests", dependencies: ["EarshotNet"]),
+        .testTarget(name: "EarshotNetTests", dependencies: ["EarshotNet", mallocInterposer]),
         .testTarget(name: "EarshotImpairmentTests", dependencies: ["EarshotImpairment"]),
         .testTarget(name: "EarshotReceiverTests", dependencies: ["EarshotReceiver", "EarshotTestRig"]),
         .testTarget(name: "EarshotSenderTests", dependencies: ["EarshotSender", "EarshotTestRig"]),

@@ -6,8 +6,40 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/socket.h>
+#include <poll.h>
+#include <time.h>
 
 /// Current thread's kernel thread id: glibc's gettid() wrapper is not visible to Swift on every glibc.
 pid_t earshot_gettid(void);
+
+/// Turns on nanosecond kernel receive timestamps. `SO_TIMESTAMPNS` is a macro that expands to a
+/// `sizeof`-dependent expression on some ABIs, which Swift cannot import. Returns 0 or -1 with errno set.
+int earshot_enable_receive_timestamps(int fd);
+
+/// Bytes of control buffer `recvmsg` needs for one `SCM_TIMESTAMPNS` message. `CMSG_SPACE` is a macro.
+size_t earshot_timestamp_control_length(void);
+
+/// Walks the control messages of a completed `recvmsg` and copies the `SCM_TIMESTAMPNS` payload into
+/// `timestamp`. `CMSG_FIRSTHDR`/`CMSG_NXTHDR`/`CMSG_DATA` are macros Swift cannot use.
+/// Returns 1 when a timestamp was found, 0 otherwise. Allocation-free.
+int earshot_receive_timestamp(const struct msghdr *message, struct timespec *timestamp);
+
+/// `ppoll` with a nanosecond timeout (negative: wait forever). `ppoll` is declared only under
+/// `_GNU_SOURCE`, which Swift's Glibc module does not define, and plain `poll` has millisecond resolution,
+/// too coarse for scheduling delayed sends.
+int earshot_ppoll(struct pollfd *fds, nfds_t count, int64_t timeout_nanoseconds);
+
+/// Installs SIGINT and SIGTERM handlers that only set a flag (no `SA_RESTART`, so blocking calls wake), and
+/// unblocks both signals on the calling thread (call from the main thread before starting others).
+/// A signal handler may only touch a `volatile sig_atomic_t`, a type Swift cannot declare.
+void earshot_install_stop_signal_handlers(void);
+
+/// Nonzero once SIGINT or SIGTERM arrived after `earshot_install_stop_signal_handlers`.
+int earshot_stop_signal_received(void);
+
+/// Sets this thread's timer slack to 1 ns (default 50 µs) so timed waits wake on time. `prctl` is variadic,
+/// which Swift cannot call. Returns 0 or -1 with errno set.
+int earshot_set_minimal_timer_slack(void);
 
 #endif

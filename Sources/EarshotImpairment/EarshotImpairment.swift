@@ -1,1 +1,0 @@
-// EarshotImpairment: placeholder until its first type lands.

@@ -1,1 +1,0 @@
-// EarshotNet: placeholder until its first type lands.

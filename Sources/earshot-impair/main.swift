@@ -1,1 +1,0 @@
-print("earshot-impair: not yet wired")

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct EarshotImpairmentTestsPlaceholder {
-    @Test func builds() { #expect(Bool(true)) }
-}

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct EarshotNetTestsPlaceholder {
-    @Test func builds() { #expect(Bool(true)) }
-}

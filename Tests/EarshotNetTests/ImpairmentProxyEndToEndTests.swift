@@ -1,0 +1,154 @@
+import EarshotNet
+import Foundation
+import Testing
+
+/// Runs the built `earshot-impair` (found next to the test bundle; `swift build --build-tests` builds it) between
+/// two loopback sockets and compares what arrived with the proxy's log and summary.
+@Suite struct ImpairmentProxyEndToEndTests {
+    private static var executable: URL {
+        // The test bundle is .build/<config>/EarshotPackageTests.xctest; products sit beside it.
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("earshot-impair")
+    }
+
+    private struct RunningProxy {
+        let process: Process
+        let stdout: Pipe
+        let stderr: Pipe
+        let listen: SocketAddress
+
+        func stop() -> (status: Int32, output: String) {
+            process.interrupt()  // SIGINT: the proxy prints its summary and exits
+            process.waitUntilExit()
+            let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            return (process.terminationStatus, output)
+        }
+    }
+
+    private func launch(_ arguments: [String]) throws -> RunningProxy {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        // First line: "earshot-impair: listening on 127.0.0.1:PORT, forwarding to ..."
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = stdout.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        let listenText = try #require(
+            text.split(separator: " ").dropFirst(3).first.map { String($0.dropLast()) },  // strip the comma
+            "unexpected first line: \(text)")
+        return RunningProxy(
+            process: process, stdout: stdout, stderr: stderr, listen: try SocketAddress(parsing: listenText))
+    }
+
+    private func rtpPacket(sequence: UInt16) -> [UInt8] {
+        [0x80, 96, UInt8(sequence >> 8), UInt8(sequence & 0xFF), 0, 0, 0, 0, 0, 0, 0x12, 0x34]
+            + [UInt8](repeating: 0xAB, count: 100)
+    }
+
+    @Test func receiverLossMatchesProxyLog() throws {
+        let receiver = try UDPSocket(
+            bindingTo: try SocketAddress(parsing: "127.0.0.1:0"), receiveTimeoutNanoseconds: 300_000_000)
+        try receiver.setReceiveBufferSize(1 << 20)
+        let logPath = FileManager.default.temporaryDirectory
+            .appendingPathComponent("earshot-impair-\(UInt32.random(in: 0...UInt32.max)).log").path
+        defer { try? FileManager.default.removeItem(atPath: logPath) }
+        let proxy = try launch([
+            "--listen", "127.0.0.1:0", "--to", receiver.localAddress.description,
+            "--loss", "10", "--burst", "2,40", "--delay", "3", "--jitter", "1", "--seed", "1234",
+            "--log", logPath, "--duration", "60",
+        ])
+        defer { if proxy.process.isRunning { proxy.process.terminate() } }  // a failed #require must not leak it
+        let sender = try UDPSocket(bindingTo: try SocketAddress(parsing: "127.0.0.1:0"))
+        let count = 400
+        for sequence in 0..<count {
+            try sender.send(rtpPacket(sequence: UInt16(sequence)), to: proxy.listen)
+            if sequence % 20 == 19 { usleep(2000) }  // stay well inside socket buffers
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 16)
+        defer { buffer.deallocate() }
+        var received = Set<UInt16>()
+        var replyTo: SocketAddress?
+        while let datagram = try receiver.receive(into: buffer) {
+            received.insert(UInt16(buffer[2]) << 8 | UInt16(buffer[3]))
+            replyTo = datagram.source
+        }
+
+        // Reverse path: a reply to the proxy's upstream address reaches the original sender unimpaired.
+        try receiver.send([0x81, 201, 0, 1, 0, 0, 0, 1], to: try #require(replyTo))
+        try sender.setReceiveTimeout(nanoseconds: 2_000_000_000)
+        let reply = try #require(try sender.receive(into: buffer))
+        #expect(reply.byteCount == 8 && buffer[1] == 201)
+        #expect(reply.source == proxy.listen)
+
+        let (status, output) = proxy.stop()
+        #expect(status == 0)
+        let log = try String(contentsOfFile: logPath, encoding: .utf8).split(separator: "\n")
+        let droppedInLog = Set(log.filter { $0.contains(" drop ") }.compactMap { line in
+            line.split(separator: " ").first { $0.hasPrefix("seq=") }.flatMap { UInt16($0.dropFirst(4)) }
+        })
+        let missing = Set((0..<UInt16(count)).filter { !received.contains($0) })
+        #expect(log.count == count)
+        #expect(missing == droppedInLog)
+        // Random 10 % plus bursts ≈ 2/(2+40) ≈ 4.8 %: some loss, far from all.
+        #expect(missing.count > 20 && missing.count < 120, "missing \(missing.count) of \(count)")
+        #expect(output.contains("packets in \(count),"))
+        #expect(output.contains("dropped \(missing.count) "))
+        #expect(output.contains("reverse 1,"))
+    }
+
+    @Test func sameSeedDropsSameSequenceNumbers() throws {
+        func droppedSequences(seed: String) throws -> [Substring] {
+            let receiver = try UDPSocket(bindingTo: try SocketAddress(parsing: "127.0.0.1:0"))
+            let logPath = FileManager.default.temporaryDirectory
+                .appendingPathComponent("earshot-impair-\(UInt32.random(in: 0...UInt32.max)).log").path
+            defer { try? FileManager.default.removeItem(atPath: logPath) }
+            let proxy = try launch([
+                "--listen", "127.0.0.1:0", "--to", receiver.localAddress.description, "--loss", "30",
+                "--seed", seed, "--log", logPath,
+            ])
+            defer { if proxy.process.isRunning { proxy.process.terminate() } }
+            let sender = try UDPSocket(bindingTo: try SocketAddress(parsing: "127.0.0.1:0"))
+            for sequence in 0..<100 {
+                try sender.send(rtpPacket(sequence: UInt16(sequence)), to: proxy.listen)
+                usleep(200)
+            }
+            usleep(200_000)
+            _ = proxy.stop()
+            return try String(contentsOfFile: logPath, encoding: .utf8).split(separator: "\n")
+                .filter { $0.contains(" drop ") }.map { $0.split(separator: " ")[2] }
+        }
+        let first = try droppedSequences(seed: "99")
+        #expect(!first.isEmpty)
+        #expect(try droppedSequences(seed: "99") == first)
+        #expect(try droppedSequences(seed: "100") != first)
+    }
+
+    @Test(arguments: [
+        (["--loss", "101"], "--loss"), (["--burst", "5"], "--burst"), (["--jitter=-1"], "--jitter"),
+        (["--corrupt-bits", "0"], "--corrupt-bits"), (["--duration", "0"], "--duration"),
+        (["--jitter-distribution", "pareto"], "--jitter-distribution"),
+    ])
+    func badFlagsNameTheFlagAndRange(extra: [String], flag: String) throws {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = ["--listen", "127.0.0.1:0", "--to", "127.0.0.1:9"] + extra
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = Pipe()
+        try process.run()
+        process.waitUntilExit()
+        let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus != 0)
+        #expect(message.contains(flag))
+        #expect(message.contains("valid") || message.contains("expected"))
+    }
+}
