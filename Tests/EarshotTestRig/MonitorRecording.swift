@@ -1,0 +1,40 @@
+import Foundation
+
+/// A running `parec` of a PulseAudio source into a raw float file. Created by `AudioRig.startRecording`.
+public final class MonitorRecording {
+    public let channels: Int
+    public let sampleRate = 48_000
+    public let file: URL
+    private let process: Process
+
+    init(source: String, channels: Int, file: URL, environment: [String: String]) throws {
+        self.channels = channels
+        self.file = file
+        FileManager.default.createFile(atPath: file.path, contents: nil)
+        let output = try FileHandle(forWritingTo: file)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/parec")
+        process.arguments = [
+            "-d", source, "--raw", "--format=float32le", "--rate=48000", "--channels=\(channels)",
+            "--latency-msec=10",
+        ]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = output
+        try process.run()
+        try output.close()
+    }
+
+    /// Stops recording and returns the interleaved samples recorded so far.
+    public func stop() throws -> [Float] {
+        terminate()
+        let data = try Data(contentsOf: file)
+        guard !data.isEmpty else { throw AudioRigError.recordingFailed("parec wrote nothing to \(file.path)") }
+        return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    }
+
+    func terminate() {
+        guard process.isRunning else { return }
+        process.interrupt()  // SIGINT: parec flushes what it has
+        process.waitUntilExit()
+    }
+}
