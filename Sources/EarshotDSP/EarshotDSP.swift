@@ -1,1 +1,0 @@
-// EarshotDSP: placeholder until its first type lands.

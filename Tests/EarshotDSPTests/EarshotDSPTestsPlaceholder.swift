@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct EarshotDSPTestsPlaceholder {
-    @Test func builds() { #expect(Bool(true)) }
-}
