@@ -52,4 +52,13 @@ enum ALSACall {
             return pcm.start()
         }
     }
+
+    @inline(__always)
+    static func available(_ pcm: PCMHandle) -> Int {
+        _unsafePerformance {
+            earshot_rtsan_disable()
+            defer { earshot_rtsan_enable() }
+            return pcm.availableFrames()
+        }
+    }
 }

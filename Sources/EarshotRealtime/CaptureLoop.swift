@@ -32,13 +32,24 @@ struct CaptureLoop {
                 continue
             }
             if ready == 0 { continue }
-            let got = ALSACall.read(pcm, into: period, frames: periodFrames)
-            if got < 0 {
-                if got == -Int(EAGAIN) { continue }
-                if !recover(Int32(truncatingIfNeeded: got)) { break }
+            // Take everything that is ready: a server may wake us less often than once a period.
+            let waiting = ALSACall.available(pcm)
+            if waiting < 0 {
+                if !recover(Int32(truncatingIfNeeded: waiting)) { break }
                 continue
             }
-            store(frames: got)
+            var periods = max(1, waiting / periodFrames)
+            var healthy = true
+            while periods > 0 {
+                let got = ALSACall.read(pcm, into: period, frames: periodFrames)
+                if got < 0 {
+                    if got != -Int(EAGAIN) { healthy = recover(Int32(truncatingIfNeeded: got)) }
+                    break
+                }
+                store(frames: got)
+                periods -= 1
+            }
+            if !healthy { break }
         }
         _unsafePerformance { earshot_rtsan_realtime_exit() }
     }

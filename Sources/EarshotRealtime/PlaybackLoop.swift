@@ -41,8 +41,20 @@ struct PlaybackLoop {
                 continue
             }
             if ready == 0 { continue }
-            renderPeriod()
-            if !writePeriod() { break }
+            // Fill all the room there is: a server such as PulseAudio may wake us less often than once a period.
+            let room = ALSACall.available(pcm)
+            if room < 0 {
+                if !recover(Int32(truncatingIfNeeded: room)) { break }
+                continue
+            }
+            var periods = max(1, room / periodFrames)
+            var healthy = true
+            while periods > 0 && healthy {
+                renderPeriod()
+                healthy = writePeriod()
+                periods -= 1
+            }
+            if !healthy { break }
         }
         _unsafePerformance { earshot_rtsan_realtime_exit() }
     }
@@ -85,7 +97,7 @@ struct PlaybackLoop {
         }
     }
 
-    /// Writes `period` to ALSA. Returns false when the thread must end.
+    /// Writes `period` to ALSA. Returns false when the thread must end (an xrun is recovered and returns true).
     @_noLocks
     mutating func writePeriod() -> Bool {
         var done = 0

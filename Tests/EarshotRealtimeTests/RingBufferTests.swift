@@ -30,7 +30,7 @@ import Testing
         defer { ring.deallocate() }
         var scratch = [Float](repeating: 0, count: 16)
         var next: Float = 0
-        var expected = 0
+        var expected: Float = 0
         var checked = 0
         for round in 0..<20 {
             let frames = 1 + round % 7

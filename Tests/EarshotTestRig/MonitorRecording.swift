@@ -24,7 +24,8 @@ public final class MonitorRecording {
         try output.close()
     }
 
-    /// Stops recording and returns the interleaved samples recorded so far.
+    /// Stops recording and returns the interleaved samples recorded so far. The monitor of an idle null sink
+    /// produces (almost) nothing: the recording holds what was played, not wall-clock time.
     public func stop() throws -> [Float] {
         terminate()
         let data = try Data(contentsOf: file)
@@ -34,7 +35,11 @@ public final class MonitorRecording {
 
     func terminate() {
         guard process.isRunning else { return }
-        process.interrupt()  // SIGINT: parec flushes what it has
+        // SIGTERM: parec writes out what it has and exits (SIGINT from Foundation was seen to be ignored).
+        process.terminate()
+        let deadline = Date().addingTimeInterval(2)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 }
