@@ -77,6 +77,12 @@ let package = Package(
         // MARK: - Tests
 
         .target(name: "EarshotTestRig", dependencies: ["EarshotDSP"], path: "Tests/EarshotTestRig"),
+        // Test-only: PlaybackThread in its own process, watched by RealtimeSanitizer from EarshotRealtimeTests.
+        .executableTarget(
+            name: "earshot-realtime-probe",
+            dependencies: ["EarshotRealtime", "EarshotALSA", "EarshotDSP"],
+            path: "Tests/RealtimeProbe"
+        ),
         .testTarget(name: "EarshotRealtimeTests", dependencies: ["EarshotRealtime", "EarshotALSA", "EarshotDSP", "EarshotTestRig"]),
         .testTarget(name: "EarshotALSATests", dependencies: ["EarshotALSA", "EarshotTestRig"]),
         .testTarget(name: "EarshotCodecTests", dependencies: ["EarshotCodec", "EarshotDSP"]),

@@ -1,5 +1,4 @@
 import Atomics
-import CEarshotLinux
 import EarshotALSA
 
 #if canImport(Glibc)
@@ -9,7 +8,7 @@ import Glibc
 /// The state and body of the capture thread: trivial fields only, touched only by the capture thread between start
 /// and join. Mirror image of `PlaybackLoop`.
 struct CaptureLoop {
-    let pcm: PCMHandle
+    let alsa: ALSACall
     let ring: RingBuffer
     let periodFrames: Int
     let channels: Int
@@ -23,17 +22,17 @@ struct CaptureLoop {
     /// Runs until `stopRequested` is set (checked at least once per period) or ALSA fails unrecoverably.
     @_noLocks
     mutating func run() {
-        _unsafePerformance { earshot_rtsan_realtime_enter() }
-        _ = ALSACall.start(pcm)
+        alsa.enterRealtime()
+        _ = alsa.start()
         while !stopRequested.load(ordering: .acquiring) {
-            let ready = ALSACall.wait(pcm, timeoutMilliseconds: waitTimeoutMilliseconds)
+            let ready = alsa.wait(timeoutMilliseconds: waitTimeoutMilliseconds)
             if ready < 0 {
                 if !recover(ready) { break }
                 continue
             }
             if ready == 0 { continue }
             // Take everything that is ready: a server may wake us less often than once a period.
-            let waiting = ALSACall.available(pcm)
+            let waiting = alsa.available()
             if waiting < 0 {
                 if !recover(Int32(truncatingIfNeeded: waiting)) { break }
                 continue
@@ -41,7 +40,7 @@ struct CaptureLoop {
             var periods = max(1, waiting / periodFrames)
             var healthy = true
             while periods > 0 {
-                let got = ALSACall.read(pcm, into: period, frames: periodFrames)
+                let got = alsa.read(into: period, frames: periodFrames)
                 if got < 0 {
                     if got != -Int(EAGAIN) { healthy = recover(Int32(truncatingIfNeeded: got)) }
                     break
@@ -51,7 +50,7 @@ struct CaptureLoop {
             }
             if !healthy { break }
         }
-        _unsafePerformance { earshot_rtsan_realtime_exit() }
+        alsa.exitRealtime()
     }
 
     /// Moves captured frames into the ring, counting what did not fit.
@@ -73,8 +72,8 @@ struct CaptureLoop {
     @_noLocks
     func recover(_ error: Int32) -> Bool {
         if error == -EPIPE || error == -ESTRPIPE { counters.xruns.wrappingIncrement(ordering: .relaxed) }
-        var result = ALSACall.recover(pcm, fromError: error)
-        if result >= 0 { result = ALSACall.start(pcm) }
+        var result = alsa.recover(fromError: error)
+        if result >= 0 { result = alsa.start() }
         if result < 0 {
             counters.fatalError.store(Int(result), ordering: .relaxed)
             return false

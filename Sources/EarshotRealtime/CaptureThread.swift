@@ -31,7 +31,7 @@ public final class CaptureThread: @unchecked Sendable {
         loop = .allocate(capacity: 1)
         loop.initialize(
             to: CaptureLoop(
-                pcm: device.handle, ring: ring, periodFrames: parameters.periodFrames, channels: parameters.channels,
+                alsa: ALSACall(pcm: device.handle, sanitizer: .resolve()), ring: ring, periodFrames: parameters.periodFrames, channels: parameters.channels,
                 waitTimeoutMilliseconds: Int32(max(1, parameters.periodMilliseconds)), period: period,
                 counters: counterCells, stopRequested: stopRequested))
         self.scheduling = scheduling

@@ -1,5 +1,4 @@
 import Atomics
-import CEarshotLinux
 import EarshotALSA
 
 #if canImport(Glibc)
@@ -10,7 +9,7 @@ import Glibc
 /// runs without reference counting, allocation or locks. Lives in memory allocated by `PlaybackThread`; touched only
 /// by the playback thread between start and join.
 struct PlaybackLoop {
-    let pcm: PCMHandle
+    let alsa: ALSACall
     let ring: RingBuffer
     let periodFrames: Int
     let channels: Int
@@ -33,16 +32,16 @@ struct PlaybackLoop {
     /// Runs until `stopRequested` is set (checked at least once per period) or ALSA fails unrecoverably.
     @_noLocks
     mutating func run() {
-        _unsafePerformance { earshot_rtsan_realtime_enter() }
+        alsa.enterRealtime()
         while !stopRequested.load(ordering: .acquiring) {
-            let ready = ALSACall.wait(pcm, timeoutMilliseconds: waitTimeoutMilliseconds)
+            let ready = alsa.wait(timeoutMilliseconds: waitTimeoutMilliseconds)
             if ready < 0 {
                 if !recover(ready) { break }
                 continue
             }
             if ready == 0 { continue }
             // Fill all the room there is: a server such as PulseAudio may wake us less often than once a period.
-            let room = ALSACall.available(pcm)
+            let room = alsa.available()
             if room < 0 {
                 if !recover(Int32(truncatingIfNeeded: room)) { break }
                 continue
@@ -56,7 +55,7 @@ struct PlaybackLoop {
             }
             if !healthy { break }
         }
-        _unsafePerformance { earshot_rtsan_realtime_exit() }
+        alsa.exitRealtime()
     }
 
     /// Fills `period` from the ring; any shortage becomes a short fade from the last played frame, then silence.
@@ -102,7 +101,7 @@ struct PlaybackLoop {
     mutating func writePeriod() -> Bool {
         var done = 0
         while done < periodFrames {
-            let written = ALSACall.write(pcm, period + done * channels, frames: periodFrames - done)
+            let written = alsa.write(period + done * channels, frames: periodFrames - done)
             if written < 0 {
                 if written == -Int(EAGAIN) { continue }
                 // The device restarts from the next write; the rest of this period is lost with the xrun.
@@ -118,7 +117,7 @@ struct PlaybackLoop {
     @_noLocks
     func recover(_ error: Int32) -> Bool {
         if error == -EPIPE || error == -ESTRPIPE { counters.xruns.wrappingIncrement(ordering: .relaxed) }
-        let result = ALSACall.recover(pcm, fromError: error)
+        let result = alsa.recover(fromError: error)
         if result < 0 {
             counters.fatalError.store(Int(result), ordering: .relaxed)
             return false

@@ -52,7 +52,7 @@ public final class PlaybackThread: @unchecked Sendable {
         loop = .allocate(capacity: 1)
         loop.initialize(
             to: PlaybackLoop(
-                pcm: device.handle, ring: ring, periodFrames: parameters.periodFrames, channels: channels,
+                alsa: ALSACall(pcm: device.handle, sanitizer: .resolve()), ring: ring, periodFrames: parameters.periodFrames, channels: channels,
                 waitTimeoutMilliseconds: Int32(max(1, parameters.periodMilliseconds)),
                 period: period, lastFrame: lastFrame, fadeFrames: max(1, options.concealmentFadeFrames),
                 counters: counterCells, stopRequested: stopRequested,
