@@ -49,7 +49,7 @@ public enum ALSAError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unsupportedParameter(let device, let parameter, _):
             return "device \(device) does not support the requested \(parameter); try other values or a `plug:` device"
         case .callFailed(let device, let operation, _):
-            return "\(operation) failed on \(device); check the device with `aplay -D \(device) --dump-hw-params /dev/zero`"
+            return "\(operation) failed on \(device); check it with `aplay -D \(device) --dump-hw-params /dev/zero`"
         }
     }
 

@@ -177,7 +177,8 @@ public struct PCMDevice: ~Copyable, @unchecked Sendable {
 
         let periodFrames = Int(period)
         let bufferFrames = Int(buffer)
-        let startThreshold = stream == .capture ? 1 : min(configuration.startThresholdFrames ?? periodFrames, bufferFrames)
+        let startThreshold =
+            stream == .capture ? 1 : min(configuration.startThresholdFrames ?? periodFrames, bufferFrames)
         let availMin = configuration.availMinFrames ?? periodFrames
 
         var sw: OpaquePointer? = nil
@@ -189,7 +190,8 @@ public struct PCMDevice: ~Copyable, @unchecked Sendable {
                 snd_pcm_sw_params_set_start_threshold(pcm, sw, snd_pcm_uframes_t(startThreshold)),
                 "start threshold of \(startThreshold) frames")
         }
-        try check(snd_pcm_sw_params_set_avail_min(pcm, sw, snd_pcm_uframes_t(availMin)), "avail-min of \(availMin) frames")
+        try check(
+            snd_pcm_sw_params_set_avail_min(pcm, sw, snd_pcm_uframes_t(availMin)), "avail-min of \(availMin) frames")
         try check(snd_pcm_sw_params(pcm, sw), "software parameters (install)")
 
         return PCMParameters(

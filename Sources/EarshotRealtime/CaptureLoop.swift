@@ -2,7 +2,7 @@ import Atomics
 import EarshotALSA
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The state and body of the capture thread: trivial fields only, touched only by the capture thread between start

@@ -22,7 +22,8 @@ public final class CaptureThread: @unchecked Sendable {
     public init(device: consuming PCMDevice, ring: RingBuffer, scheduling: RealtimeScheduling = .fifo(priority: 80)) {
         let parameters = device.parameters
         precondition(device.stream == .capture, "CaptureThread needs a capture PCM")
-        precondition(ring.channels == parameters.channels, "ring has \(ring.channels) channels, device \(parameters.channels)")
+        precondition(
+            ring.channels == parameters.channels, "ring has \(ring.channels) channels, device \(parameters.channels)")
         self.parameters = parameters
         let period = UnsafeMutablePointer<Float>.allocate(capacity: parameters.periodFrames * parameters.channels)
         period.initialize(repeating: 0, count: parameters.periodFrames * parameters.channels)
@@ -31,7 +32,8 @@ public final class CaptureThread: @unchecked Sendable {
         loop = .allocate(capacity: 1)
         loop.initialize(
             to: CaptureLoop(
-                alsa: ALSACall(pcm: device.handle, sanitizer: .resolve()), ring: ring, periodFrames: parameters.periodFrames, channels: parameters.channels,
+                alsa: ALSACall(pcm: device.handle, sanitizer: .resolve()), ring: ring,
+                periodFrames: parameters.periodFrames, channels: parameters.channels,
                 waitTimeoutMilliseconds: Int32(max(1, parameters.periodMilliseconds)), period: period,
                 counters: counterCells, stopRequested: stopRequested))
         self.scheduling = scheduling

@@ -2,7 +2,7 @@ import Atomics
 import EarshotALSA
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The state and body of the playback thread: trivial fields only (raw pointers, integers, atomics), so the loop

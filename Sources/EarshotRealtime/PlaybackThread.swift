@@ -2,7 +2,7 @@ import Atomics
 import EarshotALSA
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Plays a ring buffer through an ALSA PCM on a dedicated real-time thread.
@@ -28,6 +28,7 @@ public final class PlaybackThread: @unchecked Sendable {
     }
 
     public let parameters: PCMParameters
+    private let options: Options
     private let device: PCMDevice
     private let loop: UnsafeMutablePointer<PlaybackLoop>
     private let counterCells: PlaybackCounterCells
@@ -39,7 +40,8 @@ public final class PlaybackThread: @unchecked Sendable {
     /// outlive the thread; its channel count must match the device's.
     public init(device: consuming PCMDevice, ring: RingBuffer, options: Options = Options()) {
         let parameters = device.parameters
-        precondition(ring.channels == parameters.channels, "ring has \(ring.channels) channels, device \(parameters.channels)")
+        precondition(
+            ring.channels == parameters.channels, "ring has \(ring.channels) channels, device \(parameters.channels)")
         self.parameters = parameters
         let channels = parameters.channels
         let period = UnsafeMutablePointer<Float>.allocate(capacity: parameters.periodFrames * channels)
@@ -52,7 +54,8 @@ public final class PlaybackThread: @unchecked Sendable {
         loop = .allocate(capacity: 1)
         loop.initialize(
             to: PlaybackLoop(
-                alsa: ALSACall(pcm: device.handle, sanitizer: .resolve()), ring: ring, periodFrames: parameters.periodFrames, channels: channels,
+                alsa: ALSACall(pcm: device.handle, sanitizer: .resolve()), ring: ring,
+                periodFrames: parameters.periodFrames, channels: channels,
                 waitTimeoutMilliseconds: Int32(max(1, parameters.periodMilliseconds)),
                 period: period, lastFrame: lastFrame, fadeFrames: max(1, options.concealmentFadeFrames),
                 counters: counterCells, stopRequested: stopRequested,
@@ -61,8 +64,6 @@ public final class PlaybackThread: @unchecked Sendable {
         self.device = device
         self.options = options
     }
-
-    private let options: Options
 
     /// A consistent-enough snapshot of the counters (each field is read atomically). Any thread.
     public var counters: PlaybackCounters { counterCells.snapshot() }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// clang RealtimeSanitizer (rtsan) entry points, found at run time.

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The scheduling a real-time thread asks for. `SCHED_FIFO` needs root or `CAP_SYS_NICE` / an `rtprio` limit; when it

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A dedicated pthread (not a Swift concurrency task: those share a cooperative pool and may be delayed by any

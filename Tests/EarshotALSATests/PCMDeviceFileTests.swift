@@ -47,12 +47,15 @@ import Testing
             "pcm.s16 { type file; slave.pcm null; file \"\(raw)\"; format raw }\n")
         let device = try PCMDevice(
             name: "s16", stream: .playback,
-            configuration: PCMConfiguration(channels: 1, periodFrames: 64, bufferFrames: 256,
-                                            formatPreference: [.signed16LittleEndian]),
+            configuration: PCMConfiguration(
+                channels: 1, periodFrames: 64, bufferFrames: 256,
+                formatPreference: [.signed16LittleEndian]),
             configurationFile: config)
         #expect(device.parameters.format == .signed16LittleEndian)
         let samples: [Float] = [0, 0.5, -0.5, 1.0, -1.0, 2.0, .nan]
-        let written = samples.withUnsafeBufferPointer { device.writeInterleaved($0.baseAddress!, frames: samples.count) }
+        let written = samples.withUnsafeBufferPointer {
+            device.writeInterleaved($0.baseAddress!, frames: samples.count)
+        }
         #expect(written == samples.count)
         _ = device.drain()
         device.close()

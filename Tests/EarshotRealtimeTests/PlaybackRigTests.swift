@@ -27,7 +27,9 @@ import Testing
         if let warning = try playback.start() { print("scheduling: \(warning)") }
         // A new PulseAudio stream here stalls ≈ 1.9 s before the server starts consuming (aplay and pacat show the
         // same): measure the rate only once frames flow beyond the first device buffer.
-        let flowing = Self.waitUntil(timeout: 10) { playback.counters.framesFromRing > 2 * Self.configuration.bufferFrames }
+        let flowing = Self.waitUntil(timeout: 10) {
+            playback.counters.framesFromRing > 2 * Self.configuration.bufferFrames
+        }
         #expect(flowing, "playback never started consuming")
         let before = playback.counters
         let started = Date()
@@ -85,7 +87,9 @@ import Testing
         producer.start()
         try capture.start()
         try playback.start()
-        let flowing = Self.waitUntil(timeout: 10) { capture.counters.framesToRing > 2 * Self.configuration.bufferFrames }
+        let flowing = Self.waitUntil(timeout: 10) {
+            capture.counters.framesToRing > 2 * Self.configuration.bufferFrames
+        }
         #expect(flowing, "capture never received frames")
         var captured: [Float] = []
         var chunk = [Float](repeating: 0, count: 960 * 2)

@@ -71,8 +71,9 @@ import Testing
 
     /// `earshot-realtime-probe`, built beside the test bundle.
     static var probeExecutable: URL {
-        let bundle = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? CommandLine.arguments[0])
+        let bundle = URL(
+            fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                ?? CommandLine.arguments[0])
         return bundle.deletingLastPathComponent().appendingPathComponent("earshot-realtime-probe")
     }
 
@@ -87,8 +88,10 @@ import Testing
         let library = directory.appendingPathComponent("librtsan.so").path
         _ = try run(
             "/usr/bin/env",
-            ["clang", "-shared", "-o", library, "-Wl,--whole-archive", archive, "-Wl,--no-whole-archive",
-             "-ldl", "-lpthread", "-lrt"])
+            [
+                "clang", "-shared", "-o", library, "-Wl,--whole-archive", archive, "-Wl,--no-whole-archive",
+                "-ldl", "-lpthread", "-lrt",
+            ])
         return library
     }
 

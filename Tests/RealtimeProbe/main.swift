@@ -37,7 +37,9 @@ do {
     let counters = playback.counters
     playback.stop()
     ring.deallocate()
-    print("periods=\(counters.periods) framesFromRing=\(counters.framesFromRing) underrunEvents=\(counters.underrunEvents) xruns=\(counters.xruns) fatalError=\(counters.fatalError)")
+    print(
+        "periods=\(counters.periods) framesFromRing=\(counters.framesFromRing)",
+        "underrunEvents=\(counters.underrunEvents) xruns=\(counters.xruns) fatalError=\(counters.fatalError)")
     exit(0)
 } catch {
     FileHandle.standardError.write("\(error)\n".data(using: .utf8)!)
