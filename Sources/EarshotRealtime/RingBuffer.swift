@@ -101,10 +101,15 @@ public struct RingBuffer: @unchecked Sendable {
         return count
     }
 
-    /// A raw memcpy: `update(from:count:)` is generic over the pointee and, unspecialised in debug, looks to
-    /// `@_noLocks` like it may release old values.
+    /// An element loop rather than `copyMemory` (memmove), which ThreadSanitizer does not see in Swift code, or
+    /// `update(from:count:)`, which `@_noLocks` rejects in debug (unspecialised generic: may release old values).
+    /// Optimised builds turn the loop into a memcpy.
     @inlinable @inline(__always)
     static func copy(from source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, samples: Int) {
-        UnsafeMutableRawPointer(target).copyMemory(from: source, byteCount: samples &* MemoryLayout<Float>.size)
+        var index = 0
+        while index < samples {
+            target[index] = source[index]
+            index &+= 1
+        }
     }
 }
