@@ -1,3 +1,4 @@
+import EarshotDSP
 import Foundation
 
 /// A running `parec` of a PulseAudio source into a raw float file. Created by `AudioRig.startRecording`.
@@ -31,6 +32,15 @@ public final class MonitorRecording {
         let data = try Data(contentsOf: file)
         guard !data.isEmpty else { throw AudioRigError.recordingFailed("parec wrote nothing to \(file.path)") }
         return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    }
+
+    /// Stops recording, writes the samples as a 32-bit float WAV at `path` (for listening or for other tools) and
+    /// returns them.
+    @discardableResult
+    public func stop(writingWAVTo path: String) throws -> [Float] {
+        let samples = try stop()
+        try WAVFile(sampleRate: sampleRate, channels: channels, samples: samples).write(path: path)
+        return samples
     }
 
     func terminate() {
