@@ -39,7 +39,9 @@ import Testing
         playback.stop()
         producer.stop()
         Thread.sleep(forTimeInterval: 0.1)
-        let recorded = try recording.stop()
+        let wavPath = rig.directory.appendingPathComponent("monitor.wav").path
+        let recorded = try recording.stop(writingWAVTo: wavPath)
+        #expect(try WAVFile.read(path: wavPath).samples == recorded)
         print("playback rig: \(playback.parameters) \(counters)")
 
         #expect(counters.underrunEvents == 0)
