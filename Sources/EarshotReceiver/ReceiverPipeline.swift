@@ -1,6 +1,7 @@
 import Atomics
 import EarshotALSA
 import EarshotCodec
+import EarshotDSP
 import EarshotNet
 import EarshotProtocol
 import EarshotRealtime
@@ -240,5 +241,13 @@ public final class ReceiverPipeline: @unchecked Sendable {
         tap?.deallocate()
         stopRequested.destroy()
         producerStarted.destroy()
+    }
+}
+
+extension ReceiverPipeline {
+    /// Writes `recording` (what was handed to the device) as a 32-bit float WAV. Control thread, after `stop()`.
+    public func writeRecording(path: String) throws(WAVError) {
+        try WAVFile(sampleRate: OpusDecoder.sampleRate, channels: configuration.channels, samples: recording)
+            .write(path: path)
     }
 }

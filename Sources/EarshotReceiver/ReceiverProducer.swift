@@ -55,6 +55,10 @@ struct ReceiverProducer: ~Copyable {
     var schedulingWarning: String?
     let started: UnsafeAtomic<Bool>
 
+    /// Delay this far above target is shed even in loud passages (one audible splice beats holding, say, a
+    /// second of backlog after a stall for as long as the music never pauses).
+    static let forcedShrinkExcessMs = 20.0
+
     /// Below this RMS (about −50 dBFS) dropping a frame to shrink the delay is inaudible.
     static let quietRMS: Float = 0.003
 
@@ -195,7 +199,8 @@ struct ReceiverProducer: ~Copyable {
             let decision = jitterBuffer.nextDecision(nowNanos: UInt64(MonotonicInstant.now().nanoseconds))
             let frames = render(decision)
             if frames > 0 { _ = ring.write(pcm, frames: frames) }
-            if case .play = decision, lastFrameQuiet, let skipped = jitterBuffer.dropNext() {
+            let farAboveTarget = jitterBuffer.currentDelayMs > jitterBuffer.targetDelayMs + Self.forcedShrinkExcessMs
+            if case .play = decision, lastFrameQuiet || farAboveTarget, let skipped = jitterBuffer.dropNext() {
                 // Keep the decoder's state continuous; the output is discarded.
                 _ = try? decoder.decode(skipped, into: pcm, capacityFrames: pcmFrames)
             }
