@@ -112,7 +112,13 @@ let package = Package(
         ),
         .testTarget(name: "EarshotNetTests", dependencies: ["EarshotNet", mallocInterposer]),
         .testTarget(name: "EarshotImpairmentTests", dependencies: ["EarshotImpairment"]),
-        .testTarget(name: "EarshotReceiverTests", dependencies: ["EarshotReceiver", "EarshotTestRig"]),
+        .testTarget(
+            name: "EarshotReceiverTests",
+            dependencies: [
+                "EarshotReceiver", "EarshotCodec", "EarshotProtocol", "EarshotNet", "EarshotDSP", "EarshotRealtime",
+                "EarshotTestRig",
+            ]
+        ),
         .testTarget(name: "EarshotSenderTests", dependencies: ["EarshotSender", "EarshotTestRig"]),
         .testTarget(name: "EndToEndTests", dependencies: ["EarshotDSP", "EarshotTestRig"]),
     ],
