@@ -37,7 +37,13 @@ let package = Package(
 
         // MARK: - Real-time core: lock-free, allocation-free after start
 
-        .target(name: "EarshotRealtime", dependencies: ["EarshotALSA", "CEarshotLinux", atomics]),
+        // Whole-module compilation even in debug: `@_noLocks` can only check calls whose bodies it sees, and in
+        // debug's per-file mode a call into another file of the module is "not available" and rejected.
+        .target(
+            name: "EarshotRealtime",
+            dependencies: ["EarshotALSA", "CEarshotLinux", atomics],
+            swiftSettings: [.unsafeFlags(["-wmo", "-num-threads", "2"])]
+        ),
 
         // MARK: - Pure Swift: protocol, DSP, impairment model (no devices, no I/O)
 
@@ -74,6 +80,12 @@ let package = Package(
         // MARK: - Tests
 
         .target(name: "EarshotTestRig", dependencies: ["EarshotDSP"], path: "Tests/EarshotTestRig"),
+        // Test-only: PlaybackThread in its own process, watched by RealtimeSanitizer from EarshotRealtimeTests.
+        .executableTarget(
+            name: "earshot-realtime-probe",
+            dependencies: ["EarshotRealtime", "EarshotALSA", "EarshotDSP"],
+            path: "Tests/RealtimeProbe"
+        ),
         .testTarget(name: "EarshotRealtimeTests", dependencies: ["EarshotRealtime", "EarshotALSA", "EarshotDSP", "EarshotTestRig"]),
         .testTarget(name: "EarshotALSATests", dependencies: ["EarshotALSA", "EarshotTestRig"]),
         .testTarget(name: "EarshotCodecTests", dependencies: ["EarshotCodec", "EarshotDSP"]),

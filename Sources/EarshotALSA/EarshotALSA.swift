@@ -1,1 +1,0 @@
-// EarshotALSA: placeholder until its first type lands.

@@ -1,0 +1,73 @@
+import EarshotALSA
+
+/// The one door from the real-time loops into ALSA (and into the sanitizer's controls).
+///
+/// ALSA calls are the loops' permitted exception: the compile-time `@_noLocks` check cannot see into C (so each call
+/// sits in `_unsafePerformance`), and `snd_pcm_wait`/`writei` poll, and the pulse plugin locks, inside the library
+/// by design. Under the RealtimeSanitizer probe the sanitizer is paused for exactly these calls, so everything else
+/// in the loops stays checked. Real-time thread only.
+struct ALSACall {
+    let pcm: PCMHandle
+    let sanitizer: RealtimeSanitizerHooks
+
+    @inline(__always)
+    func wait(timeoutMilliseconds: Int32) -> Int32 {
+        _unsafePerformance {
+            sanitizer.disable?()
+            defer { sanitizer.enable?() }
+            return pcm.wait(timeoutMilliseconds: timeoutMilliseconds)
+        }
+    }
+
+    @inline(__always)
+    func write(_ samples: UnsafePointer<Float>, frames: Int) -> Int {
+        _unsafePerformance {
+            sanitizer.disable?()
+            defer { sanitizer.enable?() }
+            return pcm.writeInterleaved(samples, frames: frames)
+        }
+    }
+
+    @inline(__always)
+    func read(into samples: UnsafeMutablePointer<Float>, frames: Int) -> Int {
+        _unsafePerformance {
+            sanitizer.disable?()
+            defer { sanitizer.enable?() }
+            return pcm.readInterleaved(into: samples, frames: frames)
+        }
+    }
+
+    @inline(__always)
+    func available() -> Int {
+        _unsafePerformance {
+            sanitizer.disable?()
+            defer { sanitizer.enable?() }
+            return pcm.availableFrames()
+        }
+    }
+
+    @inline(__always)
+    func recover(fromError error: Int32) -> Int32 {
+        _unsafePerformance {
+            sanitizer.disable?()
+            defer { sanitizer.enable?() }
+            return pcm.recover(fromError: error)
+        }
+    }
+
+    @inline(__always)
+    func start() -> Int32 {
+        _unsafePerformance {
+            sanitizer.disable?()
+            defer { sanitizer.enable?() }
+            return pcm.start()
+        }
+    }
+
+    /// Marks the calling thread real-time for the sanitizer (no-op without it).
+    @inline(__always)
+    func enterRealtime() { _unsafePerformance { sanitizer.realtimeEnter?() } }
+
+    @inline(__always)
+    func exitRealtime() { _unsafePerformance { sanitizer.realtimeExit?() } }
+}

@@ -1,0 +1,80 @@
+import Atomics
+import EarshotALSA
+
+/// Captures from an ALSA PCM into a ring buffer on a dedicated real-time thread.
+///
+/// Each period: wait for data, read one period, push it into the ring; frames that do not fit are dropped and
+/// counted as an overrun; `-EPIPE`/`-ESTRPIPE` are recovered (capture restarted) and counted as xruns.
+///
+/// Threads: the consumer reads the ring; `start`, `stop` and `deinit` belong to one control thread; `counters` may
+/// be read from any thread.
+public final class CaptureThread: @unchecked Sendable {
+    public let parameters: PCMParameters
+    private let device: PCMDevice
+    private let scheduling: RealtimeScheduling
+    private let loop: UnsafeMutablePointer<CaptureLoop>
+    private let counterCells: CaptureCounterCells
+    private let stopRequested: UnsafeAtomic<Bool>
+    private var thread: RealtimeThread?
+
+    /// Takes ownership of `device` (a capture PCM, closed when this object goes away). `ring` stays owned by the
+    /// caller and must outlive the thread; its channel count must match the device's.
+    public init(device: consuming PCMDevice, ring: RingBuffer, scheduling: RealtimeScheduling = .fifo(priority: 80)) {
+        let parameters = device.parameters
+        precondition(device.stream == .capture, "CaptureThread needs a capture PCM")
+        precondition(
+            ring.channels == parameters.channels, "ring has \(ring.channels) channels, device \(parameters.channels)")
+        self.parameters = parameters
+        let period = UnsafeMutablePointer<Float>.allocate(capacity: parameters.periodFrames * parameters.channels)
+        period.initialize(repeating: 0, count: parameters.periodFrames * parameters.channels)
+        counterCells = CaptureCounterCells()
+        stopRequested = .create(false)
+        loop = .allocate(capacity: 1)
+        loop.initialize(
+            to: CaptureLoop(
+                alsa: ALSACall(pcm: device.handle, sanitizer: .resolve()), ring: ring,
+                periodFrames: parameters.periodFrames, channels: parameters.channels,
+                waitTimeoutMilliseconds: Int32(max(1, parameters.periodMilliseconds)), period: period,
+                counters: counterCells, stopRequested: stopRequested))
+        self.scheduling = scheduling
+        self.device = device
+    }
+
+    /// Any thread.
+    public var counters: CaptureCounters { counterCells.snapshot() }
+
+    /// Prepares the PCM and starts the thread. Returns the one scheduling warning to log, if any. Control thread.
+    @discardableResult
+    public func start() throws(ALSAError) -> String? {
+        precondition(thread == nil, "CaptureThread started twice")
+        try device.check(device.prepare(), "snd_pcm_prepare")
+        stopRequested.store(false, ordering: .releasing)
+        let spawned = RealtimeThread.spawn(scheduling: scheduling, context: UnsafeMutableRawPointer(loop)) { context in
+            context!.assumingMemoryBound(to: CaptureLoop.self).pointee.run()
+            return nil
+        }
+        guard let started = spawned.thread else {
+            throw ALSAError.callFailed(device: device.name, operation: "pthread_create", code: -spawned.error)
+        }
+        thread = started
+        return spawned.warning
+    }
+
+    /// Stops the thread (within about one period) and stops the PCM. Control thread; safe when not started.
+    public func stop() {
+        guard let running = thread else { return }
+        stopRequested.store(true, ordering: .releasing)
+        running.join()
+        thread = nil
+        _ = device.drop()
+    }
+
+    deinit {
+        stop()
+        loop.pointee.period.deallocate()
+        loop.deinitialize(count: 1)
+        loop.deallocate()
+        counterCells.destroy()
+        stopRequested.destroy()
+    }
+}

@@ -1,1 +1,0 @@
-// EarshotRealtime: placeholder until its first type lands.

@@ -1,0 +1,42 @@
+import Atomics
+
+/// A snapshot of the playback thread's counters. Every shortfall is counted, never hidden.
+public struct PlaybackCounters: Sendable, Equatable {
+    /// Periods handed to ALSA.
+    public var periods: Int
+    /// Frames taken from the ring buffer and played.
+    public var framesFromRing: Int
+    /// Times the ring ran short after playback had started (a run of consecutive short periods counts once).
+    public var underrunEvents: Int
+    /// Frames filled with concealment or silence because the ring was short (after playback had started).
+    public var underrunFrames: Int
+    /// Device xruns (`-EPIPE`) and suspends (`-ESTRPIPE`) recovered from.
+    public var xruns: Int
+    /// Negative errno that ended the thread, 0 while healthy.
+    public var fatalError: Int32
+}
+
+/// The atomics behind `PlaybackCounters`: written by the playback thread only (relaxed: each is an independent
+/// statistic), read from any thread.
+struct PlaybackCounterCells {
+    let periods = UnsafeAtomic<Int>.create(0)
+    let framesFromRing = UnsafeAtomic<Int>.create(0)
+    let underrunEvents = UnsafeAtomic<Int>.create(0)
+    let underrunFrames = UnsafeAtomic<Int>.create(0)
+    let xruns = UnsafeAtomic<Int>.create(0)
+    let fatalError = UnsafeAtomic<Int>.create(0)
+
+    func snapshot() -> PlaybackCounters {
+        PlaybackCounters(
+            periods: periods.load(ordering: .relaxed),
+            framesFromRing: framesFromRing.load(ordering: .relaxed),
+            underrunEvents: underrunEvents.load(ordering: .relaxed),
+            underrunFrames: underrunFrames.load(ordering: .relaxed),
+            xruns: xruns.load(ordering: .relaxed),
+            fatalError: Int32(truncatingIfNeeded: fatalError.load(ordering: .relaxed)))
+    }
+
+    func destroy() {
+        for cell in [periods, framesFromRing, underrunEvents, underrunFrames, xruns, fatalError] { cell.destroy() }
+    }
+}

@@ -1,0 +1,127 @@
+import Atomics
+import EarshotALSA
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The state and body of the playback thread: trivial fields only (raw pointers, integers, atomics), so the loop
+/// runs without reference counting, allocation or locks. Lives in memory allocated by `PlaybackThread`; touched only
+/// by the playback thread between start and join.
+struct PlaybackLoop {
+    let alsa: ALSACall
+    let ring: RingBuffer
+    let periodFrames: Int
+    let channels: Int
+    let waitTimeoutMilliseconds: Int32
+    /// One period of interleaved samples: what is written to ALSA.
+    let period: UnsafeMutablePointer<Float>
+    /// The last frame played, the starting point of the concealment fade.
+    let lastFrame: UnsafeMutablePointer<Float>
+    let fadeFrames: Int
+    let counters: PlaybackCounterCells
+    let stopRequested: UnsafeAtomic<Bool>
+    /// Test-only: `EARSHOT_INJECT_LOOP_ALLOCATION=1` when the thread was created. Proves the allocation detector works.
+    let injectAllocation: Bool
+    let injectedAllocationSink: UnsafeAtomic<Int>
+
+    var hasPlayed = false
+    var inUnderrun = false
+    var fadePosition = 0
+
+    /// Runs until `stopRequested` is set (checked at least once per period) or ALSA fails unrecoverably.
+    @_noLocks
+    mutating func run() {
+        alsa.enterRealtime()
+        while !stopRequested.load(ordering: .acquiring) {
+            let ready = alsa.wait(timeoutMilliseconds: waitTimeoutMilliseconds)
+            if ready < 0 {
+                if !recover(ready) { break }
+                continue
+            }
+            if ready == 0 { continue }
+            // Fill all the room there is: a server such as PulseAudio may wake us less often than once a period.
+            let room = alsa.available()
+            if room < 0 {
+                if !recover(Int32(truncatingIfNeeded: room)) { break }
+                continue
+            }
+            var periods = max(1, room / periodFrames)
+            var healthy = true
+            while periods > 0 && healthy {
+                renderPeriod()
+                healthy = writePeriod()
+                periods -= 1
+            }
+            if !healthy { break }
+        }
+        alsa.exitRealtime()
+    }
+
+    /// Fills `period` from the ring; any shortage becomes a short fade from the last played frame, then silence.
+    @_noLocks
+    mutating func renderPeriod() {
+        if injectAllocation {
+            // Hidden from the compile-time check on purpose: it stands for a C call that allocates behind our back.
+            _unsafePerformance {
+                let allocation = malloc(64)
+                injectedAllocationSink.store(Int(bitPattern: allocation), ordering: .relaxed)
+                free(allocation)
+            }
+        }
+        let got = ring.read(into: period, frames: periodFrames)
+        if got > 0 {
+            hasPlayed = true
+            fadePosition = 0
+            RingBuffer.copy(from: period + (got - 1) * channels, to: lastFrame, samples: channels)
+            counters.framesFromRing.wrappingIncrement(by: got, ordering: .relaxed)
+        }
+        guard got < periodFrames else {
+            inUnderrun = false
+            return
+        }
+        let shortage = periodFrames - got
+        if hasPlayed {
+            if !inUnderrun { counters.underrunEvents.wrappingIncrement(ordering: .relaxed) }
+            counters.underrunFrames.wrappingIncrement(by: shortage, ordering: .relaxed)
+            inUnderrun = true
+        }
+        var frame = got
+        while frame < periodFrames {
+            let gain: Float = fadePosition < fadeFrames ? Float(fadeFrames - fadePosition - 1) / Float(fadeFrames) : 0
+            let target = period + frame * channels
+            for channel in 0..<channels { target[channel] = lastFrame[channel] * gain }
+            fadePosition += 1
+            frame += 1
+        }
+    }
+
+    /// Writes `period` to ALSA. Returns false when the thread must end (an xrun is recovered and returns true).
+    @_noLocks
+    mutating func writePeriod() -> Bool {
+        var done = 0
+        while done < periodFrames {
+            let written = alsa.write(period + done * channels, frames: periodFrames - done)
+            if written < 0 {
+                if written == -Int(EAGAIN) { continue }
+                // The device restarts from the next write; the rest of this period is lost with the xrun.
+                return recover(Int32(truncatingIfNeeded: written))
+            }
+            done += written
+        }
+        counters.periods.wrappingIncrement(ordering: .relaxed)
+        return true
+    }
+
+    /// Recovers from an xrun or suspend. Returns false (and records the error) when recovery is impossible.
+    @_noLocks
+    func recover(_ error: Int32) -> Bool {
+        if error == -EPIPE || error == -ESTRPIPE { counters.xruns.wrappingIncrement(ordering: .relaxed) }
+        let result = alsa.recover(fromError: error)
+        if result < 0 {
+            counters.fatalError.store(Int(result), ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+}

@@ -1,0 +1,110 @@
+import Atomics
+import EarshotALSA
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Plays a ring buffer through an ALSA PCM on a dedicated real-time thread.
+///
+/// Each period: wait for room (`snd_pcm_wait`), take one period from the ring, fill any shortage with a short fade
+/// of the last frame then silence (counted as an underrun), write it; `-EPIPE`/`-ESTRPIPE` are recovered and
+/// counted as xruns. Everything the loop needs is allocated in `init`; the loop itself neither allocates nor locks
+/// (`PlaybackLoop` is `@_noLocks`, and `RealtimeAllocationProbeTests` prove it at run time under RealtimeSanitizer).
+///
+/// Threads: the producer writes the ring; `start`, `stop` and `deinit` belong to one control thread; `counters` may
+/// be read from any thread. Shortages are counted only after the first frame came from the ring, so the silence
+/// played while the pipeline fills is not an underrun.
+public final class PlaybackThread: @unchecked Sendable {
+    public struct Options: Sendable {
+        /// Frames of the fade that conceals a shortage (1 ms at 48 kHz by default).
+        public var concealmentFadeFrames: Int
+        public var scheduling: RealtimeScheduling
+
+        public init(concealmentFadeFrames: Int = 48, scheduling: RealtimeScheduling = .fifo(priority: 80)) {
+            self.concealmentFadeFrames = concealmentFadeFrames
+            self.scheduling = scheduling
+        }
+    }
+
+    public let parameters: PCMParameters
+    private let options: Options
+    private let device: PCMDevice
+    private let loop: UnsafeMutablePointer<PlaybackLoop>
+    private let counterCells: PlaybackCounterCells
+    private let stopRequested: UnsafeAtomic<Bool>
+    private let injectedAllocationSink: UnsafeAtomic<Int>
+    private var thread: RealtimeThread?
+
+    /// Takes ownership of `device` (closed when this object goes away). `ring` stays owned by the caller and must
+    /// outlive the thread; its channel count must match the device's.
+    public init(device: consuming PCMDevice, ring: RingBuffer, options: Options = Options()) {
+        let parameters = device.parameters
+        precondition(
+            ring.channels == parameters.channels, "ring has \(ring.channels) channels, device \(parameters.channels)")
+        self.parameters = parameters
+        let channels = parameters.channels
+        let period = UnsafeMutablePointer<Float>.allocate(capacity: parameters.periodFrames * channels)
+        period.initialize(repeating: 0, count: parameters.periodFrames * channels)
+        let lastFrame = UnsafeMutablePointer<Float>.allocate(capacity: channels)
+        lastFrame.initialize(repeating: 0, count: channels)
+        counterCells = PlaybackCounterCells()
+        stopRequested = .create(false)
+        injectedAllocationSink = .create(0)
+        loop = .allocate(capacity: 1)
+        loop.initialize(
+            to: PlaybackLoop(
+                alsa: ALSACall(pcm: device.handle, sanitizer: .resolve()), ring: ring,
+                periodFrames: parameters.periodFrames, channels: channels,
+                waitTimeoutMilliseconds: Int32(max(1, parameters.periodMilliseconds)),
+                period: period, lastFrame: lastFrame, fadeFrames: max(1, options.concealmentFadeFrames),
+                counters: counterCells, stopRequested: stopRequested,
+                injectAllocation: getenv("EARSHOT_INJECT_LOOP_ALLOCATION").map { $0.pointee == 0x31 } ?? false,
+                injectedAllocationSink: injectedAllocationSink))
+        self.device = device
+        self.options = options
+    }
+
+    /// A consistent-enough snapshot of the counters (each field is read atomically). Any thread.
+    public var counters: PlaybackCounters { counterCells.snapshot() }
+
+    /// Prepares the PCM and starts the thread. Returns the one scheduling warning to log, if real-time scheduling
+    /// was refused. Control thread.
+    @discardableResult
+    public func start() throws(ALSAError) -> String? {
+        precondition(thread == nil, "PlaybackThread started twice")
+        try device.check(device.prepare(), "snd_pcm_prepare")
+        stopRequested.store(false, ordering: .releasing)
+        let spawned = RealtimeThread.spawn(scheduling: options.scheduling, context: UnsafeMutableRawPointer(loop)) {
+            context in
+            context!.assumingMemoryBound(to: PlaybackLoop.self).pointee.run()
+            return nil
+        }
+        guard let started = spawned.thread else {
+            throw ALSAError.callFailed(device: device.name, operation: "pthread_create", code: -spawned.error)
+        }
+        thread = started
+        return spawned.warning
+    }
+
+    /// Asks the thread to stop, waits for it (at most about one period plus one ALSA write), and drops queued
+    /// frames. Control thread. Safe to call when not started.
+    public func stop() {
+        guard let running = thread else { return }
+        stopRequested.store(true, ordering: .releasing)
+        running.join()
+        thread = nil
+        _ = device.drop()
+    }
+
+    deinit {
+        stop()
+        loop.pointee.period.deallocate()
+        loop.pointee.lastFrame.deallocate()
+        loop.deinitialize(count: 1)
+        loop.deallocate()
+        counterCells.destroy()
+        stopRequested.destroy()
+        injectedAllocationSink.destroy()
+    }
+}

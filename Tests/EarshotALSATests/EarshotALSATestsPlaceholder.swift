@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct EarshotALSATestsPlaceholder {
-    @Test func builds() { #expect(Bool(true)) }
-}

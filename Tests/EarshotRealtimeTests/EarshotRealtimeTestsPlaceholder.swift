@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct EarshotRealtimeTestsPlaceholder {
-    @Test func builds() { #expect(Bool(true)) }
-}

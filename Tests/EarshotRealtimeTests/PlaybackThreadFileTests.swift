@@ -1,0 +1,53 @@
+import EarshotALSA
+import EarshotRealtime
+import Foundation
+import Testing
+
+/// PlaybackThread against ALSA's unpaced `file` plugin: what the thread writes is exactly what lands in the file.
+@Suite struct PlaybackThreadFileTests {
+    @Test func shortageIsConcealedWithAFadeThenSilenceAndCountedOnce() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-pt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let raw = directory.appendingPathComponent("out.raw").path
+        let config = directory.appendingPathComponent("asoundrc").path
+        try "pcm.tofile { type file; slave.pcm null; file \"\(raw)\"; format raw }\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+
+        let device = try PCMDevice(
+            name: "tofile", stream: .playback,
+            configuration: PCMConfiguration(channels: 2, periodFrames: 240, bufferFrames: 960),
+            configurationFile: config)
+        let ring = RingBuffer(minimumCapacity: 4_096, channels: 2)
+        defer { ring.deallocate() }
+        let dataFrames = 1_000  // not a whole number of periods: the shortage starts mid-period
+        let input = [Float](repeating: 0.5, count: dataFrames * 2)
+        #expect(ring.write(input, frames: dataFrames) == dataFrames)
+
+        let fadeFrames = 48
+        let playback = PlaybackThread(
+            device: device, ring: ring,
+            options: .init(concealmentFadeFrames: fadeFrames, scheduling: .normal))
+        try playback.start()
+        let deadline = Date().addingTimeInterval(10)
+        while playback.counters.periods < 20 && Date() < deadline { usleep(1_000) }
+        playback.stop()
+        let counters = playback.counters
+
+        #expect(counters.framesFromRing == dataFrames)
+        #expect(counters.underrunEvents == 1)
+        #expect(counters.underrunFrames == counters.periods * 240 - dataFrames)
+        #expect(counters.xruns == 0)
+
+        let data = try Data(contentsOf: URL(fileURLWithPath: raw))
+        let left = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }.enumerated()
+            .filter { $0.offset % 2 == 0 }.map(\.element)
+        #expect(left.count >= counters.periods * 240)
+        #expect(left[0..<dataFrames].allSatisfy { $0 == 0.5 })
+        // The fade starts just below the last real sample, falls monotonically and reaches silence after 48 frames.
+        let fade = Array(left[dataFrames..<(dataFrames + fadeFrames)])
+        #expect(fade.first! < 0.5 && fade.first! > 0.45)
+        #expect(zip(fade, fade.dropFirst()).allSatisfy { $0 > $1 })
+        #expect(left[(dataFrames + fadeFrames - 1)..<(counters.periods * 240)].allSatisfy { $0 == 0 })
+    }
+}

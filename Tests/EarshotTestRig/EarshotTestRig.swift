@@ -1,1 +1,0 @@
-// EarshotTestRig: shared test fixtures (audio rig, signal checks).

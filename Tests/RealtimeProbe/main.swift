@@ -1,0 +1,47 @@
+// earshot-realtime-probe: runs PlaybackThread on a PCM for a while so a test can watch it from outside, e.g. with
+// clang's RealtimeSanitizer preloaded (exit 43 on any allocation, lock or blocking call in the real-time loop).
+//
+//   earshot-realtime-probe CONFIGURATION_FILE PCM SECONDS
+//
+// Prints the playback counters and exits 0; exits 2 on bad arguments or an ALSA error.
+// EARSHOT_INJECT_LOOP_ALLOCATION=1 makes the loop allocate once per period (to prove the detector works).
+import EarshotALSA
+import EarshotDSP
+import EarshotRealtime
+import Foundation
+
+let arguments = CommandLine.arguments
+guard arguments.count == 4, let seconds = Double(arguments[3]) else {
+    FileHandle.standardError.write("usage: earshot-realtime-probe CONFIGURATION_FILE PCM SECONDS\n".data(using: .utf8)!)
+    exit(2)
+}
+
+do {
+    let device = try PCMDevice(
+        name: arguments[2], stream: .playback,
+        configuration: PCMConfiguration(periodFrames: 240, bufferFrames: 1920),
+        configurationFile: arguments[1])
+    let ring = RingBuffer(minimumCapacity: 16_384, channels: device.parameters.channels)
+    let playback = PlaybackThread(device: device, ring: ring)
+    var tone = ToneGenerator(frequency: 997, amplitude: 0.5, channels: ring.channels)
+    var chunk = [Float](repeating: 0, count: 480 * ring.channels)
+    if let warning = try playback.start() { print("scheduling: \(warning)") }
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        while ring.availableToWrite() >= 480 && ring.availableToRead() < 4_800 {
+            chunk.withUnsafeMutableBufferPointer { tone.fill($0.baseAddress!, frames: 480) }
+            _ = chunk.withUnsafeBufferPointer { ring.write($0.baseAddress!, frames: 480) }
+        }
+        usleep(2_000)
+    }
+    let counters = playback.counters
+    playback.stop()
+    ring.deallocate()
+    print(
+        "periods=\(counters.periods) framesFromRing=\(counters.framesFromRing)",
+        "underrunEvents=\(counters.underrunEvents) xruns=\(counters.xruns) fatalError=\(counters.fatalError)")
+    exit(0)
+} catch {
+    FileHandle.standardError.write("\(error)\n".data(using: .utf8)!)
+    exit(2)
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Paced audio devices without a sound card: a private PulseAudio server with null sinks, reached through ALSA's
+# `pulse` plugin.
+#
+#   audio-rig.sh start DIR [OUTPUTS]   start the server in DIR (OUTPUTS playback sinks: spk, spk2, …; default 2)
+#   audio-rig.sh stop DIR              stop it and remove DIR's runtime files
+#
+# DIR afterwards holds:
+#   native     the server's native-protocol socket (PULSE_SERVER=unix:DIR/native)
+#   asoundrc   ALSA PCMs: spk, spk2, … (playback into the null sinks), mic (capture from the null sink `mic`'s
+#              monitor), mic_feed (playback into `mic`, i.e. what the `mic` capture PCM hears)
+#   env        shell lines for subprocesses: PULSE_SERVER and ALSA_CONFIG_PATH (system alsa.conf + DIR/asoundrc)
+# Record what was played:  parec -d spk.monitor --raw --format=float32le --rate=48000 --channels=2
+set -euo pipefail
+
+command=${1:?usage: audio-rig.sh start|stop DIR [OUTPUTS]}
+dir=${2:?usage: audio-rig.sh start|stop DIR [OUTPUTS]}
+outputs=${3:-2}
+
+pulse_env() {
+    # A private runtime, state and home so several rigs (and a root user) never share a server or a cookie.
+    export XDG_RUNTIME_DIR="$dir" PULSE_RUNTIME_PATH="$dir" PULSE_STATE_PATH="$dir/state" HOME="$dir"
+    export PULSE_SERVER="unix:$dir/native"
+}
+
+case "$command" in
+start)
+    mkdir -p "$dir/state"
+    dir=$(cd "$dir" && pwd)
+    pulse_env
+    sinks=(spk)
+    for ((index = 2; index <= outputs; index++)); do sinks+=("spk$index"); done
+    modules=(-L "module-native-protocol-unix socket=$dir/native auth-anonymous=1")
+    for sink in "${sinks[@]}" mic; do
+        modules+=(-L "module-null-sink sink_name=$sink format=float32le rate=48000 channels=2")
+    done
+    # -n: no default.pa (no hardware detection, no suspend-on-idle); never exit while idle.
+    pulseaudio -n --daemonize=yes --exit-idle-time=-1 --use-pid-file=yes --system=no --disallow-exit=no \
+        --log-target="file:$dir/pulse.log" "${modules[@]}" 2>>"$dir/pulse.err"
+    for _ in $(seq 50); do
+        pactl info >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    pactl info >/dev/null || { echo "audio-rig: PulseAudio did not come up; see $dir/pulse.log" >&2; exit 1; }
+    {
+        for sink in "${sinks[@]}"; do
+            echo "pcm.$sink { type pulse; device \"$sink\"; server \"unix:$dir/native\" }"
+        done
+        echo "pcm.mic { type pulse; device \"mic.monitor\"; server \"unix:$dir/native\" }"
+        echo "pcm.mic_feed { type pulse; device \"mic\"; server \"unix:$dir/native\" }"
+    } >"$dir/asoundrc"
+    {
+        echo "PULSE_SERVER=unix:$dir/native"
+        echo "ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:$dir/asoundrc"
+    } >"$dir/env"
+    ;;
+stop)
+    [ -d "$dir" ] || exit 0
+    dir=$(cd "$dir" && pwd)
+    pulse_env
+    if [ -f "$dir/pid" ]; then
+        pid=$(cat "$dir/pid")
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 30); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -rf "$dir/native" "$dir/pid" "$dir/state" "$dir/.config"
+    ;;
+*)
+    echo "usage: audio-rig.sh start|stop DIR [OUTPUTS]" >&2
+    exit 2
+    ;;
+esac
