@@ -97,8 +97,14 @@ let package = Package(
         .testTarget(name: "EarshotNetTests", dependencies: ["EarshotNet", mallocInterposer]),
         .testTarget(name: "EarshotImpairmentTests", dependencies: ["EarshotImpairment"]),
         .testTarget(name: "EarshotReceiverTests", dependencies: ["EarshotReceiver", "EarshotTestRig"]),
-        .testTarget(name: "EarshotSenderTests", dependencies: ["EarshotSender", "EarshotTestRig"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["EarshotDSP", "EarshotTestRig"]),
+        .testTarget(
+            name: "EarshotSenderTests",
+            dependencies: ["EarshotSender", "EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotProtocol", "EarshotTestRig"]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotProtocol", "EarshotTestRig"]
+        ),
     ],
     swiftLanguageModes: [.v5]
 )
