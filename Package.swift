@@ -99,7 +99,10 @@ let package = Package(
         .testTarget(name: "EarshotReceiverTests", dependencies: ["EarshotReceiver", "EarshotTestRig"]),
         .testTarget(
             name: "EarshotSenderTests",
-            dependencies: ["EarshotSender", "EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotProtocol", "EarshotTestRig"]
+            dependencies: [
+                "EarshotSender", "EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotProtocol", "EarshotTestRig",
+                atomics, mallocInterposer,
+            ]
         ),
         .testTarget(
             name: "EndToEndTests",

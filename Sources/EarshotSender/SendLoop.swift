@@ -83,56 +83,62 @@ struct SendLoop<Source: AudioSource>: ~Copyable {
     mutating func run() {
         // The first deadline one frame ahead leaves time to read and encode the first frame before it.
         var pacer = Pacer(frameDuration: frameNanoseconds, start: Pacer.now() + frameNanoseconds)
+        while step(pacer: &pacer) {}
+    }
+
+    /// One frame: read, encode, wait for its deadline (sender-paced sources), send. Returns false when the loop
+    /// should end. Allocation-free (tested with a malloc hook).
+    mutating func step(pacer: inout Pacer) -> Bool {
+        if shouldStop { return false }
+        if let limit = durationFrames, clock.frames >= limit { return false }
         let payload = UnsafeMutableRawBufferPointer(rebasing: packet[RTPPacket.fixedHeaderSize...])
-        while !shouldStop {
-            if let limit = durationFrames, clock.frames >= limit { break }
-            let read: AudioSourceRead
-            do {
-                read = try source.read(into: pcm)
-            } catch {
-                failure = .source(error)
-                break
-            }
-            if read == .endOfStream { break }
-            raisePeak()
-            let payloadBytes: Int
-            do {
-                payloadBytes = try encoder.encode(pcm, into: payload)
-            } catch {
-                counters.encodeErrors.wrappingIncrement(ordering: .relaxed)
-                clock.advance(frames: framesPerPacket)
-                continue
-            }
-            let sendTime: Int64
-            if pacedBySender {
-                let tick = pacer.waitForNextTick()
-                if tick.skippedTicks > 0 {
-                    clock.advance(frames: tick.skippedTicks * framesPerPacket)
-                    counters.skippedFrames.wrappingIncrement(
-                        by: tick.skippedTicks * framesPerPacket, ordering: .relaxed)
-                    counters.resynchronizations.store(pacer.resynchronizations, ordering: .relaxed)
-                }
-                counters.missedDeadlines.store(pacer.missedDeadlines, ordering: .relaxed)
-                sendTime = tick.deadline
-            } else {
-                sendTime = MonotonicInstant.now().nanoseconds
-            }
-            // With DTX, 1–2 byte packets mean "silence, nothing to send": the gap marks the next packet.
-            if dtx && payloadBytes <= 2 {
-                afterSilence = true
-                counters.dtxFrames.wrappingIncrement(by: framesPerPacket, ordering: .relaxed)
-            } else {
-                send(payloadBytes: payloadBytes)
-                afterSilence = false
-            }
-            // The newest audio the RTP clock stands for at `sendTime`: this packet's end, plus a capture backlog.
-            counters.publishAnchor(
-                time: sendTime,
-                frames: Int(truncatingIfNeeded: clock.frames) + (pacedBySender ? 0 : framesPerPacket + source.bufferedFrames))
-            clock.advance(frames: framesPerPacket)
-            counters.frames.store(Int(truncatingIfNeeded: clock.frames), ordering: .relaxed)
-            if case .lastBlock = read { break }
+        let read: AudioSourceRead
+        do {
+            read = try source.read(into: pcm)
+        } catch {
+            failure = .source(error)
+            return false
         }
+        if read == .endOfStream { return false }
+        raisePeak()
+        let payloadBytes: Int
+        do {
+            payloadBytes = try encoder.encode(pcm, into: payload)
+        } catch {
+            counters.encodeErrors.wrappingIncrement(ordering: .relaxed)
+            clock.advance(frames: framesPerPacket)
+            return true
+        }
+        let sendTime: Int64
+        if pacedBySender {
+            let tick = pacer.waitForNextTick()
+            if tick.skippedTicks > 0 {
+                clock.advance(frames: tick.skippedTicks * framesPerPacket)
+                counters.skippedFrames.wrappingIncrement(by: tick.skippedTicks * framesPerPacket, ordering: .relaxed)
+                counters.resynchronizations.store(pacer.resynchronizations, ordering: .relaxed)
+            }
+            counters.missedDeadlines.store(pacer.missedDeadlines, ordering: .relaxed)
+            sendTime = tick.deadline
+        } else {
+            sendTime = MonotonicInstant.now().nanoseconds
+        }
+        // With DTX, 1–2 byte packets mean "silence, nothing to send": the gap marks the next packet.
+        if dtx && payloadBytes <= 2 {
+            afterSilence = true
+            counters.dtxFrames.wrappingIncrement(by: framesPerPacket, ordering: .relaxed)
+        } else {
+            send(payloadBytes: payloadBytes)
+            afterSilence = false
+        }
+        // The newest audio the RTP clock stands for at `sendTime`: this packet's start (sender-paced), or the end of
+        // the captured audio (this packet plus the ring's backlog) for a capture source.
+        let anchorFrames = Int(truncatingIfNeeded: clock.frames)
+            + (pacedBySender ? 0 : framesPerPacket + source.bufferedFrames)
+        counters.publishAnchor(time: sendTime, frames: anchorFrames)
+        clock.advance(frames: framesPerPacket)
+        counters.frames.store(Int(truncatingIfNeeded: clock.frames), ordering: .relaxed)
+        if case .lastBlock = read { return false }
+        return true
     }
 
     private mutating func send(payloadBytes: Int) {
