@@ -36,6 +36,11 @@ let package = Package(
             path: "Benchmarks/EarshotMicro",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+
+        // MARK: - End to end: glass-to-glass latency on the paced rig
+
+        .target(name: "EarshotLatency", dependencies: [.product(name: "EarshotDSP", package: "Earshot")]),
+        .executableTarget(name: "earshot-latency", dependencies: ["EarshotLatency", argumentParser]),
     ],
     swiftLanguageModes: [.v5]
 )
