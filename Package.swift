@@ -1,5 +1,15 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
+
+// MARK: - ThreadSanitizer for the lock-free core only
+
+/// `EARSHOT_TSAN=1` instruments the real-time core and its tests with ThreadSanitizer. SwiftPM's `--sanitize=thread`
+/// would instrument every module, and Swift 6.3.1 crashes compiling some `~Copyable` types with a `deinit` under
+/// TSan ("Invalid bitcast"); the ring buffer is what the sanitizer must see.
+let threadSanitized = ProcessInfo.processInfo.environment["EARSHOT_TSAN"] == "1"
+let tsanSwift: [SwiftSetting] = threadSanitized ? [.unsafeFlags(["-sanitize=thread"])] : []
+let tsanLink: [LinkerSetting] = threadSanitized ? [.unsafeFlags(["-sanitize=thread"])] : []
 
 // MARK: - Dependencies (local mirror; named once)
 
@@ -48,7 +58,8 @@ let package = Package(
         .target(
             name: "EarshotRealtime",
             dependencies: ["EarshotALSA", "CEarshotLinux", atomics],
-            swiftSettings: [.unsafeFlags(["-wmo", "-num-threads", "2"])]
+            swiftSettings: [.unsafeFlags(["-wmo", "-num-threads", "2"])] + tsanSwift,
+            linkerSettings: tsanLink
         ),
 
         // MARK: - Pure Swift: protocol, DSP, impairment model (no devices, no I/O)
@@ -92,7 +103,12 @@ let package = Package(
             dependencies: ["EarshotRealtime", "EarshotALSA", "EarshotDSP"],
             path: "Tests/RealtimeProbe"
         ),
-        .testTarget(name: "EarshotRealtimeTests", dependencies: ["EarshotRealtime", "EarshotALSA", "EarshotDSP", "EarshotTestRig"]),
+        .testTarget(
+            name: "EarshotRealtimeTests",
+            dependencies: ["EarshotRealtime", "EarshotALSA", "EarshotDSP", "EarshotTestRig"],
+            swiftSettings: tsanSwift,
+            linkerSettings: tsanLink
+        ),
         .testTarget(name: "EarshotALSATests", dependencies: ["EarshotALSA", "EarshotTestRig"]),
         .testTarget(name: "EarshotCodecTests", dependencies: ["EarshotCodec", "EarshotDSP"]),
         .testTarget(name: "EarshotDSPTests", dependencies: ["EarshotDSP"]),
@@ -102,7 +118,13 @@ let package = Package(
         ),
         .testTarget(name: "EarshotNetTests", dependencies: ["EarshotNet", mallocInterposer]),
         .testTarget(name: "EarshotImpairmentTests", dependencies: ["EarshotImpairment"]),
-        .testTarget(name: "EarshotReceiverTests", dependencies: ["EarshotReceiver", "EarshotTestRig"]),
+        .testTarget(
+            name: "EarshotReceiverTests",
+            dependencies: [
+                "EarshotReceiver", "EarshotCodec", "EarshotProtocol", "EarshotNet", "EarshotDSP", "EarshotRealtime",
+                "EarshotTestRig",
+            ]
+        ),
         .testTarget(name: "EarshotSenderTests", dependencies: ["EarshotSender", "EarshotTestRig"]),
         .testTarget(name: "EndToEndTests", dependencies: ["EarshotDSP", "EarshotTestRig"]),
     ],

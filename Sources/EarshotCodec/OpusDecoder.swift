@@ -103,6 +103,15 @@ public struct OpusDecoder: ~Copyable, @unchecked Sendable {
         return Int(samples)
     }
 
+    /// Non-throwing form of `frameCount(of:)` for the receive path: nil when the framing is malformed. A `throw`
+    /// calls the runtime's `swift_willThrow` hook, which a test harness may have set to something that allocates.
+    @_noLocks @_noAllocation
+    public static func validatedFrameCount(of packet: UnsafeRawBufferPointer) -> Int? {
+        guard let input = packet.baseAddress, packet.count > 0, packet.count <= Int(Int32.max) else { return nil }
+        let samples = LibOpus.validatedPacketSampleCount(input.assumingMemoryBound(to: UInt8.self), Int32(packet.count))
+        return samples > 0 ? Int(samples) : nil
+    }
+
     private static func checkConcealmentLength(_ frames: Int) throws(OpusError) {
         guard frames > 0, frames <= maximumFramesPerPacket, frames % concealmentGranule == 0 else {
             throw .invalidSetting(name: "frames", value: frames, allowed: "a multiple of 120 (2.5 ms), 120 ... 5760")

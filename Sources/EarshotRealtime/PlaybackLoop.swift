@@ -21,6 +21,8 @@ struct PlaybackLoop {
     let fadeFrames: Int
     let counters: PlaybackCounterCells
     let stopRequested: UnsafeAtomic<Bool>
+    /// Optional copy of every period played (see `PlaybackThread.Options.tap`).
+    let tap: RingBuffer?
     /// Test-only: `EARSHOT_INJECT_LOOP_ALLOCATION=1` when the thread was created. Proves the allocation detector works.
     let injectAllocation: Bool
     let injectedAllocationSink: UnsafeAtomic<Int>
@@ -50,6 +52,7 @@ struct PlaybackLoop {
             var healthy = true
             while periods > 0 && healthy {
                 renderPeriod()
+                if let tap { _ = tap.write(period, frames: periodFrames) }
                 healthy = writePeriod()
                 periods -= 1
             }

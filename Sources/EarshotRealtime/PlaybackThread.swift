@@ -21,9 +21,17 @@ public final class PlaybackThread: @unchecked Sendable {
         public var concealmentFadeFrames: Int
         public var scheduling: RealtimeScheduling
 
-        public init(concealmentFadeFrames: Int = 48, scheduling: RealtimeScheduling = .fifo(priority: 80)) {
+        /// A second ring that receives a copy of every period written to the device (concealment included), for
+        /// recording exactly what was played. Frames that do not fit are dropped, never waited for. The caller
+        /// owns it and drains it from another thread; channel count must match the device's.
+        public var tap: RingBuffer?
+
+        public init(
+            concealmentFadeFrames: Int = 48, scheduling: RealtimeScheduling = .fifo(priority: 80), tap: RingBuffer? = nil
+        ) {
             self.concealmentFadeFrames = concealmentFadeFrames
             self.scheduling = scheduling
+            self.tap = tap
         }
     }
 
@@ -58,7 +66,7 @@ public final class PlaybackThread: @unchecked Sendable {
                 periodFrames: parameters.periodFrames, channels: channels,
                 waitTimeoutMilliseconds: Int32(max(1, parameters.periodMilliseconds)),
                 period: period, lastFrame: lastFrame, fadeFrames: max(1, options.concealmentFadeFrames),
-                counters: counterCells, stopRequested: stopRequested,
+                counters: counterCells, stopRequested: stopRequested, tap: options.tap,
                 injectAllocation: getenv("EARSHOT_INJECT_LOOP_ALLOCATION").map { $0.pointee == 0x31 } ?? false,
                 injectedAllocationSink: injectedAllocationSink))
         self.device = device

@@ -28,6 +28,15 @@ public struct ReceiverStats: Equatable, Sendable {
     /// Current playout delay held by the jitter buffer (see `JitterBuffer.currentDelayMs`).
     public var playoutDelayMs: Double
     public var targetDelayMs: Double
+    /// Times the playback ring ran short after playback started (PlaybackThread underrun events), and the frames
+    /// filled with fade/silence because of it.
+    public var deviceUnderruns = 0
+    public var deviceUnderrunFrames = 0
+    public var rtcpReportsSent = 0
+    public var rtcpSenderReportsReceived = 0
+    public var rtcpGoodbyesReceived = 0
+    /// Times playback switched to another SSRC (after a BYE or the source timeout).
+    public var sourceChanges = 0
 
     public init(
         counters: ReceiverCounters,
@@ -67,7 +76,7 @@ public struct ReceiverStats: Equatable, Sendable {
         line += " reord \(packetsReordered) bad \(packetsMalformed + packetsTooLarge + packetsOutOfRange)"
         line += " | plc \(concealedSamples) smp/\(concealmentEvents) ev fec \(fecRecoveredFrames)"
         line += " stretch +\(insertedSamplesForDeceleration)/-\(removedSamplesForAcceleration) smp"
-        line += " under \(underruns) xrun \(xruns) resync \(resyncs)"
+        line += " under \(underruns) dev-under \(deviceUnderruns) xrun \(xruns) resync \(resyncs)"
         line += " | jitter \(Self.format(jitterMs)) ms"
         line += " delay \(Self.format(playoutDelayMs))/\(Self.format(targetDelayMs)) ms"
         return line

@@ -1,1 +1,160 @@
-print("earshot-recv: not yet wired")
+import ArgumentParser
+import EarshotNet
+import EarshotReceiver
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Flag parsing and wiring only; the pipeline lives in EarshotReceiver.
+struct EarshotRecv: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "earshot-recv",
+        abstract: "Receive Opus over RTP (RFC 7587) and play it through ALSA with low latency.",
+        discussion: """
+            Listens for RTP on --listen and RTCP on the next port (rtcp-mux on the RTP port is accepted too),
+            plays one sender at a time, adapts the jitter buffer between --min-latency and --max-latency, and sends
+            RTCP receiver reports back to the sender about once a second. Prints statistics every --stats seconds
+            and, at exit, one `stats` line and one machine-readable `stats-json {...}` line on stdout.
+            SIGINT/SIGTERM stop cleanly.
+            """
+    )
+
+    @Option(help: "Address to receive RTP on, HOST:PORT or [IPv6]:PORT; a multicast group joins it. RTCP: PORT+1.")
+    var listen = "0.0.0.0:5004"
+
+    @Option(help: "Network interface for the multicast join (name or index; default: the kernel's choice).")
+    var interface: String?
+
+    @Option(help: "ALSA playback device (list them with `aplay -L`).")
+    var device = "default"
+
+    @Option(help: "Jitter-buffer delay: 'auto' (adapt between --min-latency and --max-latency) or fixed ms (0...2000).")
+    var latency = "auto"
+
+    @Option(help: "Lowest adaptive jitter-buffer delay, ms (0...2000).")
+    var minLatency: Double = 3
+
+    @Option(help: "Highest adaptive jitter-buffer delay, ms (0...2000).")
+    var maxLatency: Double = 200
+
+    @Option(help: "ALSA period, ms (1...50); the device buffer holds --buffer-periods periods.")
+    var period: Double = 5
+
+    @Option(help: "ALSA buffer size in periods (2...8).")
+    var bufferPeriods = 3
+
+    @Option(help: "RTP payload type of the Opus stream (0...127).")
+    var payloadType = 96
+
+    @Option(help: "Output channels, 1 or 2 (mono streams are decoded to both when 2).")
+    var channels = 2
+
+    @Option(help: "Output gain, dB (-60...20).")
+    var volume: Double = 0
+
+    @Option(help: "Print statistics every this many seconds (0: only at exit).")
+    var stats: Double = 0
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    @Option(help: "Seconds of silence after which another sender (SSRC) may take over (0.05...3600).")
+    var sourceTimeout: Double = 2
+
+    @Option(help: "SCHED_FIFO priority of the playback thread (0...99; 0: normal scheduling). The producer gets 5 less.")
+    var priority = 80
+
+    @Option(help: "Run this many seconds, then exit (> 0; default: until SIGINT/SIGTERM).")
+    var duration: Double?
+
+    @Option(help: "Also write exactly what was handed to the device to this WAV file (32-bit float), at exit.")
+    var record: String?
+
+    @Option(help: ArgumentHelp("ALSA configuration file merged over the system one for --device.", visibility: .hidden))
+    var deviceConfig: String?
+
+    func validate() throws {
+        do {
+            try makeConfiguration().validate()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError(
+                "--log-level '\(logLevel)' is not valid: expected trace, debug, info, notice, warning, error or critical")
+        }
+        if let duration, !(duration > 0 && duration.isFinite) {
+            throw ValidationError("--duration \(duration) is out of range: valid is seconds > 0")
+        }
+        guard stats >= 0 && stats.isFinite else {
+            throw ValidationError("--stats \(stats) is out of range: valid is seconds >= 0 (0: only at exit)")
+        }
+    }
+
+    func makeConfiguration() throws -> ReceiverConfiguration {
+        ReceiverConfiguration(
+            listen: listen, interface: interface, device: device, deviceConfigurationFile: deviceConfig,
+            latency: try ReceiverConfiguration.Latency(parsing: latency), minimumLatencyMs: minLatency,
+            maximumLatencyMs: maxLatency, periodMs: period, bufferPeriods: bufferPeriods, payloadType: payloadType,
+            channels: channels, volumeDB: volume, sourceTimeoutSeconds: sourceTimeout, priority: priority,
+            canonicalName: "earshot-recv@\(hostName())")
+    }
+
+    func run() throws {
+        var logger = Logger(label: "earshot-recv")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let pipeline: ReceiverPipeline
+        do {
+            pipeline = try ReceiverPipeline(
+                configuration: try makeConfiguration(),
+                output: .device(recordingCapacitySeconds: record == nil ? nil : 2))
+        } catch {
+            logger.error("\(error)")
+            throw ExitCode(1)
+        }
+        StopSignal.install()
+        for warning in try pipeline.start() { logger.warning("\(warning)") }
+        let parameters = pipeline.deviceParameters.map {
+            "period \($0.periodFrames) frames, buffer \($0.bufferFrames) frames, \($0.format)"
+        } ?? ""
+        print("earshot-recv: listening on \(pipeline.localAddress) (RTCP \(pipeline.rtcpLocalAddress)), device \(device) \(parameters)")
+        fflush(stdout)
+
+        let start = MonotonicInstant.now()
+        var nextStats = stats > 0 ? start + Int64(stats * 1e9) : nil
+        while !StopSignal.received {
+            let now = MonotonicInstant.now()
+            if let duration, now.nanoseconds - start.nanoseconds >= Int64(duration * 1e9) { break }
+            if let due = nextStats, now >= due {
+                print("stats \(pipeline.stats().description)")
+                fflush(stdout)
+                nextStats = due + Int64(stats * 1e9)
+            }
+            pipeline.collectRecording()
+            usleep(50_000)
+        }
+        pipeline.stop()
+        let final = pipeline.stats()
+        print("stats \(final.description)")
+        print("stats-json \(final.json)")
+        fflush(stdout)
+        if let record {
+            do {
+                try pipeline.writeRecording(path: record)
+            } catch {
+                logger.error("--record: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    private func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(cString: buffer)
+    }
+}
+
+EarshotRecv.main()

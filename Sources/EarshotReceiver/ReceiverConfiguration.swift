@@ -1,0 +1,175 @@
+import EarshotNet
+import EarshotRealtime
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Everything the receiver pipeline is started with, in the units of the `earshot-recv` flags.
+///
+/// Defaults are for a wired LAN: adaptive latency from `minimumLatencyMs` up to `maximumLatencyMs`, a 5 ms device
+/// period. `validate()` checks every range and names the offending flag; the pipeline only accepts a validated
+/// configuration.
+public struct ReceiverConfiguration: Sendable, Equatable {
+    /// `--latency`: a fixed jitter-buffer delay, or adaptation between the minimum and maximum.
+    public enum Latency: Sendable, Equatable {
+        case automatic
+        case fixed(milliseconds: Double)
+
+        /// Parses `auto` or a number of milliseconds.
+        public init(parsing text: String) throws(ReceiverConfigurationError) {
+            if text.lowercased() == "auto" {
+                self = .automatic
+            } else if let value = Double(text), value.isFinite {
+                self = .fixed(milliseconds: value)
+            } else {
+                throw .malformed(flag: "--latency", value: text, expected: "auto or milliseconds (e.g. 20)")
+            }
+        }
+    }
+
+    public static let millisecondsRange: ClosedRange<Double> = 0...2000
+    public static let periodRange: ClosedRange<Double> = 1...50
+    public static let volumeRange: ClosedRange<Double> = -60...20
+    public static let priorityRange: ClosedRange<Int> = 0...99
+
+    /// `--listen`: where RTP arrives (`HOST:PORT`, `[IPv6]:PORT`, or a multicast group). RTCP uses port + 1.
+    public var listen: String
+    /// `--interface`: the interface to join a multicast group on (nil: the kernel's choice).
+    public var interface: String?
+    /// `--device`: ALSA PCM name.
+    public var device: String
+    /// asoundrc-style file for `device` (tests: the audio rig); nil uses the system configuration.
+    public var deviceConfigurationFile: String?
+    public var latency: Latency
+    public var minimumLatencyMs: Double
+    public var maximumLatencyMs: Double
+    /// `--period`: ALSA period in ms; the device buffer holds `bufferPeriods` periods.
+    public var periodMs: Double
+    public var bufferPeriods: Int
+    public var payloadType: Int
+    public var channels: Int
+    /// `--volume`: gain in dB applied after decoding.
+    public var volumeDB: Double
+    /// `--source-timeout`: silence after which another SSRC may take over, seconds.
+    public var sourceTimeoutSeconds: Double
+    /// `--priority`: SCHED_FIFO priority of the playback thread (0: normal scheduling). The producer runs below it.
+    public var priority: Int
+    /// The CNAME sent in RTCP SDES.
+    public var canonicalName: String
+
+    public init(
+        listen: String = "0.0.0.0:5004",
+        interface: String? = nil,
+        device: String = "default",
+        deviceConfigurationFile: String? = nil,
+        latency: Latency = .automatic,
+        minimumLatencyMs: Double = 3,
+        maximumLatencyMs: Double = 200,
+        periodMs: Double = 5,
+        bufferPeriods: Int = 3,
+        payloadType: Int = 96,
+        channels: Int = 2,
+        volumeDB: Double = 0,
+        sourceTimeoutSeconds: Double = 2,
+        priority: Int = 80,
+        canonicalName: String = "earshot-recv"
+    ) {
+        self.listen = listen
+        self.interface = interface
+        self.device = device
+        self.deviceConfigurationFile = deviceConfigurationFile
+        self.latency = latency
+        self.minimumLatencyMs = minimumLatencyMs
+        self.maximumLatencyMs = maximumLatencyMs
+        self.periodMs = periodMs
+        self.bufferPeriods = bufferPeriods
+        self.payloadType = payloadType
+        self.channels = channels
+        self.volumeDB = volumeDB
+        self.sourceTimeoutSeconds = sourceTimeoutSeconds
+        self.priority = priority
+        self.canonicalName = canonicalName
+    }
+
+    /// Throws the first problem found, naming its flag and the valid range.
+    public func validate() throws(ReceiverConfigurationError) {
+        _ = try listenAddress()
+        _ = try networkInterface()
+        try Self.check("--min-latency", minimumLatencyMs, in: Self.millisecondsRange, unit: "ms")
+        try Self.check("--max-latency", maximumLatencyMs, in: Self.millisecondsRange, unit: "ms")
+        guard minimumLatencyMs <= maximumLatencyMs else {
+            throw .conflicting(
+                flags: "--min-latency/--max-latency",
+                reason: "minimum \(minimumLatencyMs) ms is above maximum \(maximumLatencyMs) ms")
+        }
+        if case .fixed(let milliseconds) = latency {
+            try Self.check("--latency", milliseconds, in: Self.millisecondsRange, unit: "ms (or auto)")
+        }
+        try Self.check("--period", periodMs, in: Self.periodRange, unit: "ms")
+        guard (2...8).contains(bufferPeriods) else {
+            throw .outOfRange(flag: "--buffer-periods", value: "\(bufferPeriods)", valid: "2 ... 8")
+        }
+        guard (0...127).contains(payloadType) else {
+            throw .outOfRange(flag: "--payload-type", value: "\(payloadType)", valid: "0 ... 127 (dynamic: 96 ... 127)")
+        }
+        guard channels == 1 || channels == 2 else {
+            throw .outOfRange(flag: "--channels", value: "\(channels)", valid: "1 or 2")
+        }
+        try Self.check("--volume", volumeDB, in: Self.volumeRange, unit: "dB")
+        try Self.check("--source-timeout", sourceTimeoutSeconds, in: 0.05...3600, unit: "seconds")
+        guard Self.priorityRange.contains(priority) else {
+            throw .outOfRange(flag: "--priority", value: "\(priority)", valid: "0 ... 99 (0: no real-time scheduling)")
+        }
+        guard !device.isEmpty else { throw .malformed(flag: "--device", value: device, expected: "an ALSA PCM name") }
+    }
+
+    /// The parsed `--listen` address.
+    public func listenAddress() throws(ReceiverConfigurationError) -> SocketAddress {
+        do {
+            return try SocketAddress(parsing: listen)
+        } catch {
+            throw .malformed(
+                flag: "--listen", value: listen,
+                expected: "HOST:PORT or [IPv6]:PORT with a numeric host and PORT 0 ... 65535 (e.g. 0.0.0.0:5004)")
+        }
+    }
+
+    /// The `--interface`, looked up now; nil when not given.
+    public func networkInterface() throws(ReceiverConfigurationError) -> NetworkInterface? {
+        guard let interface else { return nil }
+        do {
+            return try NetworkInterface(interface)
+        } catch {
+            throw .malformed(flag: "--interface", value: interface, expected: "an interface name from `ip link` or an index")
+        }
+    }
+
+    /// Linear gain for `volumeDB`.
+    public var linearGain: Float { Float(pow(10, volumeDB / 20)) }
+
+    /// Device period in frames at 48 kHz, a multiple of 48 (1 ms).
+    public var periodFrames: Int { max(48, Int((periodMs * 48).rounded())) }
+
+    public var playbackScheduling: RealtimeScheduling { priority == 0 ? .normal : .fifo(priority: Int32(priority)) }
+
+    /// The producer runs below playback: playback must never wait for it, and it must preempt everything else.
+    public var producerScheduling: RealtimeScheduling {
+        priority == 0 ? .normal : .fifo(priority: Int32(max(1, priority - 5)))
+    }
+
+    var delayMode: PlayoutDelayEstimator.Mode {
+        switch latency {
+        case .automatic: return .automatic(minimumMs: minimumLatencyMs, maximumMs: maximumLatencyMs)
+        case .fixed(let milliseconds): return .fixed(milliseconds: milliseconds)
+        }
+    }
+
+    private static func check(
+        _ flag: String, _ value: Double, in range: ClosedRange<Double>, unit: String
+    ) throws(ReceiverConfigurationError) {
+        guard value.isFinite, range.contains(value) else {
+            throw .outOfRange(flag: flag, value: "\(value)", valid: "\(range.lowerBound) ... \(range.upperBound) \(unit)")
+        }
+    }
+}

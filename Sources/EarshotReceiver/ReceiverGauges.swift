@@ -1,0 +1,74 @@
+import Atomics
+import EarshotProtocol
+
+/// The producer's figures that `ReceiverCounters` does not hold: malformed packets per reason and the current
+/// jitter/delay values, for the stats printer on another thread.
+///
+/// Each cell is an independent relaxed atomic (a reading may mix two publications; each figure is itself exact).
+/// Written by the producer thread only; read from any thread. Allocated in `init`, freed on deinit.
+public final class ReceiverGauges: @unchecked Sendable {
+    /// RTP rejections by `RTPRejection.counterIndex`, then RTCP rejections by their index in `RTCPRejection.allCases`.
+    private let rejections: UnsafeMutablePointer<UnsafeAtomic<Int>>
+    private let rejectionCount: Int
+    private let jitterBits = UnsafeAtomic<UInt64>.create(0)
+    private let delayBits = UnsafeAtomic<UInt64>.create(0)
+    private let targetBits = UnsafeAtomic<UInt64>.create(0)
+    /// RTCP receiver reports sent, and sender reports / BYEs received.
+    let reportsSent = UnsafeAtomic<Int>.create(0)
+    let senderReportsReceived = UnsafeAtomic<Int>.create(0)
+    let goodbyesReceived = UnsafeAtomic<Int>.create(0)
+    let sourceChanges = UnsafeAtomic<Int>.create(0)
+    /// Datagrams cut by the kernel because they were larger than the receive buffer.
+    let truncated = UnsafeAtomic<Int>.create(0)
+
+    public init() {
+        rejectionCount = RTPRejection.allCases.count + RTCPRejection.allCases.count
+        rejections = .allocate(capacity: rejectionCount)
+        for index in 0..<rejectionCount { (rejections + index).initialize(to: .create(0)) }
+    }
+
+    deinit {
+        for index in 0..<rejectionCount { rejections[index].destroy() }
+        rejections.deallocate()
+        for cell in [jitterBits, delayBits, targetBits] { cell.destroy() }
+        for cell in [reportsSent, senderReportsReceived, goodbyesReceived, sourceChanges, truncated] { cell.destroy() }
+    }
+
+    /// Producer thread.
+    @inline(__always)
+    func count(_ rejection: RTPRejection) {
+        rejections[rejection.counterIndex].wrappingIncrement(ordering: .relaxed)
+    }
+
+    /// Producer thread. `index` is the rejection's position in `RTCPRejection.allCases`.
+    @inline(__always)
+    func countRTCPRejection(index: Int) {
+        rejections[RTPRejection.allCases.count + index].wrappingIncrement(ordering: .relaxed)
+    }
+
+    /// Producer thread.
+    @inline(__always)
+    func publish(jitterMs: Double, delayMs: Double, targetMs: Double) {
+        jitterBits.store(jitterMs.bitPattern, ordering: .relaxed)
+        delayBits.store(delayMs.bitPattern, ordering: .relaxed)
+        targetBits.store(targetMs.bitPattern, ordering: .relaxed)
+    }
+
+    /// Any thread. Non-zero counts only, keyed by the stable stat names (`rtp_bad_version`, `rtcp_…`).
+    public var rejectionsByReason: [String: Int] {
+        var result: [String: Int] = [:]
+        for rejection in RTPRejection.allCases {
+            let value = rejections[rejection.counterIndex].load(ordering: .relaxed)
+            if value > 0 { result[rejection.statName] = value }
+        }
+        for (index, rejection) in RTCPRejection.allCases.enumerated() {
+            let value = rejections[RTPRejection.allCases.count + index].load(ordering: .relaxed)
+            if value > 0 { result[rejection.statName] = value }
+        }
+        return result
+    }
+
+    public var jitterMs: Double { Double(bitPattern: jitterBits.load(ordering: .relaxed)) }
+    public var delayMs: Double { Double(bitPattern: delayBits.load(ordering: .relaxed)) }
+    public var targetMs: Double { Double(bitPattern: targetBits.load(ordering: .relaxed)) }
+}

@@ -1,0 +1,253 @@
+import Atomics
+import EarshotALSA
+import EarshotCodec
+import EarshotDSP
+import EarshotNet
+import EarshotProtocol
+import EarshotRealtime
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The whole receiver: UDP sockets → producer thread (validation, source lock, jitter buffer, Opus decode, gain) →
+/// ring buffer → ALSA playback thread, plus RTCP on port + 1 (or multiplexed on the RTP port).
+///
+/// ```
+///  RTP :port ─┐                    ┌──────────── producer thread (SCHED_FIFO, below playback) ──────────┐
+///  RTCP :p+1 ─┴─ ppoll, drain ──▶ │ parse → SSRC lock → extend seq/ts → JitterBuffer → decide → decode │ ─▶ ring
+///                                  └───────────── RR + SDES about once a second ◀── SR, BYE ────────────┘
+///  ring ─▶ PlaybackThread (SCHED_FIFO) ─▶ ALSA device          (optional tap ring ─▶ recording, main thread)
+/// ```
+///
+/// Everything is allocated in `init`; after `start` the producer and playback threads allocate nothing. With
+/// `Output.caller` no device is opened and the caller consumes `ring` itself (tests, other sinks).
+///
+/// Threads: `init`, `start`, `stop`, `collectRecording` and deinit belong to one control thread; `stats()` may be
+/// called from any thread.
+public final class ReceiverPipeline: @unchecked Sendable {
+    public enum Output: Sendable {
+        /// Play through the configured ALSA device; with `recordingCapacitySeconds`, also keep a copy of every
+        /// period handed to the device, collected by `collectRecording()`.
+        case device(recordingCapacitySeconds: Double? = nil)
+        /// No device: the caller reads `ring` (a single consumer) at its own pace.
+        case caller
+    }
+
+    public let configuration: ReceiverConfiguration
+    /// Where RTP is received (port 0 in the configuration is replaced by the chosen port).
+    public let localAddress: SocketAddress
+    public let rtcpLocalAddress: SocketAddress
+    /// The ring the producer fills: the playback thread's input, or the caller's with `Output.caller`.
+    public let ring: RingBuffer
+    /// Device parameters actually granted (nil with `Output.caller`).
+    public let deviceParameters: PCMParameters?
+    /// Frames per channel the producer keeps in the ring: one period plus one 5 ms frame.
+    public let targetFillFrames: Int
+
+    private let playback: PlaybackThread?
+    private let tap: RingBuffer?
+    private let tapScratch: UnsafeMutablePointer<Float>?
+    private let tapScratchFrames = 4096
+    public private(set) var recording: [Float] = []
+
+    private let producer: UnsafeMutablePointer<ReceiverProducer>
+    private let mailbox = ReceiverCountersMailbox()
+    private let gauges = ReceiverGauges()
+    private let stopRequested = UnsafeAtomic<Bool>.create(false)
+    private let producerStarted = UnsafeAtomic<Bool>.create(false)
+    private var producerThread: pthread_t?
+    private var playbackStarted = false
+
+    public init(configuration: ReceiverConfiguration, output: Output = .device()) throws(ReceiverPipelineError) {
+        do { try configuration.validate() } catch { throw .configuration(error) }
+        self.configuration = configuration
+        let listen: SocketAddress
+        let interface: NetworkInterface?
+        do {
+            listen = try configuration.listenAddress()
+            interface = try configuration.networkInterface()
+        } catch {
+            throw .configuration(error)
+        }
+        var rtcpListen = listen
+        if listen.port != 0 { rtcpListen.port = listen.port &+ 1 }
+
+        let rtpSocket: UDPSocket
+        let rtcpSocket: UDPSocket
+        do {
+            rtpSocket = try UDPSocket(bindingTo: listen)
+            _ = try? rtpSocket.setReceiveBufferSize(1 << 20)
+            if listen.isMulticast { try rtpSocket.joinMulticastGroup(listen, interface: interface) }
+        } catch {
+            throw .socket(role: "RTP", error)
+        }
+        do {
+            rtcpSocket = try UDPSocket(bindingTo: rtcpListen)
+            if rtcpListen.isMulticast { try rtcpSocket.joinMulticastGroup(rtcpListen, interface: interface) }
+        } catch {
+            throw .socket(role: "RTCP", error)
+        }
+        localAddress = rtpSocket.localAddress
+        rtcpLocalAddress = rtcpSocket.localAddress
+
+        let channels = configuration.channels
+        let periodFrames = configuration.periodFrames
+        targetFillFrames = periodFrames + 240
+        ring = RingBuffer(minimumCapacity: 2 * (periodFrames + OpusDecoder.maximumFramesPerPacket), channels: channels)
+
+        switch output {
+        case .caller:
+            playback = nil
+            tap = nil
+            tapScratch = nil
+            deviceParameters = nil
+        case .device(let recordingSeconds):
+            let device: PCMDevice
+            do {
+                device = try PCMDevice(
+                    name: configuration.device, stream: .playback,
+                    configuration: PCMConfiguration(
+                        sampleRate: OpusDecoder.sampleRate, channels: channels, periodFrames: periodFrames,
+                        bufferFrames: periodFrames * configuration.bufferPeriods),
+                    configurationFile: configuration.deviceConfigurationFile)
+            } catch {
+                ring.deallocate()
+                throw .device(error)
+            }
+            deviceParameters = device.parameters
+            if let recordingSeconds {
+                let tapRing = RingBuffer(
+                    minimumCapacity: max(48_000, Int(recordingSeconds * 48_000)), channels: channels)
+                tap = tapRing
+                tapScratch = .allocate(capacity: tapScratchFrames * channels)
+            } else {
+                tap = nil
+                tapScratch = nil
+            }
+            playback = PlaybackThread(
+                device: device, ring: ring,
+                options: PlaybackThread.Options(scheduling: configuration.playbackScheduling, tap: tap))
+        }
+
+        let decoder: OpusDecoder
+        do { decoder = try OpusDecoder(channels: channels) } catch { throw .codec(error) }
+        var delay = PlayoutDelayEstimator.Configuration(mode: configuration.delayMode)
+        delay.initialTargetMs = min(configuration.maximumLatencyMs, max(configuration.minimumLatencyMs, 10))
+        let jitterBuffer = JitterBuffer(
+            configuration: JitterBuffer.Configuration(
+                capacity: 512, maxPayloadBytes: 1500, delay: delay, maxConcealmentMs: 100))
+
+        producer = .allocate(capacity: 1)
+        producer.initialize(
+            to: ReceiverProducer(
+                rtpSocket: rtpSocket, rtcpSocket: rtcpSocket, poll: ReadinessPoll([rtpSocket, rtcpSocket]),
+                ring: ring, channels: channels, payloadType: UInt8(configuration.payloadType),
+                gain: configuration.linearGain, targetFillFrames: targetFillFrames,
+                wakeIntervalNanos: 1_000_000, scheduling: configuration.producerScheduling, mailbox: mailbox,
+                gauges: gauges, stopRequested: stopRequested, jitterBuffer: jitterBuffer, decoder: decoder,
+                rtcp: ReceiverRTCPSession(cname: configuration.canonicalName),
+                lock: RTPSourceLock(
+                    silenceTimeoutNanoseconds: UInt64(configuration.sourceTimeoutSeconds * 1e9)),
+                datagram: .allocate(byteCount: 2048, alignment: 16),
+                pcm: .allocate(capacity: OpusDecoder.maximumFramesPerPacket * channels),
+                started: producerStarted))
+        if tap != nil { recording.reserveCapacity(48_000 * channels * 10) }
+    }
+
+    /// Starts the playback thread, then the producer. Returns warnings to log (real-time scheduling refused).
+    /// Control thread.
+    public func start() throws(ReceiverPipelineError) -> [String] {
+        precondition(producerThread == nil, "ReceiverPipeline started twice")
+        var warnings: [String] = []
+        if let playback {
+            do {
+                if let warning = try playback.start() { warnings.append("playback thread: \(warning)") }
+            } catch {
+                throw .device(error)
+            }
+            playbackStarted = true
+        }
+        stopRequested.store(false, ordering: .releasing)
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { context in
+            context!.assumingMemoryBound(to: ReceiverProducer.self).pointee.run()
+            return nil
+        }, UnsafeMutableRawPointer(producer))
+        guard result == 0 else {
+            playback?.stop()
+            throw .thread(code: result)
+        }
+        producerThread = thread
+        while !producerStarted.load(ordering: .acquiring) { usleep(500) }
+        if let warning = producer.pointee.schedulingWarning { warnings.append("producer thread: \(warning)") }
+        return warnings
+    }
+
+    /// Stops the producer, then playback. Idempotent. Control thread.
+    public func stop() {
+        if let thread = producerThread {
+            stopRequested.store(true, ordering: .releasing)
+            pthread_join(thread, nil)
+            producerThread = nil
+        }
+        if playbackStarted {
+            playback?.stop()
+            playbackStarted = false
+        }
+        collectRecording()
+    }
+
+    /// Moves what the tap ring holds into `recording`. Call every few hundred ms while running (the tap holds
+    /// `recordingCapacitySeconds`); `stop()` calls it once more. Control thread.
+    public func collectRecording() {
+        guard let tap, let tapScratch else { return }
+        while true {
+            let frames = tap.read(into: tapScratch, frames: tapScratchFrames)
+            if frames == 0 { return }
+            recording.append(contentsOf: UnsafeBufferPointer(start: tapScratch, count: frames * tap.channels))
+        }
+    }
+
+    /// A snapshot of all statistics. Any thread.
+    public func stats() -> ReceiverStats {
+        var stats = ReceiverStats(
+            counters: mailbox.read(), jitterMs: gauges.jitterMs, playoutDelayMs: gauges.delayMs,
+            targetDelayMs: gauges.targetMs, xruns: playback?.counters.xruns ?? 0,
+            packetsMalformedByReason: gauges.rejectionsByReason)
+        if let counters = playback?.counters {
+            stats.deviceUnderruns = counters.underrunEvents
+            stats.deviceUnderrunFrames = counters.underrunFrames
+        }
+        stats.rtcpReportsSent = gauges.reportsSent.load(ordering: .relaxed)
+        stats.rtcpSenderReportsReceived = gauges.senderReportsReceived.load(ordering: .relaxed)
+        stats.rtcpGoodbyesReceived = gauges.goodbyesReceived.load(ordering: .relaxed)
+        stats.sourceChanges = gauges.sourceChanges.load(ordering: .relaxed)
+        return stats
+    }
+
+    /// Playback thread's counters (nil with `Output.caller`). Any thread.
+    public var playbackCounters: PlaybackCounters? { playback?.counters }
+
+    deinit {
+        stop()
+        producer.pointee.datagram.deallocate()
+        producer.pointee.pcm.deallocate()
+        producer.deinitialize(count: 1)
+        producer.deallocate()
+        tapScratch?.deallocate()
+        // The playback thread (if any) was stopped above and no longer reads these rings.
+        ring.deallocate()
+        tap?.deallocate()
+        stopRequested.destroy()
+        producerStarted.destroy()
+    }
+}
+
+extension ReceiverPipeline {
+    /// Writes `recording` (what was handed to the device) as a 32-bit float WAV. Control thread, after `stop()`.
+    public func writeRecording(path: String) throws(WAVError) {
+        try WAVFile(sampleRate: OpusDecoder.sampleRate, channels: configuration.channels, samples: recording)
+            .write(path: path)
+    }
+}

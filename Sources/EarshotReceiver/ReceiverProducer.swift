@@ -1,0 +1,295 @@
+import Atomics
+import EarshotCodec
+import EarshotNet
+import EarshotProtocol
+import EarshotRealtime
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The producer thread's state and loop: sockets in, decoded audio out to the playback ring.
+///
+/// Each turn: wait for a socket to become readable or a short timeout (`wakeIntervalNanos`, the demand clock: the
+/// playback thread drains the ring without telling anyone); drain every queued datagram without waiting (RTP:
+/// validate, lock onto one SSRC, extend sequence and timestamp, insert into the jitter buffer with the arrival time;
+/// RTCP: SR/BYE); then, while the ring holds less than `targetFillFrames`, take the jitter buffer's next decision,
+/// decode it, apply the gain and write it to the ring. Counters are published every `publishIntervalNanos`; an RTCP
+/// receiver report goes out about once a second.
+///
+/// Invariant: every buffer is allocated in `init`; the loop allocates nothing (errors are rare, typed and caught).
+/// Lives in memory owned by `ReceiverPipeline`; only the producer thread touches it between start and join.
+struct ReceiverProducer: ~Copyable {
+    let rtpSocket: UDPSocket
+    let rtcpSocket: UDPSocket
+    var poll: ReadinessPoll
+    let ring: RingBuffer
+    let channels: Int
+    let payloadType: UInt8
+    let gain: Float
+    let targetFillFrames: Int
+    let wakeIntervalNanos: Int64
+    let publishIntervalNanos: Int64 = 20_000_000
+    let reportIntervalNanos: Int64 = 1_000_000_000
+    let scheduling: RealtimeScheduling
+    let mailbox: ReceiverCountersMailbox
+    let gauges: ReceiverGauges
+    let stopRequested: UnsafeAtomic<Bool>
+
+    var jitterBuffer: JitterBuffer
+    var decoder: OpusDecoder
+    var rtcp: ReceiverRTCPSession
+    var lock: RTPSourceLock
+    var statistics: RTPReceptionStatistics?
+    var rtpSource: SocketAddress?
+    var extendedTimestamp: Int64 = 0
+    /// Datagram buffer (one at a time) and decode buffer (the longest Opus packet, 120 ms).
+    let datagram: UnsafeMutableRawBufferPointer
+    let pcm: UnsafeMutablePointer<Float>
+    let pcmFrames = OpusDecoder.maximumFramesPerPacket
+    /// The last decoded frame was quiet enough to drop the next one inaudibly.
+    var lastFrameQuiet = false
+    var nextPublishNanos: Int64 = 0
+    var nextReportNanos: Int64 = 0
+    /// The scheduling warning (set once before the loop) for the control thread to log.
+    var schedulingWarning: String?
+    let started: UnsafeAtomic<Bool>
+
+    /// Delay this far above target is shed even in loud passages (one audible splice beats holding, say, a
+    /// second of backlog after a stall for as long as the music never pauses).
+    static let forcedShrinkExcessMs = 20.0
+
+    /// Below this RMS (about −50 dBFS) dropping a frame to shrink the delay is inaudible.
+    static let quietRMS: Float = 0.003
+
+    // MARK: - Loop
+
+    mutating func run() {
+        schedulingWarning = scheduling.applyToCurrentThread()
+        ReadinessPoll.requestPreciseWakeups()
+        started.store(true, ordering: .releasing)
+        while !stopRequested.load(ordering: .acquiring) {
+            do {
+                _ = try poll.wait(timeoutNanoseconds: wakeIntervalNanos)
+            } catch {
+                // A failing ppoll (EBADF/ENOMEM) would spin; pace the loop instead and keep playing.
+                usleep(1000)
+            }
+            drainRTP()
+            drainRTCP()
+            fillRing()
+            let now = MonotonicInstant.now().nanoseconds
+            if now >= nextPublishNanos {
+                publish()
+                nextPublishNanos = now + publishIntervalNanos
+            }
+            if now >= nextReportNanos {
+                sendReport(nowNanos: now)
+                nextReportNanos = now + reportIntervalNanos
+            }
+        }
+        publish()
+    }
+
+    mutating func publish() {
+        mailbox.publish(jitterBuffer.counters)
+        gauges.publish(
+            jitterMs: jitterBuffer.jitterMs, delayMs: jitterBuffer.currentDelayMs, targetMs: jitterBuffer.targetDelayMs)
+    }
+
+    // MARK: - Packets in
+
+    mutating func drainRTP() {
+        while true {
+            let received: Datagram?
+            do { received = try rtpSocket.receive(into: datagram, wait: false) } catch { return }
+            guard let received else { return }
+            if received.truncated { gauges.truncated.wrappingIncrement(ordering: .relaxed) }
+            let bytes = UnsafeRawBufferPointer(rebasing: datagram[0..<received.byteCount])
+            // rtcp-mux (RFC 5761): RTCP types 200–204 where an RTP header has its marker and payload type.
+            if RTPRTCPDemultiplexer.classify(bytes) == .rtcp {
+                handleRTCP(bytes, from: received.source, onRTPPort: true, arrival: received.arrival)
+                continue
+            }
+            handleRTP(bytes, from: received.source, arrival: received.arrival)
+        }
+    }
+
+    mutating func drainRTCP() {
+        while true {
+            let received: Datagram?
+            do { received = try rtcpSocket.receive(into: datagram, wait: false) } catch { return }
+            guard let received else { return }
+            let bytes = UnsafeRawBufferPointer(rebasing: datagram[0..<received.byteCount])
+            handleRTCP(bytes, from: received.source, onRTPPort: false, arrival: received.arrival)
+        }
+    }
+
+    mutating func handleRTCP(
+        _ bytes: UnsafeRawBufferPointer, from source: SocketAddress, onRTPPort: Bool, arrival: MonotonicInstant
+    ) {
+        if let rejection = rtcp.receive(
+            bytes, from: source, onRTPPort: onRTPPort, nowNanos: arrival.nanoseconds, lock: &lock, gauges: gauges)
+        {
+            var index = 0
+            for candidate in RTCPRejection.allCases {
+                if candidate == rejection { break }
+                index += 1
+            }
+            gauges.countRTCPRejection(index: index)
+        }
+    }
+
+    mutating func handleRTP(_ bytes: UnsafeRawBufferPointer, from source: SocketAddress, arrival: MonotonicInstant) {
+        let packet: RTPPacket
+        switch RTPPacket.parse(bytes, payloadType: payloadType) {
+        case .success(let parsed): packet = parsed
+        case .failure(let rejection):
+            gauges.count(rejection)
+            return
+        }
+        let payload = packet.payload
+        guard let frames = OpusDecoder.validatedFrameCount(of: payload) else {
+            gauges.count(.malformedOpusPayload)
+            return
+        }
+        let arrivalNanos = UInt64(arrival.nanoseconds)
+        switch lock.admit(ssrc: packet.ssrc, nowNanoseconds: arrivalNanos) {
+        case .reject(let rejection):
+            gauges.count(rejection)
+            return
+        case .acceptNewSource(let previous):
+            if previous != nil {
+                jitterBuffer.reset()
+                decoder.reset()
+                gauges.sourceChanges.wrappingIncrement(ordering: .relaxed)
+            }
+            rtcp.resetSender()
+            statistics = RTPReceptionStatistics(ssrc: packet.ssrc, firstSequence: packet.sequenceNumber)
+            extendedTimestamp = Int64(packet.timestamp)
+        case .accept:
+            break
+        }
+        rtpSource = source
+        let update = statistics!.record(
+            sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp,
+            arrival: UInt32(truncatingIfNeeded: arrivalNanos &* 3 / 62_500))
+        guard let sequence = update.extendedSequence else {
+            // A jump: RFC 3550 probation; the jitter buffer restarts if the next packet confirms it.
+            return
+        }
+        let timestamp = extend(timestamp: packet.timestamp)
+        jitterBuffer.setFrameSamples(frames)
+        _ = jitterBuffer.insert(sequence: sequence, timestamp: timestamp, arrivalNanos: arrivalNanos, payload: payload)
+    }
+
+    /// 32-bit RTP timestamp to 64 bits, continuing from the last one (either direction, half the range).
+    mutating func extend(timestamp: UInt32) -> Int64 {
+        let last = UInt32(truncatingIfNeeded: extendedTimestamp)
+        let delta = Int64(Int32(bitPattern: timestamp &- last))
+        let extended = extendedTimestamp + delta
+        if delta > 0 { extendedTimestamp = extended }
+        return extended
+    }
+
+    // MARK: - Audio out
+
+    mutating func fillRing() {
+        while ring.availableToRead() < targetFillFrames && ring.availableToWrite() >= pcmFrames {
+            let decision = jitterBuffer.nextDecision(nowNanos: UInt64(MonotonicInstant.now().nanoseconds))
+            let frames = render(decision)
+            if frames > 0 { _ = ring.write(pcm, frames: frames) }
+            let farAboveTarget = jitterBuffer.currentDelayMs > jitterBuffer.targetDelayMs + Self.forcedShrinkExcessMs
+            if case .play = decision, lastFrameQuiet || farAboveTarget, let skipped = jitterBuffer.dropNext() {
+                // Keep the decoder's state continuous; the output is discarded.
+                _ = try? decoder.decode(skipped, into: pcm, capacityFrames: pcmFrames)
+            }
+        }
+    }
+
+    /// Decodes one decision into `pcm` with the gain applied; returns frames.
+    mutating func render(_ decision: PlayoutDecision) -> Int {
+        var frames: Int
+        switch decision {
+        case .waiting(let samples):
+            frames = min(samples, pcmFrames)
+            silence(from: 0, to: frames)
+            lastFrameQuiet = true
+            return frames
+        case .play(let payload, _, let samples):
+            do {
+                frames = try decoder.decode(payload, into: pcm, capacityFrames: pcmFrames)
+            } catch {
+                gauges.count(.malformedOpusPayload)
+                frames = conceal(samples)
+            }
+        case .recoverWithFEC(let next, _, let samples):
+            let length = Self.concealmentLength(samples)
+            do {
+                frames = try decoder.decodeFEC(fromNextPacket: next, into: pcm, frames: length)
+            } catch {
+                frames = conceal(samples)
+            }
+            frames = pad(frames, to: samples)
+        case .conceal(let samples), .stretch(let samples):
+            frames = conceal(samples)
+        }
+        applyGain(frames: frames)
+        return frames
+    }
+
+    mutating func conceal(_ samples: Int) -> Int {
+        let length = Self.concealmentLength(samples)
+        let frames = (try? decoder.conceal(into: pcm, frames: length)) ?? 0
+        return pad(frames, to: samples)
+    }
+
+    /// Zero-fills up to `samples` frames when the codec produced fewer (lengths not a multiple of 2.5 ms).
+    func pad(_ frames: Int, to samples: Int) -> Int {
+        let wanted = min(samples, pcmFrames)
+        if frames < wanted { silence(from: frames, to: wanted) }
+        return max(frames, wanted)
+    }
+
+    func silence(from start: Int, to end: Int) {
+        var index = start * channels
+        while index < end * channels {
+            pcm[index] = 0
+            index += 1
+        }
+    }
+
+    mutating func applyGain(frames: Int) {
+        var energy: Float = 0
+        var index = 0
+        let count = frames * channels
+        while index < count {
+            let sample = pcm[index] * gain
+            pcm[index] = sample
+            energy += sample * sample
+            index += 1
+        }
+        lastFrameQuiet = count == 0 || energy / Float(count) < Self.quietRMS * Self.quietRMS
+    }
+
+    /// PLC and FEC work in 2.5 ms steps: the largest multiple of 120 not above `samples` (at least 120).
+    static func concealmentLength(_ samples: Int) -> Int {
+        max(OpusDecoder.concealmentGranule, min(samples, OpusDecoder.maximumFramesPerPacket)
+            / OpusDecoder.concealmentGranule * OpusDecoder.concealmentGranule)
+    }
+
+    // MARK: - RTCP out
+
+    mutating func sendReport(nowNanos: Int64) {
+        guard let destination = rtcp.reportDestination(rtpSource: rtpSource),
+            let report = rtcp.makeReport(statistics: &statistics, nowNanos: nowNanos)
+        else { return }
+        let socket = rtcp.multiplexed ? rtpSocket : rtcpSocket
+        do {
+            try socket.send(report, to: destination)
+            gauges.reportsSent.wrappingIncrement(ordering: .relaxed)
+        } catch {
+            // ICMP port unreachable from a sender without RTCP: nothing to do, try again next second.
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import EarshotNet
+import EarshotProtocol
+
+/// The receiver's side of RTCP: reads the sender's SR (for LSR/DLSR) and BYE, and builds receiver reports
+/// (RR + SDES CNAME) about the locked source.
+///
+/// Invariant: the report buffer, the one-element report-block array and the CNAME bytes are allocated in `init`;
+/// `receive` and `makeReport` allocate nothing after that (the array is mutated in place, never grown).
+/// Producer thread only.
+struct ReceiverRTCPSession: ~Copyable {
+    /// Our SSRC in reports: random per run (RFC 3550 8.1).
+    let ssrc: UInt32
+    private let cname: [UInt8]
+    private var blocks: [RTCPReportBlock]
+    private let buffer: UnsafeMutableRawBufferPointer
+    /// Middle 32 bits of the last SR's NTP time, and when (monotonic ns) it arrived; 0 before any SR.
+    private var lastSenderReport: UInt32 = 0
+    private var lastSenderReportArrivalNanos: Int64 = 0
+    /// Where the sender's RTCP comes from (its SRs), so reports go back there.
+    private(set) var senderAddress: SocketAddress?
+    /// RTCP arrived on the RTP port: the sender multiplexes (RFC 5761), so reports go to its RTP address.
+    private(set) var multiplexed = false
+
+    init(cname: String) {
+        ssrc = UInt32.random(in: 1...UInt32.max)
+        self.cname = Array(cname.utf8.prefix(255))
+        blocks = [RTCPReportBlock(
+            ssrc: 0, fractionLost: 0, cumulativeLost: 0, extendedHighestSequence: 0, jitter: 0,
+            lastSenderReport: 0, delaySinceLastSenderReport: 0)]
+        blocks.reserveCapacity(1)
+        buffer = .allocate(byteCount: 512, alignment: 4)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Forgets the previous sender (new SSRC locked).
+    mutating func resetSender() {
+        lastSenderReport = 0
+        lastSenderReportArrivalNanos = 0
+        senderAddress = nil
+        multiplexed = false
+    }
+
+    /// Handles one RTCP datagram. Returns the first rejection when it is not a valid compound.
+    /// BYEs for the locked source release `lock`.
+    mutating func receive(
+        _ bytes: UnsafeRawBufferPointer, from source: SocketAddress, onRTPPort: Bool, nowNanos: Int64,
+        lock: inout RTPSourceLock, gauges: ReceiverGauges
+    ) -> RTCPRejection? {
+        let compound: RTCPCompoundPacket
+        switch RTCPCompoundPacket.parse(bytes) {
+        case .success(let parsed): compound = parsed
+        case .failure(let rejection): return rejection
+        }
+        for packet in compound {
+            switch packet {
+            case .senderReport(let report):
+                guard report.ssrc == lock.lockedSource else { continue }
+                gauges.senderReportsReceived.wrappingIncrement(ordering: .relaxed)
+                lastSenderReport = report.senderInfo.ntpTimestamp.middle32
+                lastSenderReportArrivalNanos = nowNanos
+                senderAddress = source
+                multiplexed = onRTPPort
+            case .goodbye(let goodbye):
+                for index in 0..<goodbye.sourceCount where goodbye.source(at: index) == lock.lockedSource {
+                    gauges.goodbyesReceived.wrappingIncrement(ordering: .relaxed)
+                    lock.goodbye(ssrc: goodbye.source(at: index))
+                }
+            default:
+                continue
+            }
+        }
+        return nil
+    }
+
+    /// Builds RR (one block about `statistics`, none without a source) + SDES CNAME. The view is valid until the
+    /// next call.
+    mutating func makeReport(statistics: inout RTPReceptionStatistics?, nowNanos: Int64) -> UnsafeRawBufferPointer? {
+        var writer = RTCPCompoundWriter(buffer: buffer)
+        do {
+            if statistics != nil {
+                var delay: UInt32 = 0
+                if lastSenderReport != 0 {
+                    delay = NTPTimestamp.compactDuration(seconds: Double(nowNanos - lastSenderReportArrivalNanos) / 1e9)
+                }
+                blocks[0] = statistics!.makeReportBlock(
+                    lastSenderReport: lastSenderReport, delaySinceLastSenderReport: delay)
+                try writer.appendReceiverReport(ssrc: ssrc, reportBlocks: blocks)
+            } else {
+                try writer.appendReceiverReport(ssrc: ssrc, reportBlocks: [])
+            }
+            try writer.appendSourceDescription(ssrc: ssrc, cname: cname)
+        } catch {
+            return nil
+        }
+        return writer.bytes
+    }
+
+    /// Where to send reports: the SR's source; with rtcp-mux the RTP source; else the RTP source's port + 1.
+    func reportDestination(rtpSource: SocketAddress?) -> SocketAddress? {
+        if let senderAddress { return senderAddress }
+        guard var address = rtpSource else { return nil }
+        address.port = address.port &+ 1
+        return address
+    }
+}

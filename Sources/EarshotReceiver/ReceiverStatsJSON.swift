@@ -1,0 +1,26 @@
+extension ReceiverStats {
+    /// One line of JSON with every figure (keys in a fixed order, malformed reasons sorted), for scripts and tests:
+    /// `{"packetsReceived":1200,...,"packetsMalformedByReason":{"rtp_bad_version":2}}`.
+    public var json: String {
+        let integers: [(String, Int)] = [
+            ("packetsReceived", packetsReceived), ("packetsLost", packetsLost), ("packetsLate", packetsLate),
+            ("packetsDuplicated", packetsDuplicated), ("packetsReordered", packetsReordered),
+            ("packetsMalformed", packetsMalformed), ("packetsTooLarge", packetsTooLarge),
+            ("packetsOutOfRange", packetsOutOfRange), ("resyncs", resyncs), ("framesPlayed", framesPlayed),
+            ("concealedSamples", concealedSamples), ("concealmentEvents", concealmentEvents),
+            ("fecRecoveredFrames", fecRecoveredFrames),
+            ("insertedSamplesForDeceleration", insertedSamplesForDeceleration),
+            ("removedSamplesForAcceleration", removedSamplesForAcceleration), ("underruns", underruns),
+            ("deviceUnderruns", deviceUnderruns), ("deviceUnderrunFrames", deviceUnderrunFrames), ("xruns", xruns),
+            ("rtcpReportsSent", rtcpReportsSent), ("rtcpSenderReportsReceived", rtcpSenderReportsReceived),
+            ("rtcpGoodbyesReceived", rtcpGoodbyesReceived), ("sourceChanges", sourceChanges),
+        ]
+        var fields = integers.map { "\"\($0.0)\":\($0.1)" }
+        for (key, value) in [("jitterMs", jitterMs), ("playoutDelayMs", playoutDelayMs), ("targetDelayMs", targetDelayMs)] {
+            fields.append("\"\(key)\":\(value.isFinite ? "\((value * 1000).rounded() / 1000)" : "null")")
+        }
+        let reasons = packetsMalformedByReason.keys.sorted().map { "\"\($0)\":\(packetsMalformedByReason[$0]!)" }
+        fields.append("\"packetsMalformedByReason\":{\(reasons.joined(separator: ","))}")
+        return "{" + fields.joined(separator: ",") + "}"
+    }
+}

@@ -1,0 +1,37 @@
+import EarshotReceiver
+import Testing
+
+@Suite struct ReceiverConfigurationTests {
+    @Test func defaultsAreValid() throws {
+        try ReceiverConfiguration().validate()
+    }
+
+    @Test(arguments: [
+        (ReceiverConfiguration(periodMs: 0.2), "--period"),
+        (ReceiverConfiguration(payloadType: 200), "--payload-type"),
+        (ReceiverConfiguration(channels: 3), "--channels"),
+        (ReceiverConfiguration(volumeDB: 40), "--volume"),
+        (ReceiverConfiguration(minimumLatencyMs: 50, maximumLatencyMs: 10), "--min-latency"),
+        (ReceiverConfiguration(latency: .fixed(milliseconds: -1)), "--latency"),
+        (ReceiverConfiguration(listen: "5004"), "--listen"),
+        (ReceiverConfiguration(interface: "no-such-if0"), "--interface"),
+        (ReceiverConfiguration(priority: 120), "--priority"),
+    ])
+    func badValuesNameTheFlag(configuration: ReceiverConfiguration, flag: String) {
+        #expect {
+            try configuration.validate()
+        } throws: { error in
+            "\(error)".contains(flag)
+        }
+    }
+
+    @Test func latencyParses() throws {
+        #expect(try ReceiverConfiguration.Latency(parsing: "auto") == .automatic)
+        #expect(try ReceiverConfiguration.Latency(parsing: "25") == .fixed(milliseconds: 25))
+        #expect(throws: ReceiverConfigurationError.self) { try ReceiverConfiguration.Latency(parsing: "fast") }
+    }
+
+    @Test func volumeIsDecibels() {
+        #expect(abs(ReceiverConfiguration(volumeDB: -6.0206).linearGain - 0.5) < 1e-4)
+    }
+}

@@ -1,0 +1,159 @@
+import EarshotCodec
+import EarshotDSP
+import EarshotNet
+import EarshotProtocol
+import EarshotReceiver
+import EarshotRealtime
+import Foundation
+import Testing
+
+/// The pipeline without a device: the test sends Opus/RTP over loopback at real-time pace and consumes the ring
+/// itself, one 5 ms period every 5 ms, like a playback thread would.
+@Suite(.serialized) struct ReceiverPipelineTests {
+    /// Sends `seconds` of a 997 Hz tone (−6 dBFS, stereo, 5 ms frames) to `destination`, plus `garbage` datagrams.
+    private static func send(
+        to destination: SocketAddress, seconds: Double, garbage: [[UInt8]] = [], skipSequences: Set<Int> = []
+    ) throws {
+        let socket = try UDPSocket(bindingTo: SocketAddress(parsing: "127.0.0.1:0"))
+        var encoder = try OpusEncoder(OpusEncoder.Configuration())
+        var tone = ToneGenerator(frequency: 997, amplitude: 0.5, channels: 2)
+        var pcm = [Float](repeating: 0, count: 480)
+        var payload = [UInt8](repeating: 0, count: OpusEncoder.maximumPacketBytes)
+        var packet = [UInt8](repeating: 0, count: 1500)
+        let frames = Int(seconds * 200)
+        let start = MonotonicInstant.now()
+        for index in 0..<frames {
+            pcm.withUnsafeMutableBufferPointer { tone.fill($0.baseAddress!, frames: 240) }
+            let bytes = try pcm.withUnsafeBufferPointer { source in
+                try payload.withUnsafeMutableBytes { try encoder.encode(source.baseAddress!, into: $0) }
+            }
+            let header = RTPHeader(
+                marker: index == 0, payloadType: 96, sequenceNumber: UInt16(truncatingIfNeeded: 1000 + index),
+                timestamp: UInt32(truncatingIfNeeded: 77_000 + index * 240), ssrc: 0xCAFE)
+            let length = try payload.withUnsafeBytes { source in
+                try packet.withUnsafeMutableBytes {
+                    try RTPPacketWriter.write(header, payload: UnsafeRawBufferPointer(rebasing: source[0..<bytes]), into: $0)
+                }
+            }
+            if !skipSequences.contains(index) { try socket.send(Array(packet[0..<length]), to: destination) }
+            if index == frames / 2 { for datagram in garbage { try socket.send(datagram, to: destination) } }
+            let due = start + Int64(index + 1) * 5_000_000
+            let wait = due.nanoseconds - MonotonicInstant.now().nanoseconds
+            if wait > 0 { usleep(UInt32(wait / 1000)) }
+        }
+    }
+
+    /// Reads the ring at real-time pace for `seconds` on a background thread; returns everything read.
+    private final class PacedConsumer: @unchecked Sendable {
+        private let ring: RingBuffer
+        private var collected: [Float] = []
+        private var thread: Thread?
+        private let done = DispatchSemaphore(value: 0)
+
+        init(ring: RingBuffer, seconds: Double) {
+            self.ring = ring
+            collected.reserveCapacity(Int(seconds * 48_000) * ring.channels + 4096)
+            let thread = Thread { [self] in
+                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 240 * ring.channels)
+                defer { buffer.deallocate() }
+                let start = MonotonicInstant.now()
+                for index in 0..<Int(seconds * 200) {
+                    let got = ring.read(into: buffer, frames: 240)
+                    collected.append(contentsOf: UnsafeBufferPointer(start: buffer, count: got * ring.channels))
+                    // A short read is silence to a device: keep the timeline.
+                    collected.append(contentsOf: repeatElement(0, count: (240 - got) * ring.channels))
+                    let due = start + Int64(index + 1) * 5_000_000
+                    let wait = due.nanoseconds - MonotonicInstant.now().nanoseconds
+                    if wait > 0 { usleep(UInt32(wait / 1000)) }
+                }
+                done.signal()
+            }
+            self.thread = thread
+            thread.start()
+        }
+
+        func wait() -> [Float] {
+            done.wait()
+            return collected
+        }
+    }
+
+    private func makePipeline() throws -> ReceiverPipeline {
+        try ReceiverPipeline(
+            configuration: ReceiverConfiguration(listen: "127.0.0.1:0", priority: 0), output: .caller)
+    }
+
+    @Test func decodesSyntheticStreamWithHighSNR() throws {
+        let pipeline = try makePipeline()
+        _ = try pipeline.start()
+        let consumer = PacedConsumer(ring: pipeline.ring, seconds: 3)
+        try Self.send(to: pipeline.localAddress, seconds: 2.5)
+        // Stop at the end of the stream, before its tail is concealed as loss.
+        pipeline.stop()
+        let output = consumer.wait()
+        let stats = pipeline.stats()
+
+        let left = SignalAnalysis.channel(0, of: output, channels: 2)
+        // The stream starts after the jitter buffer's delay; take 1.5 s from 0.5 s, well inside it.
+        let steady = Array(left[24_000..<96_000])
+        let fit = SignalAnalysis.sineFit(steady, frequency: 997, sampleRate: 48_000)
+        let glitches = SignalAnalysis.glitchWindows(
+            steady, frequency: 997, sampleRate: 48_000, windowFrames: 480, minimumSNRdB: 20)
+        #expect(fit.snrDB > 35, "SNR \(fit.snrDB) dB, glitch windows \(glitches), \(stats.description)")
+        #expect(abs(fit.amplitude - 0.5) < 0.05, "amplitude \(fit.amplitude)")
+        #expect(stats.packetsReceived == 500)
+        #expect(stats.packetsLost == 0)
+        #expect(stats.packetsMalformed == 0)
+        // Every packet played or dropped to shrink the delay, except the few still buffered when the pipeline stopped.
+        let consumed = stats.framesPlayed + stats.removedSamplesForAcceleration / 240
+        #expect(consumed <= 500 && consumed >= 490, "\(consumed) frames consumed")
+        #expect(stats.rtcpReportsSent >= 2)
+    }
+
+    @Test func malformedDatagramsAreCountedByReasonAndPlaybackContinues() throws {
+        let pipeline = try makePipeline()
+        _ = try pipeline.start()
+        let consumer = PacedConsumer(ring: pipeline.ring, seconds: 2.5)
+        var badVersion = [UInt8](repeating: 0, count: 40)
+        badVersion[0] = 0x40
+        var wrongType = [UInt8](repeating: 0, count: 40)
+        wrongType[0] = 0x80
+        wrongType[1] = 97
+        var badOpus = [UInt8](repeating: 0, count: 14)
+        badOpus[0] = 0x80
+        badOpus[1] = 96
+        badOpus[12] = 0xFF  // code 3 TOC with a frame count byte of 0: invalid framing
+        badOpus[13] = 0x00
+        let garbage = [[UInt8](repeating: 0xAB, count: 5), badVersion, wrongType, badOpus, Array("hello".utf8)]
+        try Self.send(to: pipeline.localAddress, seconds: 2, garbage: garbage)
+        // Stop at the end of the stream, before its tail is concealed as loss.
+        pipeline.stop()
+        let output = consumer.wait()
+        let stats = pipeline.stats()
+        #expect(stats.packetsMalformedByReason["rtp_too_short"] == 2)
+        #expect(stats.packetsMalformedByReason["rtp_bad_version"] == 1)
+        #expect(stats.packetsMalformedByReason["rtp_unexpected_payload_type"] == 1)
+        #expect(stats.packetsMalformedByReason["rtp_malformed_opus_payload"] == 1)
+        #expect(stats.packetsLost == 0)
+        #expect(stats.concealmentEvents == 0)
+        let left = SignalAnalysis.channel(0, of: output, channels: 2)
+        let glitches = SignalAnalysis.glitchWindows(
+            Array(left[24_000..<84_000]), frequency: 997, sampleRate: 48_000, windowFrames: 480, minimumSNRdB: 20)
+        #expect(glitches.isEmpty, "glitch windows \(glitches)")
+    }
+
+    @Test func lostPacketsAreConcealed() throws {
+        let pipeline = try makePipeline()
+        _ = try pipeline.start()
+        let consumer = PacedConsumer(ring: pipeline.ring, seconds: 2.5)
+        let skipped: Set<Int> = [150, 151, 230, 300]
+        try Self.send(to: pipeline.localAddress, seconds: 2, skipSequences: skipped)
+        pipeline.stop()
+        _ = consumer.wait()
+        let stats = pipeline.stats()
+        #expect(stats.packetsReceived == 400 - skipped.count)
+        #expect(stats.packetsLost == skipped.count)
+        #expect(stats.concealmentEvents + stats.fecRecoveredFrames >= 3)
+        #expect(stats.concealedSamples + stats.fecRecoveredFrames * 240 >= 4 * 240)
+    }
+}
