@@ -19,9 +19,17 @@ let benchmarks: @Sendable () -> Void = {
         timeUnits: .nanoseconds,
         warmupIterations: 3,
         scalingFactor: .kilo,
-        maxDuration: .seconds(2),
-        maxIterations: 2_000
+        maxDuration: .seconds(1),
+        maxIterations: 1_000
     )
+
+    // MARK: - Control: proves the malloc counter counts (expect 1 malloc per operation)
+
+    Benchmark("Control: one Array allocation per op") { benchmark in
+        for index in benchmark.scaledIterations {
+            blackHole([Int](repeating: index, count: 16))
+        }
+    }
 
     // MARK: - Ring buffer
 

@@ -11,6 +11,8 @@ public struct LatencyResult: Sendable {
     public var receiverSeconds: Double
     public var senderSeconds: Double
     public var note: String?
+    /// The receiver's own last `stats …` line, if it prints one (earshot-recv does at exit).
+    public var receiverReport: String?
 }
 
 /// Runs one system under one network condition on the rig:
@@ -104,6 +106,9 @@ public struct LatencyRun {
         result.senderSeconds = sender.map { Date().timeIntervalSince($0.started) } ?? 0
         for child in children.reversed() { child.stop() }
         children.removeAll()
+        if let log = try? String(contentsOf: directory.appendingPathComponent("receiver.log"), encoding: .utf8) {
+            result.receiverReport = log.split(separator: "\n").last { $0.hasPrefix("stats ") }.map { String($0.dropFirst(6)) }
+        }
 
         let recording = AlignedRecording(interleaved: try Self.readRaw(recordingFile))
         result.analysis = LatencyAnalysis(
