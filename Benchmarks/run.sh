@@ -34,8 +34,9 @@ python3 "$bench/micro-table.py" "$micro_dir" >"$results/micro.md"
 
 # MARK: - End to end
 systems=${SYSTEMS:-floor,trx-default,trx-lowest}
-if [ -z "${SYSTEMS:-}" ] && [ -x "$root/.build/release/earshot-send" ] && [ -x "$root/.build/release/earshot-recv" ] &&
-    grep -q 'earshot-default' "$bench/Sources/earshot-latency/EarshotLatencyCommand.swift"; then
+# The Earshot rows once earshot-send and earshot-recv are real (they started as placeholders on main).
+if [ -z "${SYSTEMS:-}" ] && "$root/.build/release/earshot-send" --help 2>&1 | grep -q -- '--to' &&
+    "$root/.build/release/earshot-recv" --help 2>&1 | grep -q -- '--listen'; then
     systems="floor,earshot-default,earshot-lowest,trx-default,trx-lowest"
 fi
 "$bench/.build/release/earshot-latency" --rig-script "$root/Tests/Rig/audio-rig.sh" \

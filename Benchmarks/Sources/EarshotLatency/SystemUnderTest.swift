@@ -41,6 +41,20 @@ public struct SystemUnderTest: Sendable {
         sender: ["trx-tx", "-d", "{capture}", "-h", "127.0.0.1", "-p", "{send_port}", "-f", "240", "-m", "8"],
         receiver: ["trx-rx", "-d", "{playback}", "-h", "127.0.0.1", "-p", "{recv_port}", "-j", "8", "-m", "8"])
 
+    /// Earshot as shipped: `earshot-send` 5 ms low-delay frames, `earshot-recv` adaptive jitter buffer (3-200 ms),
+    /// 5 ms ALSA periods × 3.
+    public static let earshotDefault = SystemUnderTest(
+        name: "Earshot defaults",
+        sender: ["earshot-send", "--device", "{capture}", "--to", "127.0.0.1:{send_port}"],
+        receiver: ["earshot-recv", "--listen", "127.0.0.1:{recv_port}", "--device", "{playback}"])
+
+    /// Earshot at its lowest-latency settings: 2.5 ms frames, adaptive buffer floor 0 ms, 2.5 ms periods × 2.
+    public static let earshotLowest = SystemUnderTest(
+        name: "Earshot lowest",
+        sender: ["earshot-send", "--device", "{capture}", "--to", "127.0.0.1:{send_port}", "--frame", "2.5"],
+        receiver: ["earshot-recv", "--listen", "127.0.0.1:{recv_port}", "--device", "{playback}",
+                   "--min-latency", "0", "--period", "2.5", "--buffer-periods", "2"])
+
     func expand(_ arguments: [String], capture: String, playback: String, sendPort: Int, receivePort: Int)
         -> [String]
     {

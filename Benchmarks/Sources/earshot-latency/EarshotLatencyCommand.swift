@@ -46,6 +46,7 @@ struct EarshotLatencyCommand: ParsableCommand {
     func run() throws {
         let known: [String: SystemUnderTest] = [
             "floor": .rigFloor, "trx-default": .trxDefault, "trx-lowest": .trxLowest,
+            "earshot-default": .earshotDefault, "earshot-lowest": .earshotLowest,
         ]
         let conditions: [String: NetworkImpairment] = [
             "clean": .clean, "loss-jitter": .lossAndJitter, "bursty": .burstyLoss,
