@@ -125,8 +125,17 @@ let package = Package(
                 "EarshotTestRig",
             ]
         ),
-        .testTarget(name: "EarshotSenderTests", dependencies: ["EarshotSender", "EarshotTestRig"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["EarshotDSP", "EarshotTestRig"]),
+        .testTarget(
+            name: "EarshotSenderTests",
+            dependencies: [
+                "EarshotSender", "EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotProtocol", "EarshotTestRig",
+                atomics, mallocInterposer,
+            ]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotProtocol", "EarshotTestRig"]
+        ),
     ],
     swiftLanguageModes: [.v5]
 )

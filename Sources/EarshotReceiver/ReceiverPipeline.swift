@@ -93,7 +93,9 @@ public final class ReceiverPipeline: @unchecked Sendable {
 
         let channels = configuration.channels
         let periodFrames = configuration.periodFrames
-        targetFillFrames = periodFrames + 240
+        // Two periods plus a 5 ms frame: a server-backed PCM (PulseAudio) can open a whole buffer of room in one
+        // wake and the playback thread fills it at once; one period of slack underran on a loaded 2-core machine.
+        targetFillFrames = 2 * periodFrames + 240
         ring = RingBuffer(minimumCapacity: 2 * (periodFrames + OpusDecoder.maximumFramesPerPacket), channels: channels)
 
         switch output {
@@ -133,7 +135,9 @@ public final class ReceiverPipeline: @unchecked Sendable {
         let decoder: OpusDecoder
         do { decoder = try OpusDecoder(channels: channels) } catch { throw .codec(error) }
         var delay = PlayoutDelayEstimator.Configuration(mode: configuration.delayMode)
-        delay.initialTargetMs = min(configuration.maximumLatencyMs, max(configuration.minimumLatencyMs, 10))
+        // Start at 20 ms: a sender that bursts (ffmpeg -re sends 4 packets per 20 ms) is not concealed while the
+        // estimator learns; a smooth LAN sender is decayed down to the minimum within seconds.
+        delay.initialTargetMs = min(configuration.maximumLatencyMs, max(configuration.minimumLatencyMs, 20))
         let jitterBuffer = JitterBuffer(
             configuration: JitterBuffer.Configuration(
                 capacity: 512, maxPayloadBytes: 1500, delay: delay, maxConcealmentMs: 100))

@@ -10,6 +10,8 @@ public protocol AudioSource {
     var framesPerBlock: Int { get }
     /// Fills `buffer` (room for `framesPerBlock * channels` floats) with the next block.
     mutating func read(into buffer: UnsafeMutablePointer<Float>) throws(AudioSourceError) -> AudioSourceRead
+    /// Frames already produced but not yet read (see the default in the extension below).
+    var bufferedFrames: Int { get }
 }
 
 /// What one `AudioSource.read` produced.
@@ -24,3 +26,9 @@ public enum AudioSourceRead: Equatable, Sendable {
 
 /// Sample rate every source produces: Opus runs at 48 kHz end to end.
 public let audioSourceSampleRate = 48_000
+
+extension AudioSource {
+    /// Frames already produced but not yet read (a capture ring's backlog); 0 for sources generated on demand.
+    /// The sender uses it to map wall-clock time to RTP time for device-paced sources.
+    public var bufferedFrames: Int { 0 }
+}

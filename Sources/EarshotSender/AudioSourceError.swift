@@ -9,6 +9,8 @@ public enum AudioSourceError: Error, Equatable, CustomStringConvertible {
     case unreadableFile(path: String, detail: String)
     /// `read(2)` failed with `errno`.
     case readFailed(source: String, errno: Int32)
+    /// The capture device delivered nothing for `seconds` (its thread stopped on an ALSA error, or the device hung).
+    case captureStalled(device: String, seconds: Int)
 
     public var description: String {
         switch self {
@@ -23,6 +25,8 @@ public enum AudioSourceError: Error, Equatable, CustomStringConvertible {
             return "\(path): cannot read WAV file: \(detail)"
         case .readFailed(let source, let errno):
             return "\(source): read failed with errno \(errno); check the pipe or file is still open"
+        case .captureStalled(let device, let seconds):
+            return "capture device \(device) delivered no audio for \(seconds) s; check it with `arecord -D \(device)`"
         }
     }
 }

@@ -54,11 +54,19 @@ import Testing
             ])
     }
 
+    /// The rig's PulseAudio stalls a new playback stream for up to ~1.9 s before it consumes anything (aplay shows
+    /// the same); the sender starts only after that, so the stall is not mistaken for network delay.
+    static let deviceWarmUpSeconds = 2.5
+
+    /// Starts `earshot-recv` for `seconds` of streaming after the device warm-up, and waits out the warm-up.
     static func receiver(rig: AudioRig, port: Int, seconds: Double, extra: [String] = []) throws -> Child {
-        try Child(
+        let child = try Child(
             product("earshot-recv"),
-            ["--listen", "127.0.0.1:\(port)", "--device", "spk", "--duration", "\(seconds)", "--stats", "0.5"] + extra,
+            ["--listen", "127.0.0.1:\(port)", "--device", "spk", "--duration", "\(seconds + deviceWarmUpSeconds)",
+             "--stats", "0.5"] + extra,
             environment: rig.environment)
+        usleep(useconds_t(deviceWarmUpSeconds * 1_000_000))
+        return child
     }
 
     static func impair(from proxyPort: Int, to receiverPort: Int, _ arguments: [String]) throws -> Child {
@@ -109,7 +117,6 @@ import Testing
         let wav = rig.directory.appendingPathComponent("recv.wav").path
         // The receiver stops before ffmpeg does, so the end of the stream is not concealed as loss.
         let receiver = try Self.receiver(rig: rig, port: port, seconds: 5.5, extra: ["--record", wav])
-        usleep(300_000)
         let sender = try Self.ffmpeg(port: port, seconds: 6)
         let output = receiver.finish(limitSeconds: 10)
         _ = sender.finish(limitSeconds: 5)
@@ -149,7 +156,6 @@ import Testing
         let receiver = try Self.receiver(rig: rig, port: receiverPort, seconds: 7.5)
         let proxy = try Self.impair(
             from: proxyPort, to: receiverPort, ["--loss", "5", "--seed", "7", "--log", log, "--duration", "7.5"])
-        usleep(300_000)
         let sender = try Self.ffmpeg(port: proxyPort, seconds: 6)
         _ = sender.finish(limitSeconds: 9)
         let output = receiver.finish(limitSeconds: 10)
@@ -167,8 +173,9 @@ import Testing
         print("e2e loss: proxy drops \(drops), lost \(lost), concealed frames \(concealedFrames), fec \(fec), SNR \(fit.snrDB)")
         print("e2e loss: \(Self.jsonLine(output))")
         #expect(drops > 30)
-        // Every lost frame was concealed or rebuilt from FEC, exactly once.
-        #expect(concealedFrames + fec == lost)
+        // Every lost frame was concealed or rebuilt from FEC, exactly once; a packet that arrives after its frame was
+        // concealed is counted late and no longer lost (as RTCP's cumulative loss), but it was still concealed.
+        #expect(concealedFrames + fec == lost + Self.int(stats, "packetsLate"))
         // Lost = proxy drops + the 20-frame tail at the end of the stream (± packets at the edges).
         #expect(abs(lost - (drops + 20)) <= 3, "lost \(lost), proxy drops \(drops)")
         // One ring shortage was seen in 1 of 2 runs on the shared 2-core VM (scheduling spike, not loss handling).
@@ -189,7 +196,6 @@ import Testing
         let receiver = try Self.receiver(rig: rig, port: receiverPort, seconds: 11)
         // Phase 1: 20 ms jitter for about 4 s; phase 2: a clean proxy on the same port.
         let jittery = try Self.impair(from: proxyPort, to: receiverPort, ["--jitter", "20", "--delay", "20", "--duration", "4.3"])
-        usleep(300_000)
         let sender = try Self.ffmpeg(port: proxyPort, seconds: 10)
         _ = jittery.finish(limitSeconds: 6)
         let clean = try Self.impair(from: proxyPort, to: receiverPort, ["--duration", "7"])

@@ -1,0 +1,63 @@
+import Atomics
+import EarshotRealtime
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Audio captured by a `CaptureThread` into a `RingBuffer`, handed out one encoder frame at a time.
+///
+/// `read` waits (sleeping ¼ frame at a time, so a frame is taken at most that long after it is complete) until a
+/// whole frame is in the ring, then converts it to the sender's channel count. The device paces the stream: no
+/// pacer is involved. `read` returns `.endOfStream` once `stopRequested` is set, and throws `.captureStalled` when no
+/// audio came for `stallTimeout` (the capture thread died or the device stopped). Send thread only; buffers are
+/// allocated in `init`.
+public struct CaptureRingSource: AudioSource {
+    public let channels: Int
+    public let framesPerBlock: Int
+    public let device: String
+    private let ring: RingBuffer
+    private let mixer: ChannelMixer
+    private let scratch: UnsafeMutablePointer<Float>
+    private let stopRequested: UnsafeAtomic<Bool>
+    private let stallTimeoutNanoseconds: Int64
+
+    /// `ring` and `stopRequested` are owned by the caller and must outlive this source; call `deallocate()` once.
+    public init(
+        ring: RingBuffer, device: String, channels: Int, framesPerBlock: Int, stopRequested: UnsafeAtomic<Bool>,
+        stallTimeoutNanoseconds: Int64 = 2_000_000_000
+    ) throws(AudioSourceError) {
+        guard channels == 1 || channels == 2 else { throw .unsupportedChannels(source: device, channels: channels) }
+        guard framesPerBlock > 0, framesPerBlock <= ring.capacity else { throw .invalidBlockSize(frames: framesPerBlock) }
+        self.ring = ring
+        self.device = device
+        self.channels = channels
+        self.framesPerBlock = framesPerBlock
+        self.mixer = ChannelMixer(inputChannels: ring.channels, outputChannels: channels)
+        self.scratch = .allocate(capacity: framesPerBlock * ring.channels)
+        self.scratch.initialize(repeating: 0, count: framesPerBlock * ring.channels)
+        self.stopRequested = stopRequested
+        self.stallTimeoutNanoseconds = stallTimeoutNanoseconds
+    }
+
+    public func deallocate() { scratch.deallocate() }
+
+    public var bufferedFrames: Int { ring.availableToRead() }
+
+    public mutating func read(into buffer: UnsafeMutablePointer<Float>) throws(AudioSourceError) -> AudioSourceRead {
+        let napNanoseconds = Int64(framesPerBlock) * 1_000_000_000 / Int64(audioSourceSampleRate) / 4
+        var waited: Int64 = 0
+        while ring.availableToRead() < framesPerBlock {
+            if stopRequested.load(ordering: .acquiring) { return .endOfStream }
+            guard waited < stallTimeoutNanoseconds else {
+                throw .captureStalled(device: device, seconds: Int(stallTimeoutNanoseconds / 1_000_000_000))
+            }
+            var nap = timespec(tv_sec: 0, tv_nsec: Int(napNanoseconds))
+            nanosleep(&nap, nil)
+            waited += napNanoseconds
+        }
+        _ = ring.read(into: scratch, frames: framesPerBlock)
+        mixer.mix(scratch, into: buffer, frames: framesPerBlock)
+        return .block
+    }
+}

@@ -1,0 +1,216 @@
+import EarshotCodec
+import EarshotNet
+import EarshotRealtime
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A validated sender setup: one audio source, the encoder, the RTP stream and where it goes.
+///
+/// Invariant: every field is in range (built only through `init(_:)`, which names the flag of the first bad value).
+/// Value type; built on the main thread at start-up (it may resolve host names).
+public struct SenderConfiguration: Sendable {
+    /// Where the audio comes from; exactly one per sender.
+    public enum Source: Sendable, Equatable {
+        /// ALSA capture PCM; paced by the device.
+        case captureDevice(name: String)
+        /// A 48 kHz WAV file, paced by the sender's clock.
+        case wavFile(path: String)
+        /// Raw interleaved PCM on stdin (`channels` = the encoder's channels), paced by the sender's clock.
+        case standardInput(format: RawPCMFormat, sampleRate: Int)
+        /// A sine at `frequency` Hz and `amplitude` (linear, 0 ... 1), paced by the sender's clock.
+        case tone(frequency: Double, amplitude: Float)
+
+        /// True when the sender's own pacer schedules packets; false when the capture device does.
+        public var isPacedBySender: Bool {
+            if case .captureDevice = self { return false }
+            return true
+        }
+    }
+
+    public var source: Source
+    public var encoder: OpusEncoder.Configuration
+    public var payloadType: UInt8
+    /// RTP destinations; RTCP goes to each one's port + 1.
+    public var destinations: [SocketAddress]
+    /// Multicast hop limit (only used for multicast destinations).
+    public var multicastHops: Int
+    /// Interface multicast leaves through; nil lets the kernel route it.
+    public var multicastInterface: NetworkInterface?
+    public var sdpPath: String?
+    public var statsIntervalSeconds: Double
+    /// Audio to send before stopping, in 48 kHz frames; nil sends until the source ends or a stop signal.
+    public var durationFrames: UInt64?
+    public var scheduling: RealtimeScheduling
+    public var cname: String
+
+    /// Valid Opus frame durations for `--frame` (one frame per RTP packet).
+    public static let frameMilliseconds: [Double] = [2.5, 5, 10, 20]
+
+    /// Checks every option and throws the first problem, naming the flag and the valid range.
+    public init(_ options: SenderOptions) throws(SenderConfigurationError) {
+        source = try Self.source(options)
+        guard options.channels == 1 || options.channels == 2 else {
+            throw .invalidValue(flag: "--channels", value: "\(options.channels)", valid: "1 (mono) or 2 (stereo)")
+        }
+        guard let frame = OpusFrameDuration(milliseconds: options.frameMilliseconds),
+            Self.frameMilliseconds.contains(options.frameMilliseconds)
+        else {
+            throw .invalidValue(
+                flag: "--frame", value: Self.format(options.frameMilliseconds), valid: "2.5, 5, 10 or 20 (ms)")
+        }
+        guard (6...510).contains(options.bitrateKbps) else {
+            throw .invalidValue(flag: "--bitrate", value: "\(options.bitrateKbps)", valid: "6 ... 510 (kbit/s)")
+        }
+        guard (0...10).contains(options.complexity) else {
+            throw .invalidValue(flag: "--complexity", value: "\(options.complexity)", valid: "0 ... 10")
+        }
+        guard (0...100).contains(options.expectedLossPercent) else {
+            throw .invalidValue(flag: "--expected-loss", value: "\(options.expectedLossPercent)", valid: "0 ... 100 (%)")
+        }
+        let application: OpusApplication
+        switch options.application {
+        case "lowdelay": application = .restrictedLowDelay
+        case "audio": application = .audio
+        default:
+            throw .invalidValue(flag: "--application", value: options.application, valid: "lowdelay or audio")
+        }
+        // In-band FEC is a SILK feature: restricted low delay is CELT-only, so FEC would silently do nothing.
+        if options.fec && application == .restrictedLowDelay {
+            throw .flagNeeds(flag: "--fec", requirement: "--application audio (lowdelay is CELT-only and has no FEC)")
+        }
+        if options.fec && options.frameMilliseconds < 10 {
+            throw .flagNeeds(flag: "--fec", requirement: "--frame 10 or 20 (2.5 and 5 ms frames are CELT-only)")
+        }
+        encoder = OpusEncoder.Configuration(
+            channels: options.channels, frameDuration: frame, bitrate: options.bitrateKbps * 1000,
+            complexity: options.complexity, application: application, inBandFEC: options.fec,
+            expectedPacketLossPercent: options.expectedLossPercent, dtx: options.dtx)
+
+        guard (96...127).contains(options.payloadType) else {
+            throw .invalidValue(flag: "--payload-type", value: "\(options.payloadType)", valid: "96 ... 127 (dynamic)")
+        }
+        payloadType = UInt8(options.payloadType)
+
+        guard !options.destinations.isEmpty else {
+            throw .missing(flag: "--to", hint: "give at least one destination HOST:PORT (e.g. --to 127.0.0.1:5004)")
+        }
+        var destinations: [SocketAddress] = []
+        for text in options.destinations {
+            let address: SocketAddress
+            do {
+                address = try SocketAddress.resolve(text)
+            } catch {
+                throw .invalidValue(flag: "--to", value: text, valid: "HOST:PORT or [IPv6]:PORT (\(error))")
+            }
+            guard (1...65534).contains(address.port) else {
+                throw .invalidValue(
+                    flag: "--to", value: text, valid: "port 1 ... 65534 (RTCP uses port + 1)")
+            }
+            destinations.append(address)
+        }
+        self.destinations = destinations
+
+        guard (1...255).contains(options.ttl) else {
+            throw .invalidValue(flag: "--ttl", value: "\(options.ttl)", valid: "1 ... 255 (multicast hops)")
+        }
+        multicastHops = options.ttl
+        if let name = options.interface {
+            do {
+                multicastInterface = try NetworkInterface(name)
+            } catch {
+                throw .invalidValue(flag: "--interface", value: name, valid: "an interface from `ip link` (e.g. lo)")
+            }
+        } else {
+            multicastInterface = nil
+        }
+
+        sdpPath = options.sdpPath
+        guard options.statsInterval >= 0.1 && options.statsInterval <= 3600 else {
+            throw .invalidValue(
+                flag: "--stats", value: Self.format(options.statsInterval), valid: "0.1 ... 3600 (seconds)")
+        }
+        statsIntervalSeconds = options.statsInterval
+        if let duration = options.duration {
+            guard duration > 0 && duration <= 31_536_000 else {
+                throw .invalidValue(flag: "--duration", value: Self.format(duration), valid: "> 0 seconds (≤ 1 year)")
+            }
+            durationFrames = UInt64((duration * Double(audioSourceSampleRate)).rounded())
+        } else {
+            durationFrames = nil
+        }
+        guard (0...99).contains(options.priority) else {
+            throw .invalidValue(flag: "--priority", value: "\(options.priority)", valid: "0 (normal) or 1 ... 99 (SCHED_FIFO)")
+        }
+        scheduling = options.priority == 0 ? .normal : .fifo(priority: Int32(options.priority))
+        let cname = options.cname ?? "earshot-send@\(Self.hostName())"
+        guard !cname.isEmpty && cname.utf8.count <= 255 else {
+            throw .invalidValue(flag: "--cname", value: cname, valid: "1 ... 255 bytes of UTF-8")
+        }
+        self.cname = cname
+    }
+
+    /// Samples per channel in one packet.
+    public var framesPerPacket: Int { encoder.frameDuration.samplesPerChannel }
+
+    private static func source(_ options: SenderOptions) throws(SenderConfigurationError) -> Source {
+        var given: [String] = []
+        if options.device != nil { given.append("--device") }
+        if options.input != nil { given.append("--input") }
+        if options.tone != nil { given.append("--tone") }
+        guard given.count <= 1 else { throw .multipleSources(given) }
+        let isStandardInput = options.input == "-"
+        if !isStandardInput {
+            if options.format != nil { throw .flagNeeds(flag: "--format", requirement: "--input - (raw PCM on stdin)") }
+            if options.rate != nil { throw .flagNeeds(flag: "--rate", requirement: "--input - (raw PCM on stdin)") }
+        }
+        if let device = options.device {
+            guard !device.isEmpty else {
+                throw .invalidValue(flag: "--device", value: "''", valid: "an ALSA PCM name (list them with `arecord -L`)")
+            }
+            return .captureDevice(name: device)
+        }
+        if let input = options.input {
+            guard isStandardInput else {
+                guard !input.isEmpty else {
+                    throw .invalidValue(flag: "--input", value: "''", valid: "a WAV file path, or - for stdin")
+                }
+                return .wavFile(path: input)
+            }
+            guard let formatText = options.format else {
+                throw .flagNeeds(flag: "--input -", requirement: "--format s16le|s32le|f32le (and --rate 48000)")
+            }
+            guard let format = RawPCMFormat(rawValue: formatText) else {
+                throw .invalidValue(flag: "--format", value: formatText, valid: "s16le, s32le or f32le")
+            }
+            let rate = options.rate ?? audioSourceSampleRate
+            guard rate == audioSourceSampleRate else {
+                throw .invalidValue(
+                    flag: "--rate", value: "\(rate)",
+                    valid: "48000 (Hz; no resampler yet: convert with e.g. `sox in.wav -r 48000 -t raw -`)")
+            }
+            return .standardInput(format: format, sampleRate: rate)
+        }
+        if let frequency = options.tone {
+            guard frequency >= 1 && frequency <= 23_999 else {
+                throw .invalidValue(flag: "--tone", value: format(frequency), valid: "1 ... 23999 (Hz)")
+            }
+            guard options.toneLevel >= -120 && options.toneLevel <= 0 else {
+                throw .invalidValue(flag: "--level", value: format(options.toneLevel), valid: "-120 ... 0 (dBFS)")
+            }
+            return .tone(frequency: frequency, amplitude: Float(pow(10, options.toneLevel / 20)))
+        }
+        throw .noSource
+    }
+
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+
+    private static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(cString: buffer)
+    }
+}

@@ -1,0 +1,53 @@
+/// The sender's settings as typed on the command line, before validation: every field is what the user gave (or
+/// the default), in the flag's own units. `SenderConfiguration(_:)` checks them and names the flag of any bad value,
+/// so the executable only parses and the rules live (and are tested) here.
+public struct SenderOptions: Sendable, Equatable {
+    /// `--device NAME`: ALSA capture PCM.
+    public var device: String?
+    /// `--input FILE.wav`, or `-` for raw PCM on stdin.
+    public var input: String?
+    /// `--tone HZ`: a sine test tone.
+    public var tone: Double?
+    /// `--level DBFS`: tone level, dB relative to full scale.
+    public var toneLevel: Double = -6
+    /// `--format`: raw stdin sample format (s16le, s32le, f32le).
+    public var format: String?
+    /// `--rate HZ`: raw stdin sample rate.
+    public var rate: Int?
+    /// `--channels`: channels sent (1 or 2); also the channel count of raw stdin input.
+    public var channels: Int = 2
+    /// `--frame MS`: Opus frame (= RTP packet) duration.
+    public var frameMilliseconds: Double = 5
+    /// `--bitrate KBPS`.
+    public var bitrateKbps: Int = 128
+    /// `--complexity 0...10`.
+    public var complexity: Int = 10
+    /// `--fec`: Opus in-band FEC.
+    public var fec = false
+    /// `--expected-loss PCT`.
+    public var expectedLossPercent: Int = 0
+    /// `--application lowdelay|audio`.
+    public var application: String = "lowdelay"
+    /// `--dtx`: discontinuous transmission.
+    public var dtx = false
+    /// `--payload-type 96...127`.
+    public var payloadType: Int = Int(96)
+    /// `--to HOST:PORT`, one or more.
+    public var destinations: [String] = []
+    /// `--ttl`: multicast hop limit.
+    public var ttl: Int = 1
+    /// `--interface NAME`: multicast interface.
+    public var interface: String?
+    /// `--sdp FILE`.
+    public var sdpPath: String?
+    /// `--stats SECONDS`: plain log interval when stderr is not a terminal.
+    public var statsInterval: Double = 5
+    /// `--duration SECONDS`: stop after this much audio.
+    public var duration: Double?
+    /// `--priority 0...99`: SCHED_FIFO priority of the send and capture threads; 0 means normal scheduling.
+    public var priority: Int = 70
+    /// `--cname`: RTCP SDES CNAME.
+    public var cname: String?
+
+    public init() {}
+}

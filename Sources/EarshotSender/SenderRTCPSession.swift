@@ -1,0 +1,171 @@
+import EarshotNet
+import EarshotProtocol
+
+/// The sender's side of RTCP: sender reports with SDES CNAME to every destination's port + 1 at a randomised ~1 s
+/// interval (RFC 3550 §6.3.5: 0.5–1.5 × 1 s), a final SR + SDES + BYE, and the receivers' reports about us.
+///
+/// Control thread only (it allocates while parsing SDES text and growing the receiver table).
+final class SenderRTCPSession {
+    static let reportInterval: Int64 = 1_000_000_000
+
+    let ssrc: UInt32
+    let cname: [UInt8]
+    private let sockets: [UDPSocket]
+    private let destinations: [(socket: Int, address: SocketAddress)]
+    private let counters: SenderCounterCells
+    private let initialTimestamp: UInt32
+    private let buffer: UnsafeMutableRawBufferPointer
+    private let receiveBuffer: UnsafeMutableRawBufferPointer
+    private var poll: ReadinessPoll
+    private(set) var receivers: [UInt32: RemoteReceiverStatistics] = [:]
+    /// CLOCK_MONOTONIC ns when the next SR is due.
+    private(set) var nextReportTime: Int64
+    private(set) var reportsSent = 0
+    /// Datagrams on the RTCP port that were not valid RTCP.
+    private(set) var rejectedPackets = 0
+
+    /// `sockets[i]` sends to the RTCP address of every destination of its family.
+    init(
+        ssrc: UInt32, cname: String, sockets: [UDPSocket], rtpDestinations: [SocketAddress],
+        destinationSockets: [Int], counters: SenderCounterCells, initialTimestamp: UInt32
+    ) {
+        self.ssrc = ssrc
+        self.cname = Array(cname.utf8)
+        self.sockets = sockets
+        destinations = zip(rtpDestinations, destinationSockets).map { address, socket in
+            (socket, Self.rtcpAddress(of: address))
+        }
+        self.counters = counters
+        self.initialTimestamp = initialTimestamp
+        buffer = .allocate(byteCount: 1500, alignment: 8)
+        receiveBuffer = .allocate(byteCount: 2048, alignment: 8)
+        poll = ReadinessPoll(sockets)
+        nextReportTime = MonotonicInstant.now().nanoseconds
+    }
+
+    deinit {
+        buffer.deallocate()
+        receiveBuffer.deallocate()
+    }
+
+    /// RTP port + 1.
+    static func rtcpAddress(of address: SocketAddress) -> SocketAddress {
+        var rtcp = address
+        switch rtcp {
+        case .v4(var raw):
+            raw.sin_port = (address.port + 1).bigEndian
+            rtcp = .v4(raw)
+        case .v6(var raw):
+            raw.sin6_port = (address.port + 1).bigEndian
+            rtcp = .v6(raw)
+        }
+        return rtcp
+    }
+
+    /// The RTP timestamp the stream stands at now (from the send thread's anchor), or nil before the first packet.
+    func currentRTPTimestamp(now: Int64) -> UInt32? {
+        guard let anchor = counters.anchor() else { return nil }
+        let elapsed = now - anchor.time
+        let frames = Int64(anchor.frames) + elapsed * Int64(OpusRTPProfile.clockRate) / 1_000_000_000
+        return initialTimestamp &+ UInt32(truncatingIfNeeded: frames)
+    }
+
+    /// Sends an SR + SDES (+ BYE when `goodbye`) to every destination if one is due (or `force`). Returns whether
+    /// it sent. Needs at least one RTP packet sent, so the NTP ↔ RTP mapping exists.
+    @discardableResult
+    func sendReportIfDue(force: Bool = false, goodbye: Bool = false) -> Bool {
+        let now = MonotonicInstant.now().nanoseconds
+        guard force || now >= nextReportTime else { return false }
+        let wallclock = realtimeNanoseconds()
+        var writer = RTCPCompoundWriter(buffer: buffer)
+        do {
+            if let rtp = currentRTPTimestamp(now: now) {
+                let snapshot = counters.snapshot()
+                let info = RTCPSenderInfo(
+                    ntpTimestamp: NTPTimestamp(
+                        unixSeconds: wallclock / 1_000_000_000, nanoseconds: wallclock % 1_000_000_000),
+                    rtpTimestamp: rtp, packetCount: UInt32(truncatingIfNeeded: snapshot.packets),
+                    octetCount: UInt32(truncatingIfNeeded: snapshot.payloadOctets))
+                try writer.appendSenderReport(ssrc: ssrc, senderInfo: info, reportBlocks: [])
+            } else if goodbye {
+                try writer.appendReceiverReport(ssrc: ssrc, reportBlocks: [])
+            } else {
+                return false
+            }
+            try writer.appendSourceDescription(ssrc: ssrc, cname: cname)
+            if goodbye { try writer.appendGoodbye(sources: [ssrc], reason: Array("stream ended".utf8)) }
+        } catch {
+            return false  // 1500 bytes always hold SR + 255-byte CNAME + BYE; unreachable
+        }
+        for destination in destinations {
+            _ = try? sockets[destination.socket].send(writer.bytes, to: destination.address)
+        }
+        reportsSent += 1
+        // Randomised 0.5–1.5 × interval so senders started together do not report in lockstep.
+        nextReportTime = now + Int64(Double(Self.reportInterval) * Double.random(in: 0.5...1.5))
+        return true
+    }
+
+    /// Waits up to `timeoutNanoseconds` for RTCP and processes every datagram that arrived.
+    func receiveReports(timeoutNanoseconds: Int64) {
+        guard !sockets.isEmpty else { return }
+        guard (try? poll.wait(timeoutNanoseconds: timeoutNanoseconds)) ?? 0 > 0 else { return }
+        for (index, socket) in sockets.enumerated() where poll.isReadable(index) {
+            while let datagram = try? socket.receive(into: receiveBuffer, wait: false) {
+                handle(UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<datagram.byteCount]), from: datagram)
+            }
+        }
+    }
+
+    /// Records report blocks about our SSRC, CNAMEs and BYEs from one compound.
+    func handle(_ bytes: UnsafeRawBufferPointer, from datagram: Datagram) {
+        guard case .success(let compound) = RTCPCompoundPacket.parse(bytes) else {
+            rejectedPackets += 1
+            return
+        }
+        let arrivalWallclock = datagram.receiveTime
+        let arrival = NTPTimestamp(
+            unixSeconds: arrivalWallclock / 1_000_000_000, nanoseconds: arrivalWallclock % 1_000_000_000)
+        for packet in compound {
+            switch packet {
+            case .receiverReport(let report):
+                for index in 0..<report.reportCount {
+                    record(report.reportBlock(at: index), from: report.ssrc, datagram: datagram, arrival: arrival)
+                }
+            case .senderReport(let report):
+                for index in 0..<report.reportCount {
+                    record(report.reportBlock(at: index), from: report.ssrc, datagram: datagram, arrival: arrival)
+                }
+            case .sourceDescription(let description):
+                for item in description.items where item.type == RTCPSourceDescription.cnameItem {
+                    receivers[item.ssrc]?.cname = String(decoding: item.value, as: UTF8.self)
+                }
+            case .goodbye(let goodbye):
+                for index in 0..<goodbye.sourceCount { receivers[goodbye.source(at: index)]?.left = true }
+            default:
+                break
+            }
+        }
+    }
+
+    private func record(_ block: RTCPReportBlock, from reporter: UInt32, datagram: Datagram, arrival: NTPTimestamp) {
+        guard block.ssrc == ssrc else { return }
+        let rtt = NTPTimestamp.roundTripTime(
+            arrival: arrival, lastSenderReport: block.lastSenderReport,
+            delaySinceLastSenderReport: block.delaySinceLastSenderReport)
+        var entry = receivers[reporter] ?? RemoteReceiverStatistics(
+            ssrc: reporter, address: datagram.source, cname: nil, fractionLost: 0, cumulativeLost: 0,
+            extendedHighestSequence: 0, jitterMilliseconds: 0, roundTripMilliseconds: nil, reports: 0,
+            lastReportTime: 0, left: false)
+        entry.address = datagram.source
+        entry.fractionLost = Double(block.fractionLost) / 256
+        entry.cumulativeLost = Int(block.cumulativeLost)
+        entry.extendedHighestSequence = block.extendedHighestSequence
+        entry.jitterMilliseconds = Double(block.jitter) * 1000 / Double(OpusRTPProfile.clockRate)
+        if let rtt { entry.roundTripMilliseconds = rtt * 1000 }
+        entry.reports += 1
+        entry.lastReportTime = datagram.arrival.nanoseconds
+        entry.left = false
+        receivers[reporter] = entry
+    }
+}

@@ -1,1 +1,0 @@
-print("earshot-send: not yet wired")

@@ -1,0 +1,100 @@
+import EarshotCodec
+import EarshotSender
+import Testing
+
+@Suite struct SenderConfigurationTests {
+    private func options(_ change: (inout SenderOptions) -> Void = { _ in }) -> SenderOptions {
+        var options = SenderOptions()
+        options.tone = 997
+        options.destinations = ["127.0.0.1:5004"]
+        change(&options)
+        return options
+    }
+
+    private func error(_ change: (inout SenderOptions) -> Void) -> SenderConfigurationError? {
+        do {
+            _ = try SenderConfiguration(options(change))
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func defaultsAreTheBriefsDefaults() throws {
+        let configuration = try SenderConfiguration(options())
+        #expect(configuration.encoder.frameDuration == .ms5)
+        #expect(configuration.encoder.bitrate == 128_000)
+        #expect(configuration.encoder.application == .restrictedLowDelay)
+        #expect(configuration.payloadType == 96)
+        #expect(configuration.framesPerPacket == 240)
+        #expect(configuration.durationFrames == nil)
+        #expect(configuration.source == .tone(frequency: 997, amplitude: Float(0.5011872)))
+    }
+
+    @Test(arguments: [
+        ("--frame", { (o: inout SenderOptions) in o.frameMilliseconds = 7 }, "2.5, 5, 10 or 20"),
+        ("--frame", { (o: inout SenderOptions) in o.frameMilliseconds = 40 }, "2.5, 5, 10 or 20"),
+        ("--bitrate", { (o: inout SenderOptions) in o.bitrateKbps = 5 }, "6 ... 510"),
+        ("--complexity", { (o: inout SenderOptions) in o.complexity = 11 }, "0 ... 10"),
+        ("--expected-loss", { (o: inout SenderOptions) in o.expectedLossPercent = 101 }, "0 ... 100"),
+        ("--application", { (o: inout SenderOptions) in o.application = "voice" }, "lowdelay or audio"),
+        ("--channels", { (o: inout SenderOptions) in o.channels = 3 }, "1 (mono) or 2"),
+        ("--payload-type", { (o: inout SenderOptions) in o.payloadType = 95 }, "96 ... 127"),
+        ("--to", { (o: inout SenderOptions) in o.destinations = ["127.0.0.1"] }, "HOST:PORT"),
+        ("--to", { (o: inout SenderOptions) in o.destinations = ["127.0.0.1:65535"] }, "1 ... 65534"),
+        ("--ttl", { (o: inout SenderOptions) in o.ttl = 0 }, "1 ... 255"),
+        ("--interface", { (o: inout SenderOptions) in o.interface = "nosuchif0" }, "ip link"),
+        ("--stats", { (o: inout SenderOptions) in o.statsInterval = 0 }, "0.1 ... 3600"),
+        ("--duration", { (o: inout SenderOptions) in o.duration = 0 }, "> 0"),
+        ("--tone", { (o: inout SenderOptions) in o.tone = 30_000 }, "1 ... 23999"),
+        ("--level", { (o: inout SenderOptions) in o.toneLevel = 3 }, "-120 ... 0"),
+        ("--priority", { (o: inout SenderOptions) in o.priority = 100 }, "1 ... 99"),
+    ] as [(String, @Sendable (inout SenderOptions) -> Void, String)])
+    func badValueNamesFlagAndRange(flag: String, change: @Sendable (inout SenderOptions) -> Void, range: String) {
+        let message = error(change)?.description ?? "accepted"
+        #expect(message.hasPrefix(flag), "\(message)")
+        #expect(message.contains(range), "\(message)")
+    }
+
+    @Test func exactlyOneSource() {
+        #expect(error { $0.input = "a.wav" } == .multipleSources(["--input", "--tone"]))
+        #expect(error { $0.device = "mic"; $0.input = "-" } == .multipleSources(["--device", "--input", "--tone"]))
+        #expect(error { $0.tone = nil } == .noSource)
+        #expect(error { $0.tone = nil }?.description.contains("--device NAME") == true)
+    }
+
+    @Test func standardInputNeedsFormatAndFortyEightKilohertz() throws {
+        #expect(error { $0.tone = nil; $0.input = "-" }?.description.contains("--format") == true)
+        #expect(error { $0.tone = nil; $0.input = "-"; $0.format = "u8" }?.description.hasPrefix("--format u8") == true)
+        #expect(error { $0.tone = nil; $0.input = "-"; $0.format = "s16le"; $0.rate = 44_100 }?.description
+            .hasPrefix("--rate 44100") == true)
+        #expect(error { $0.format = "s16le" }?.description.hasPrefix("--format needs --input -") == true)
+        let configuration = try SenderConfiguration(options { $0.tone = nil; $0.input = "-"; $0.format = "f32le" })
+        #expect(configuration.source == .standardInput(format: .f32le, sampleRate: 48_000))
+    }
+
+    @Test func fecNeedsASilkCapableMode() throws {
+        #expect(error { $0.fec = true }?.description.hasPrefix("--fec needs --application audio") == true)
+        #expect(error { $0.fec = true; $0.application = "audio" }?.description.hasPrefix("--fec needs --frame") == true)
+        let configuration = try SenderConfiguration(options {
+            $0.fec = true; $0.application = "audio"; $0.frameMilliseconds = 20; $0.expectedLossPercent = 10
+        })
+        #expect(configuration.encoder.inBandFEC && configuration.encoder.expectedPacketLossPercent == 10)
+    }
+
+    @Test func noDestinationIsAnError() {
+        #expect(error { $0.destinations = [] }?.description.hasPrefix("missing --to") == true)
+    }
+
+    @Test func sessionDescriptionDescribesTheStream() throws {
+        let configuration = try SenderConfiguration(options {
+            $0.destinations = ["239.255.1.2:6000"]; $0.ttl = 4; $0.channels = 1; $0.frameMilliseconds = 2.5
+        })
+        let text = SenderPipeline.sessionDescription(configuration).render()
+        #expect(text.contains("c=IN IP4 239.255.1.2/4\r\n"))
+        #expect(text.contains("m=audio 6000 RTP/AVP 96\r\n"))
+        #expect(text.contains("a=rtpmap:96 opus/48000/2\r\n"))
+        #expect(text.contains("stereo=0;sprop-stereo=0"))
+        #expect(text.contains("a=ptime:2.5\r\n"))
+    }
+}
