@@ -25,6 +25,12 @@ let package = Package(
         .executable(name: "earshot-recv", targets: ["earshot-recv"]),
         .executable(name: "earshot-send", targets: ["earshot-send"]),
         .executable(name: "earshot-impair", targets: ["earshot-impair"]),
+        // Libraries for the separate Benchmarks/ package (micro benchmarks and the latency harness).
+        .library(name: "EarshotRealtime", targets: ["EarshotRealtime"]),
+        .library(name: "EarshotProtocol", targets: ["EarshotProtocol"]),
+        .library(name: "EarshotCodec", targets: ["EarshotCodec"]),
+        .library(name: "EarshotReceiver", targets: ["EarshotReceiver"]),
+        .library(name: "EarshotDSP", targets: ["EarshotDSP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

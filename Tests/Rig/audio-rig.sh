@@ -2,7 +2,9 @@
 # Paced audio devices without a sound card: a private PulseAudio server with null sinks, reached through ALSA's
 # `pulse` plugin.
 #
-#   audio-rig.sh start DIR [OUTPUTS]   start the server in DIR (OUTPUTS playback sinks: spk, spk2, …; default 2)
+#   audio-rig.sh start DIR [OUTPUTS] [aligned]
+#                                      start the server in DIR (OUTPUTS playback sinks: spk, spk2, …; default 2);
+#                                      `aligned` adds the sample-aligned latency rig below
 #   audio-rig.sh stop DIR              stop it and remove DIR's runtime files
 #
 # DIR afterwards holds:
@@ -10,12 +12,19 @@
 #   asoundrc   ALSA PCMs: spk, spk2, … (playback into the null sinks), mic (capture from the null sink `mic`'s
 #              monitor), mic_feed (playback into `mic`, i.e. what the `mic` capture PCM hears)
 #   env        shell lines for subprocesses: PULSE_SERVER and ALSA_CONFIG_PATH (system alsa.conf + DIR/asoundrc)
+#   with `aligned`: ref, out (playback PCMs that are channels 1-2 and 3-4 of the 4-channel null sink `wide`) and
+#              ref_in (capture PCM hearing exactly what is played into `ref`), so one recording of `wide.monitor`
+#              holds a reference and a system's output sample-aligned:
+#              ref ─▶ wide[aux0,aux1] ─▶ ref_in ─▶ system under test ─▶ out ─▶ wide[aux2,aux3]
 # Record what was played:  parec -d spk.monitor --raw --format=float32le --rate=48000 --channels=2
+# Record the aligned rig:  parec -d wide.monitor --raw --format=float32le --rate=48000 --channels=4 \
+#                              --channel-map=aux0,aux1,aux2,aux3
 set -euo pipefail
 
-command=${1:?usage: audio-rig.sh start|stop DIR [OUTPUTS]}
-dir=${2:?usage: audio-rig.sh start|stop DIR [OUTPUTS]}
+command=${1:?usage: audio-rig.sh start|stop DIR [OUTPUTS] [aligned]}
+dir=${2:?usage: audio-rig.sh start|stop DIR [OUTPUTS] [aligned]}
 outputs=${3:-2}
+aligned=${4:-}
 
 pulse_env() {
     # A private runtime, state and home so several rigs (and a root user) never share a server or a cookie.
@@ -34,6 +43,16 @@ start)
     for sink in "${sinks[@]}" mic; do
         modules+=(-L "module-null-sink sink_name=$sink format=float32le rate=48000 channels=2")
     done
+    if [ "$aligned" = aligned ]; then
+        # remix=no: each 2-channel remap sink writes only its own two channels of `wide`, never upmixed into all four.
+        stereo=channel_map=front-left,front-right
+        modules+=(
+            -L "module-null-sink sink_name=wide format=float32le rate=48000 channels=4 channel_map=aux0,aux1,aux2,aux3"
+            -L "module-remap-sink sink_name=ref master=wide channels=2 master_channel_map=aux0,aux1 $stereo remix=no"
+            -L "module-remap-sink sink_name=out master=wide channels=2 master_channel_map=aux2,aux3 $stereo remix=no"
+            -L "module-remap-source source_name=ref_in master=wide.monitor channels=2 master_channel_map=aux0,aux1 $stereo remix=no"
+        )
+    fi
     # -n: no default.pa (no hardware detection, no suspend-on-idle); never exit while idle.
     pulseaudio -n --daemonize=yes --exit-idle-time=-1 --use-pid-file=yes --system=no --disallow-exit=no \
         --log-target="file:$dir/pulse.log" "${modules[@]}" 2>>"$dir/pulse.err"
@@ -48,6 +67,11 @@ start)
         done
         echo "pcm.mic { type pulse; device \"mic.monitor\"; server \"unix:$dir/native\" }"
         echo "pcm.mic_feed { type pulse; device \"mic\"; server \"unix:$dir/native\" }"
+        if [ "$aligned" = aligned ]; then
+            for pcm in ref out ref_in; do
+                echo "pcm.$pcm { type pulse; device \"$pcm\"; server \"unix:$dir/native\" }"
+            done
+        fi
     } >"$dir/asoundrc"
     {
         echo "PULSE_SERVER=unix:$dir/native"
@@ -70,7 +94,7 @@ stop)
     rm -rf "$dir/native" "$dir/pid" "$dir/state" "$dir/.config"
     ;;
 *)
-    echo "usage: audio-rig.sh start|stop DIR [OUTPUTS]" >&2
+    echo "usage: audio-rig.sh start|stop DIR [OUTPUTS] [aligned]" >&2
     exit 2
     ;;
 esac

@@ -1,0 +1,46 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Benchmarks for Earshot, kept out of the main package so `swift build` / `swift test` there never pull in the
+// benchmark framework. Run everything with `./run.sh`; see BENCHMARKS.md.
+
+// MARK: - Dependencies (local mirror; named once)
+
+let benchmark: Target.Dependency = .product(name: "Benchmark", package: "benchmark")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+
+let package = Package(
+    name: "EarshotBenchmarks",
+    dependencies: [
+        .package(name: "Earshot", path: ".."),
+        // 1.38.1 declares swift-tools 6.3; the trait turns on its malloc counting (mallocCountTotal) on Linux.
+        .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: - Baseline: libopus itself, without our wrapper
+
+        .systemLibrary(name: "CLibOpusBaseline", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
+
+        // MARK: - Micro benchmarks (package-benchmark: `swift package benchmark`)
+
+        .executableTarget(
+            name: "EarshotMicro",
+            dependencies: [
+                benchmark, "CLibOpusBaseline",
+                .product(name: "EarshotRealtime", package: "Earshot"),
+                .product(name: "EarshotProtocol", package: "Earshot"),
+                .product(name: "EarshotCodec", package: "Earshot"),
+                .product(name: "EarshotReceiver", package: "Earshot"),
+            ],
+            path: "Benchmarks/EarshotMicro",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+
+        // MARK: - End to end: glass-to-glass latency on the paced rig
+
+        .target(name: "EarshotLatency", dependencies: [.product(name: "EarshotDSP", package: "Earshot")]),
+        .executableTarget(name: "earshot-latency", dependencies: ["EarshotLatency", argumentParser]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,54 @@
+import Foundation
+
+/// The end-to-end results as a markdown table.
+public enum ResultsTable {
+    public static func markdown(_ results: [LatencyResult]) -> String {
+        var lines = [
+            "| system | network | latency median (ms) | p99 (ms) | max (ms) | bursts missed | dropouts (total ms)"
+                + " | glitch windows (10 ms) | receiver-reported concealment | recv CPU s/min | send CPU s/min | recv peak RSS (MB) | send peak RSS (MB) |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+        ]
+        for result in results {
+            var cells = [result.system, result.impairment]
+            if let analysis = result.analysis {
+                cells += [
+                    ms(analysis.medianMs), ms(analysis.p99Ms), ms(analysis.maxMs),
+                    "\(analysis.missedBursts)/\(analysis.burstsExpected)",
+                    "\(analysis.dropouts) (\(String(format: "%.1f", analysis.dropoutMs)))",
+                    "\(analysis.glitchWindows)/\(Int(analysis.analysedSeconds * 100))",
+                ]
+            } else {
+                cells += [result.note ?? "—", "—", "—", "—", "—", "—"]
+            }
+            cells.append(concealment(result.receiverReport))
+            cells += [
+                cpu(result.receiver, seconds: result.receiverSeconds), cpu(result.sender, seconds: result.senderSeconds),
+                rss(result.receiver), rss(result.sender),
+            ]
+            lines.append("| " + cells.joined(separator: " | ") + " |")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// "plc N smp/M ev fec F" from earshot-recv's stats line, as "M events, N ms, F FEC"; "n/a" without one.
+    static func concealment(_ report: String?) -> String {
+        guard let report, let range = report.range(of: "plc ") else { return "n/a" }
+        let words = report[range.upperBound...].split(separator: " ")
+        guard words.count >= 5, let samples = Int(words[0]), words[1].hasPrefix("smp/") else { return "n/a" }
+        let events = words[1].dropFirst(4)
+        let fec = words[2] == "ev" && words[3] == "fec" ? String(words[4]) : "?"
+        return "\(events) events, \(String(format: "%.0f", Double(samples) / 48)) ms, FEC \(fec)"
+    }
+
+    static func ms(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "—" }
+
+    static func cpu(_ usage: ProcessUsage?, seconds: Double) -> String {
+        guard let usage, seconds > 0 else { return "—" }
+        return String(format: "%.2f", usage.cpuSeconds / seconds * 60)
+    }
+
+    static func rss(_ usage: ProcessUsage?) -> String {
+        guard let usage else { return "—" }
+        return String(format: "%.1f", Double(usage.peakRSSKilobytes) / 1_024)
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// A sender/receiver pair measured on the rig, as command lines. Placeholders, replaced per run:
+/// `{capture}` (ALSA capture PCM the sender reads: `ref_in`), `{playback}` (PCM the receiver plays into: `out`),
+/// `{send_port}` (UDP port the sender sends to: the receiver's, or the impairment proxy's), `{recv_port}` (the
+/// receiver's UDP port). Both bind and send on 127.0.0.1 only.
+public struct SystemUnderTest: Sendable {
+    public var name: String
+    /// Nil when the receiver needs no separate sender process.
+    public var sender: [String]?
+    public var receiver: [String]
+    /// False for the rig floor: no network in between (the sender's stdout is piped into the receiver's stdin),
+    /// so impairments do not apply.
+    public var usesNetwork: Bool
+
+    public init(name: String, sender: [String]?, receiver: [String], usesNetwork: Bool = true) {
+        self.name = name
+        self.sender = sender
+        self.receiver = receiver
+        self.usesNetwork = usesNetwork
+    }
+
+    /// The rig's own floor: ALSA capture piped straight into ALSA playback on the same devices.
+    public static let rigFloor = SystemUnderTest(
+        name: "rig floor (arecord → aplay)",
+        sender: ["arecord", "-q", "-D", "{capture}", "-t", "raw", "-f", "FLOAT_LE", "-c", "2", "-r", "48000",
+                 "--buffer-time=10000", "--period-time=2500"],
+        receiver: ["aplay", "-q", "-D", "{playback}", "-t", "raw", "-f", "FLOAT_LE", "-c", "2", "-r", "48000",
+                   "--buffer-time=10000", "--period-time=2500"],
+        usesNetwork: false)
+
+    /// trx 0.5 (Debian): 20 ms frames, 16 ms jitter buffer, 16 ms ALSA buffers, 128 kbps.
+    public static let trxDefault = SystemUnderTest(
+        name: "trx defaults",
+        sender: ["trx-tx", "-d", "{capture}", "-h", "127.0.0.1", "-p", "{send_port}"],
+        receiver: ["trx-rx", "-d", "{playback}", "-h", "127.0.0.1", "-p", "{recv_port}"])
+
+    /// trx at the lowest settings that still played without dropouts on the clean rig (see BENCHMARKS.md).
+    public static let trxLowest = SystemUnderTest(
+        name: "trx lowest",
+        sender: ["trx-tx", "-d", "{capture}", "-h", "127.0.0.1", "-p", "{send_port}", "-f", "240", "-m", "8"],
+        receiver: ["trx-rx", "-d", "{playback}", "-h", "127.0.0.1", "-p", "{recv_port}", "-j", "8", "-m", "8"])
+
+    /// Earshot as shipped: `earshot-send` 5 ms low-delay frames, `earshot-recv` adaptive jitter buffer (3-200 ms),
+    /// 5 ms ALSA periods × 3.
+    public static let earshotDefault = SystemUnderTest(
+        name: "Earshot defaults",
+        sender: ["earshot-send", "--device", "{capture}", "--to", "127.0.0.1:{send_port}"],
+        receiver: ["earshot-recv", "--listen", "127.0.0.1:{recv_port}", "--device", "{playback}"])
+
+    /// Earshot at its lowest-latency settings: 2.5 ms frames, adaptive buffer floor 0 ms, 2.5 ms periods × 2.
+    public static let earshotLowest = SystemUnderTest(
+        name: "Earshot lowest",
+        sender: ["earshot-send", "--device", "{capture}", "--to", "127.0.0.1:{send_port}", "--frame", "2.5"],
+        receiver: ["earshot-recv", "--listen", "127.0.0.1:{recv_port}", "--device", "{playback}",
+                   "--min-latency", "0", "--period", "2.5", "--buffer-periods", "2"])
+
+    func expand(_ arguments: [String], capture: String, playback: String, sendPort: Int, receivePort: Int)
+        -> [String]
+    {
+        arguments.map {
+            $0.replacingOccurrences(of: "{capture}", with: capture)
+                .replacingOccurrences(of: "{playback}", with: playback)
+                .replacingOccurrences(of: "{send_port}", with: String(sendPort))
+                .replacingOccurrences(of: "{recv_port}", with: String(receivePort))
+        }
+    }
+}

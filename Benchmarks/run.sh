@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Earshot benchmarks in one command: installs what is missing (rig packages, trx), builds release, runs the micro
+# benchmarks and the end-to-end latency comparison, and writes the tables to Benchmarks/results/ (latest.md).
+#   Benchmarks/run.sh            everything (about 8 minutes on 2 cores once packages are built)
+#   BURSTS=60 Benchmarks/run.sh  longer end-to-end runs (more bursts per row; default 30)
+#   SYSTEMS=floor,trx-default Benchmarks/run.sh   a subset of the end-to-end rows
+set -euo pipefail
+cd "$(dirname "$0")"
+bench=$(pwd)
+root=$(cd .. && pwd)
+results="$bench/results"
+mkdir -p "$results"
+
+# MARK: - Packages: the PulseAudio rig, ALSA tools, libopus headers, trx. (package-benchmark 1.38.1 counts mallocs
+# with its malloc-interposer trait; it needs no jemalloc.)
+"$root/Deploy/install-dependencies.sh" rig
+if ! dpkg-query -W -f='${Status}' trx 2>/dev/null | grep -q "install ok installed"; then
+    sudo_cmd=()
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends trx >/dev/null ||
+        { "${sudo_cmd[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends trx >/dev/null; }
+fi
+
+# MARK: - Build (release)
+(cd "$root" && swift build -c release)
+swift build -c release --product earshot-latency
+
+# MARK: - Micro benchmarks
+micro_dir="$results/micro"
+rm -rf "$micro_dir" && mkdir -p "$micro_dir"
+swift package --allow-writing-to-directory "$micro_dir" benchmark --no-progress --format jmh --path "$micro_dir" \
+    >"$results/micro.log" 2>&1 || { cat "$results/micro.log"; exit 1; }
+python3 "$bench/micro-table.py" "$micro_dir" >"$results/micro.md"
+
+# MARK: - End to end
+systems=${SYSTEMS:-floor,trx-default,trx-lowest}
+# The Earshot rows once earshot-send and earshot-recv are real (they started as placeholders on main).
+if [ -z "${SYSTEMS:-}" ] && "$root/.build/release/earshot-send" --help 2>&1 | grep -q -- '--to' &&
+    "$root/.build/release/earshot-recv" --help 2>&1 | grep -q -- '--listen'; then
+    systems="floor,earshot-default,earshot-lowest,trx-default,trx-lowest"
+fi
+"$bench/.build/release/earshot-latency" --rig-script "$root/Tests/Rig/audio-rig.sh" \
+    --bin-directory "$root/.build/release" --systems "$systems" --bursts "${BURSTS:-30}" --output "$results/e2e.md"
+
+{
+    echo "# Earshot benchmark run, $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo
+    echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB;"
+    echo "$(. /etc/os-release && echo "$PRETTY_NAME"), $(swift --version 2>/dev/null | head -1), libopus $(pkg-config --modversion opus)."
+    echo "Command: Benchmarks/run.sh"
+    echo
+    echo "## Micro (per operation)"
+    echo
+    cat "$results/micro.md"
+    echo
+    echo "## End to end (paced PulseAudio rig, sample-aligned recording)"
+    echo
+    cat "$results/e2e.md"
+} >"$results/latest.md"
+cat "$results/latest.md"
