@@ -128,6 +128,8 @@ public struct JitterBuffer: ~Copyable {
     private var smoothedDelayMs = 0.0
     private var concealmentRunSamples = 0
     private var probationSequence: Int64 = .min
+    /// The sender said BYE: play out what is buffered, then go idle instead of concealing a stream that ended.
+    private var streamEnded = false
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -198,7 +200,7 @@ public struct JitterBuffer: ~Copyable {
                 counters.packetsDuplicated += 1
                 return .duplicate
             }
-            if slot.sequence == sequence && slot.state == .missing { counters.packetsLost -= 1 }
+            if slot.sequence == sequence && slot.state == .missing { forgiveLoss(sequence: sequence, timestamp: timestamp) }
             estimator.recordArrival(timestamp: timestamp, arrivalNanos: arrivalNanos)
             // While buffering (start-up or after an underrun) an earlier packet may still lead the line.
             if phase == .buffering && highestSequence - sequence < Int64(capacity) {
@@ -238,7 +240,7 @@ public struct JitterBuffer: ~Copyable {
             nextSequence = sequence
         }
         // Declared lost while the buffer ran dry, then the anchor moved back below it on rebuffering.
-        if slot.sequence == sequence && slot.state == .missing { counters.packetsLost -= 1 }
+        if slot.sequence == sequence && slot.state == .missing { forgiveLoss(sequence: sequence, timestamp: timestamp) }
         if sequence < highestSequence { counters.packetsReordered += 1 }
         store(sequence: sequence, timestamp: timestamp, payload: payload)
         estimator.recordArrival(timestamp: timestamp, arrivalNanos: arrivalNanos)
@@ -251,8 +253,15 @@ public struct JitterBuffer: ~Copyable {
         frameSamples = samples
     }
 
+    /// The sender ended the stream (RTCP BYE): what is buffered still plays, then the buffer goes idle without
+    /// concealing or counting an underrun. The next packet starts a new stream.
+    public mutating func endOfStream() {
+        if phase != .idle { streamEnded = true }
+    }
+
     /// Drops everything and forgets the stream (e.g. on an SSRC change). Counters are kept.
     public mutating func reset() {
+        streamEnded = false
         flush()
         estimator.reset()
         probationSequence = .min
@@ -299,6 +308,10 @@ public struct JitterBuffer: ~Copyable {
             return playDue()
         }
 
+        if streamEnded && bufferedPackets == 0 {
+            reset()
+            return .waiting(samples: frameSamples)
+        }
         if bufferedPackets == 0 && Double(concealmentRunSamples) >= configuration.maxConcealmentMs * 48 {
             // Dry for too long: stop and rebuffer, so playout restarts with the full target delay.
             counters.underruns += 1
@@ -308,7 +321,9 @@ public struct JitterBuffer: ~Copyable {
         }
 
         slots[dueIndex] = Slot(sequence: nextSequence, timestamp: nextTimestamp, length: 0, state: .missing)
-        counters.packetsLost += 1
+        // Only a later packet proves this one was sent: concealment past the highest sequence (a stalled or ended
+        // stream) is counted as concealment, and as loss only once a later packet arrives (`advanceHighest`).
+        if nextSequence < highestSequence { counters.packetsLost += 1 }
         let missingTimestamp = nextTimestamp
         nextSequence += 1
         nextTimestamp += Int64(frameSamples)
@@ -382,6 +397,26 @@ public struct JitterBuffer: ~Copyable {
         return .conceal(samples: samples)
     }
 
+    /// A packet beyond the highest one seen proves the sender sent everything before it: frames already concealed
+    /// past the old highest become lost now.
+    private mutating func advanceHighest(sequence: Int64, timestamp: Int64) {
+        guard sequence > highestSequence else { return }
+        let concealedAhead = min(sequence, nextSequence) - highestSequence - 1
+        if concealedAhead > 0 { counters.packetsLost += Int(concealedAhead) }
+        highestSequence = sequence
+        highestTimestamp = timestamp
+    }
+
+    /// A frame that was concealed has arrived after all: it is late, not lost (as RTCP's cumulative loss). It was
+    /// counted lost only if it was behind the highest sequence when concealed.
+    private mutating func forgiveLoss(sequence: Int64, timestamp: Int64) {
+        if sequence < highestSequence {
+            counters.packetsLost -= 1
+        } else {
+            advanceHighest(sequence: sequence, timestamp: timestamp)
+        }
+    }
+
     private mutating func startStream(sequence: Int64, timestamp: Int64) {
         phase = .buffering
         nextSequence = sequence
@@ -426,10 +461,7 @@ public struct JitterBuffer: ~Copyable {
         }
         slots[slotIndex] = Slot(sequence: sequence, timestamp: timestamp, length: payload.count, state: .filled)
         bufferedPackets += 1
-        if sequence > highestSequence {
-            highestSequence = sequence
-            highestTimestamp = timestamp
-        }
+        advanceHighest(sequence: sequence, timestamp: timestamp)
         guard !frameSamplesFixed else { return }
         let previous = slots[index(sequence - 1)]
         if previous.sequence == sequence - 1 && (previous.state == .filled || previous.state == .played) {

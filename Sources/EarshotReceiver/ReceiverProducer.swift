@@ -138,6 +138,10 @@ struct ReceiverProducer: ~Copyable {
             }
             gauges.countRTCPRejection(index: index)
         }
+        if rtcp.goodbyePending {
+            rtcp.goodbyePending = false
+            jitterBuffer.endOfStream()
+        }
     }
 
     mutating func handleRTP(_ bytes: UnsafeRawBufferPointer, from source: SocketAddress, arrival: MonotonicInstant) {

@@ -20,6 +20,8 @@ struct ReceiverRTCPSession: ~Copyable {
     private(set) var senderAddress: SocketAddress?
     /// RTCP arrived on the RTP port: the sender multiplexes (RFC 5761), so reports go to its RTP address.
     private(set) var multiplexed = false
+    /// Set when the locked sender said BYE; the producer takes it (and ends playout after what is buffered).
+    var goodbyePending = false
 
     init(cname: String) {
         ssrc = UInt32.random(in: 1...UInt32.max)
@@ -65,6 +67,7 @@ struct ReceiverRTCPSession: ~Copyable {
                 for index in 0..<goodbye.sourceCount where goodbye.source(at: index) == lock.lockedSource {
                     gauges.goodbyesReceived.wrappingIncrement(ordering: .relaxed)
                     lock.goodbye(ssrc: goodbye.source(at: index))
+                    goodbyePending = true
                 }
             default:
                 continue

@@ -124,6 +124,50 @@ private func insert(
         #expect(samples == 480)
     }
 
+    @Test func framesConcealedPastTheLastPacketBecomeLostOnlyWhenALaterPacketArrives() {
+        var buffer = fixedBuffer(latencyMs: 0, frameSamples: 480)
+        for sequence in Int64(0)..<3 {
+            _ = insert(&buffer, sequence: sequence, timestamp: sequence * 480, at: UInt64(sequence) * 10 * ms)
+            _ = buffer.nextDecision(nowNanos: UInt64(sequence) * 10 * ms)
+        }
+        // A stall: 3 and 4 are concealed with nothing after them.
+        #expect(buffer.nextDecision(nowNanos: 30 * ms) == .conceal(samples: 480))
+        #expect(buffer.nextDecision(nowNanos: 40 * ms) == .conceal(samples: 480))
+        #expect(buffer.counters.packetsLost == 0)
+        // 6 arrives: 3 and 4 were sent and never came (lost); 5 is still due and may yet arrive.
+        #expect(insert(&buffer, sequence: 6, timestamp: 2880, at: 45 * ms) == .stored)
+        #expect(buffer.counters.packetsLost == 2)
+        guard case .recoverWithFEC = buffer.nextDecision(nowNanos: 50 * ms) else {
+            Issue.record("expected FEC recovery of 5 from 6")
+            return
+        }
+        #expect(buffer.counters.packetsLost == 3)
+        #expect(buffer.counters.concealedSamples == 960)
+        #expect(buffer.counters.fecRecoveredFrames == 1)
+    }
+
+    @Test func endOfStreamPlaysOutWhatIsBufferedThenIdlesWithoutAnUnderrun() {
+        var buffer = fixedBuffer(latencyMs: 0, frameSamples: 480)
+        for sequence in Int64(0)..<3 {
+            _ = insert(&buffer, sequence: sequence, timestamp: sequence * 480, at: UInt64(sequence) * ms)
+        }
+        buffer.endOfStream()
+        for step in 0..<3 {
+            guard case .play = buffer.nextDecision(nowNanos: UInt64(10 + step) * ms) else {
+                Issue.record("expected the buffered packet \(step) to play after BYE")
+                return
+            }
+        }
+        for step in 0..<40 {
+            #expect(buffer.nextDecision(nowNanos: UInt64(20 + step) * ms) == .waiting(samples: 480))
+        }
+        #expect(buffer.counters.concealmentEvents == 0)
+        #expect(buffer.counters.underruns == 0)
+        #expect(buffer.counters.packetsLost == 0)
+        let playing = buffer.isPlaying
+        #expect(!playing)
+    }
+
     @Test func missingPacketWithNothingAfterIsConcealedAndLateWhenItArrives() {
         var buffer = fixedBuffer(latencyMs: 0, frameSamples: 480)
         for sequence in Int64(0)..<5 {
@@ -134,7 +178,8 @@ private func insert(
             }
         }
         #expect(buffer.nextDecision(nowNanos: 50 * ms) == .conceal(samples: 480))
-        #expect(buffer.counters.packetsLost == 1)
+        // Concealed, but not yet lost: nothing after it has arrived to prove the sender sent it.
+        #expect(buffer.counters.packetsLost == 0)
         #expect(buffer.counters.concealmentEvents == 1)
         #expect(insert(&buffer, sequence: 5, timestamp: 2400, at: 55 * ms) == .late)
         #expect(insert(&buffer, sequence: 5, timestamp: 2400, at: 56 * ms) == .duplicate)

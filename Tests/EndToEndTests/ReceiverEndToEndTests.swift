@@ -177,10 +177,15 @@ import Testing
         print("e2e loss: \(Self.jsonLine(output))")
         #expect(drops > 30)
         // Every lost frame was concealed or rebuilt from FEC, exactly once; a packet that arrives after its frame was
-        // concealed is counted late and no longer lost (as RTCP's cumulative loss), but it was still concealed.
-        #expect(concealedFrames + fec == lost + Self.int(stats, "packetsLate"))
-        // Lost = proxy drops + the 20-frame tail at the end of the stream (± packets at the edges).
-        #expect(abs(lost - (drops + 20)) <= 3, "lost \(lost), proxy drops \(drops)")
+        // concealed is counted late and no longer lost (as RTCP's cumulative loss), but it was still concealed. The
+        // receiver stops before ffmpeg, so the stream's tail is concealed for 100 ms (20 frames) without being lost:
+        // nothing after it proves those packets were sent.
+        // (A late packet from before playout started was never concealed, hence the range.)
+        let tailFrames = 20
+        let late = Self.int(stats, "packetsLate")
+        #expect((lost + tailFrames...lost + late + tailFrames).contains(concealedFrames + fec))
+        // Lost = what the proxy dropped (± packets at the edges of the run).
+        #expect(abs(lost - drops) <= 3, "lost \(lost), proxy drops \(drops)")
         // One ring shortage was seen in 1 of 2 runs on the shared 2-core VM (scheduling spike, not loss handling).
         #expect(Self.int(stats, "deviceUnderruns") <= 1)
         #expect(Self.int(stats, "underruns") <= 1)
