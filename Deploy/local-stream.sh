@@ -52,10 +52,11 @@ else
   record_args=(--record "$out")
 fi
 
-"$bin/earshot-recv" --listen "127.0.0.1:$port" --device "$device" --duration $((seconds + 3)) --stats 1 \
+"$bin/earshot-recv" --listen "127.0.0.1:$port" --device "$device" --duration $((seconds + 4)) --stats 1 \
   "${record_args[@]}" &
 receiver=$!
-sleep 1
+# A PulseAudio null sink takes up to ~2 s to start consuming a new stream; a sound card starts at once.
+if [ -n "$rig" ]; then sleep 2.5; else sleep 0.5; fi
 "$bin/earshot-send" "${source_args[@]}" --to "127.0.0.1:$port" --duration "$seconds" --stats 1
 wait "$receiver"
 if [ -n "$recorder" ]; then kill "$recorder"; wait "$recorder" 2>/dev/null || true; recorder=""; fi
