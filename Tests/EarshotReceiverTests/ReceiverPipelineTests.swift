@@ -14,7 +14,9 @@ import Testing
     private static func send(
         to destination: SocketAddress, seconds: Double, garbage: [[UInt8]] = [], skipSequences: Set<Int> = []
     ) throws {
-        let socket = try UDPSocket(bindingTo: SocketAddress(parsing: "127.0.0.1:0"))
+        let socket = try UDPSocket(
+            bindingTo: SocketAddress(parsing: destination.family == AF_INET6 ? "[::1]:0" : "127.0.0.1:0"))
+        if destination.isMulticast { try socket.setMulticastInterface(NetworkInterface("lo")) }
         var encoder = try OpusEncoder(OpusEncoder.Configuration())
         var tone = ToneGenerator(frequency: 997, amplitude: 0.5, channels: 2)
         var pcm = [Float](repeating: 0, count: 480)
@@ -108,6 +110,23 @@ import Testing
         let consumed = stats.framesPlayed + stats.removedSamplesForAcceleration / 240
         #expect(consumed <= 500 && consumed >= 490, "\(consumed) frames consumed")
         #expect(stats.rtcpReportsSent >= 2)
+    }
+
+    /// IPv6 loopback and an IPv4 multicast group joined on `lo` (the sandbox cannot send IPv6 multicast on lo).
+    @Test(arguments: [("[::1]:0", nil), ("239.255.77.42:0", "lo")] as [(String, String?)])
+    func receivesOnIPv6AndMulticast(listen: String, interface: String?) throws {
+        let pipeline = try ReceiverPipeline(
+            configuration: ReceiverConfiguration(listen: listen, interface: interface, priority: 0), output: .caller)
+        _ = try pipeline.start()
+        let consumer = PacedConsumer(ring: pipeline.ring, seconds: 1.8)
+        try Self.send(to: pipeline.localAddress, seconds: 1.5)
+        pipeline.stop()
+        let output = consumer.wait()
+        let stats = pipeline.stats()
+        let left = SignalAnalysis.channel(0, of: output, channels: 2)
+        let fit = SignalAnalysis.sineFit(left[24_000..<60_000], frequency: 997, sampleRate: 48_000)
+        #expect(stats.packetsReceived == 300, "\(listen): \(stats.description)")
+        #expect(fit.snrDB > 30, "\(listen): SNR \(fit.snrDB) dB")
     }
 
     @Test func malformedDatagramsAreCountedByReasonAndPlaybackContinues() throws {
