@@ -11,5 +11,5 @@ swift build --build-tests
 # a 2-core machine from starving the paced tests.
 swift test --skip-build --no-parallel
 
-# The lock-free ring buffer again under ThreadSanitizer (see EARSHOT_TSAN in Package.swift), in its own build folder.
-EARSHOT_TSAN=1 swift test --scratch-path .build-tsan --filter RingBuffer
+# The lock-free ring buffer again under ThreadSanitizer, with a negative control that must be caught.
+./Tests/run-thread-sanitizer.sh

@@ -227,6 +227,10 @@ public struct PlayoutDelayEstimator: ~Copyable {
     }
 
     private mutating func addToHistogram(relativeMs: Double, forget: Double) {
+        // A local copy of the pointer: Swift 6.3.1 under `-sanitize=thread` emits broken IR ("Invalid bitcast") for
+        // a compound assignment (`+=`, `*=`) through a stored pointer's subscript in a mutating method of a
+        // `~Copyable` struct; through a local `let` it compiles.
+        let histogram = self.histogram
         let bucketMs = configuration.bucketMs > 0 ? configuration.bucketMs : 1
         let bucket = min(bucketCount - 1, max(0, Int(relativeMs / bucketMs)))
         for index in 0..<bucketCount { histogram[index] *= forget }
