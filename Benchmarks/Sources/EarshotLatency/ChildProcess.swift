@@ -10,7 +10,7 @@ final class ChildProcess {
         _ arguments: [String], environment: [String: String], log: URL?, stdout: Any? = nil, stdin: Any? = nil
     ) throws {
         name = arguments.joined(separator: " ")
-        let executable = arguments[0].hasPrefix("/") ? arguments[0] : try Self.which(arguments[0])
+        let executable = arguments[0].hasPrefix("/") ? arguments[0] : try Self.which(arguments[0], path: environment["PATH"])
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = Array(arguments.dropFirst())
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -45,8 +45,10 @@ final class ChildProcess {
         process.waitUntilExit()
     }
 
-    static func which(_ name: String) throws -> String {
-        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+    /// Finds `name` on `path` (the child's PATH), else on this process's PATH.
+    static func which(_ name: String, path: String?) throws -> String {
+        let search = path ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for directory in search.split(separator: ":") {
             let candidate = "\(directory)/\(name)"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
