@@ -32,6 +32,9 @@ import Testing
         #expect(result.standardError.contains("RealtimeSanitizer"))
         #expect(result.standardError.contains("malloc"))
         #expect(result.standardError.contains("PlaybackLoop"))
+        // Shown in the log, so a reader sees what the detector says when someone allocates in the loop.
+        print("injected allocation, probe exit \(result.status):")
+        print(result.standardError.split(separator: "\n").prefix(8).joined(separator: "\n"))
     }
 
     // MARK: Probe plumbing
