@@ -96,7 +96,10 @@ let package = Package(
 
         // MARK: - Tests
 
-        .target(name: "EarshotTestRig", dependencies: ["EarshotDSP"], path: "Tests/EarshotTestRig"),
+        .target(
+            name: "EarshotTestRig", dependencies: ["EarshotDSP", "CEarshotLinux", mallocInterposer],
+            path: "Tests/EarshotTestRig"
+        ),
         // Test-only: PlaybackThread in its own process, watched by RealtimeSanitizer from EarshotRealtimeTests.
         .executableTarget(
             name: "earshot-realtime-probe",
@@ -116,7 +119,7 @@ let package = Package(
             name: "EarshotProtocolTests",
             dependencies: ["EarshotProtocol", "EarshotTestRig", mallocInterposer]
         ),
-        .testTarget(name: "EarshotNetTests", dependencies: ["EarshotNet", mallocInterposer]),
+        .testTarget(name: "EarshotNetTests", dependencies: ["EarshotNet", "EarshotTestRig"]),
         .testTarget(name: "EarshotImpairmentTests", dependencies: ["EarshotImpairment"]),
         .testTarget(
             name: "EarshotReceiverTests",
@@ -134,7 +137,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotProtocol", "EarshotTestRig"]
+            dependencies: [
+                "EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotProtocol", "EarshotReceiver", "EarshotRealtime",
+                "EarshotTestRig", atomics,
+            ]
         ),
     ],
     swiftLanguageModes: [.v5]
