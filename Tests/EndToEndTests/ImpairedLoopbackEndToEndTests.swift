@@ -54,6 +54,14 @@ import Testing
         log.split(separator: "\n").filter { $0.contains(" \(word)") }.count
     }
 
+    /// Proxy drops among the packets the receiver's run covered: the `span` packets (received + lost) from the first
+    /// one forwarded. Drops before it anchored or after it stopped are not losses it could see.
+    static func proxyDrops(_ log: String, span: Int) -> Int {
+        let lines = log.split(separator: "\n")
+        guard let first = lines.firstIndex(where: { $0.contains(" forward ") }) else { return 0 }
+        return lines[first..<min(lines.count, first + span)].filter { $0.contains(" drop ") }.count
+    }
+
     // MARK: - 3. Random loss with real FEC
 
     /// 5% random loss, sender FEC on (SILK/hybrid-capable `audio` mode, 10/20 ms frames): the receiver rebuilds some
@@ -61,12 +69,12 @@ import Testing
     @Test(arguments: [10.0, 20.0])
     func randomLossIsRecoveredWithFEC(frameMs: Double) throws {
         let run = try Self.run(
-            seconds: 7,
+            seconds: 5,
             sender: ["--frame", "\(frameMs)", "--fec", "--expected-loss", "5", "--application", "audio"],
             impairment: ["--loss", "5"], label: "loss+FEC --frame \(frameMs)")
-        let drops = Self.proxyCount(run.proxyLog, "drop")
         let lost = Receiver.int(run.stats, "packetsLost")
         let late = Receiver.int(run.stats, "packetsLate")
+        let drops = Self.proxyDrops(run.proxyLog, span: Receiver.int(run.stats, "packetsReceived") + lost + late)
         let fec = Receiver.int(run.stats, "fecRecoveredFrames")
         let concealedFrames = Receiver.int(run.stats, "concealedSamples") / Int(frameMs * 48)
         let silences = SignalAnalysis.dropouts(run.steady, threshold: 1e-3, minimumFrames: Int(frameMs * 48))
@@ -76,8 +84,8 @@ import Testing
         #expect(drops >= 10, "proxy dropped \(drops)")
         #expect(fec > 0, "no frame was rebuilt from FEC")
         #expect(concealedFrames + fec == lost + late)
-        // Every proxy drop is a loss at the receiver; ± one packet at each edge of the receiver's run.
-        #expect(abs(lost - drops) <= 2, "lost \(lost), proxy drops \(drops)")
+        // Every proxy drop within the receiver's run is a loss at the receiver (± one packet at the far edge).
+        #expect(abs(lost - drops) <= 1, "lost \(lost), proxy drops \(drops)")
         #expect(Receiver.int(run.stats, "underruns") == 0)
         #expect(Receiver.int(run.stats, "deviceUnderruns") == 0)
         #expect(Receiver.int(run.stats, "xruns") == 0)
@@ -86,12 +94,12 @@ import Testing
 
     // MARK: - 4. Reordering and duplicates
 
-    /// 5% of packets held back 3 ms (reordered) and 5% duplicated: both counted, nothing lost; a frame is concealed
+    /// 5% of packets held back 12 ms (overtaken by the next two) and 5% duplicated: both counted, nothing lost; a frame is concealed
     /// only if its packet came too late (then counted late), and the steady part has no glitch window.
     @Test func reorderingAndDuplicatesAreCountedAndHarmless() throws {
         let run = try Self.run(
             seconds: 6, sender: ["--frame", "5"],
-            impairment: ["--reorder", "5", "--reorder-delay", "3", "--duplicate", "5"], label: "reorder+dup")
+            impairment: ["--reorder", "5", "--reorder-delay", "12", "--duplicate", "5"], label: "reorder+dup")
         let late = Receiver.int(run.stats, "packetsLate")
         let concealedFrames = Receiver.int(run.stats, "concealedSamples") / 240
         let glitches = SignalAnalysis.glitchWindows(
@@ -127,6 +135,8 @@ import Testing
             let socket = try UDPSocket(bindingTo: try SocketAddress(parsing: "127.0.0.1:0"))
             let destination = try SocketAddress(parsing: "127.0.0.1:\(port)")
             var generator = SystemRandomNumberGenerator()
+            // After the receiver has locked onto the stream: a stray packet first would take the lock (see report).
+            usleep(1_000_000)
             let rtp: [UInt8] = [0x80, 96, 0, 1, 0, 0, 0, 0, 0xDE, 0xAD, 0xBE, 0xEF, 0xFC, 0xFF, 0xFE]
             for round in 0..<40 {
                 let datagrams: [[UInt8]] = [
@@ -140,7 +150,7 @@ import Testing
                     try socket.send(datagram, to: destination)
                     garbageSent += 1
                 }
-                usleep(round < 10 ? 200_000 : 50_000)
+                usleep(50_000)
             }
         }
         let corrupted = Self.proxyCount(run.proxyLog, "corrupt")
