@@ -95,7 +95,10 @@ let package = Package(
 
         // MARK: - Tests
 
-        .target(name: "EarshotTestRig", dependencies: ["EarshotDSP"], path: "Tests/EarshotTestRig"),
+        .target(
+            name: "EarshotTestRig", dependencies: ["EarshotDSP", "CEarshotLinux", mallocInterposer],
+            path: "Tests/EarshotTestRig"
+        ),
         // Test-only: PlaybackThread in its own process, watched by RealtimeSanitizer from EarshotRealtimeTests.
         .executableTarget(
             name: "earshot-realtime-probe",
@@ -113,7 +116,7 @@ let package = Package(
             name: "EarshotProtocolTests",
             dependencies: ["EarshotProtocol", "EarshotTestRig", mallocInterposer]
         ),
-        .testTarget(name: "EarshotNetTests", dependencies: ["EarshotNet", mallocInterposer]),
+        .testTarget(name: "EarshotNetTests", dependencies: ["EarshotNet", "EarshotTestRig"]),
         .testTarget(name: "EarshotImpairmentTests", dependencies: ["EarshotImpairment"]),
         .testTarget(
             name: "EarshotReceiverTests",
@@ -131,7 +134,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotProtocol", "EarshotTestRig"]
+            dependencies: [
+                "EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotProtocol", "EarshotReceiver", "EarshotRealtime",
+                "EarshotTestRig", atomics,
+            ]
         ),
     ],
     swiftLanguageModes: [.v5]

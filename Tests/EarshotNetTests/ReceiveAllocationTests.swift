@@ -1,30 +1,7 @@
 import EarshotNet
+import EarshotTestRig
 import Glibc
-import MallocInterposerSwift
 import Testing
-
-/// Counts allocations made by one thread only. The interposer's counters sum over all threads, and Swift Testing
-/// runs other suites in parallel, so the hook filters by `pthread_self()` (which does not allocate).
-private enum ThreadAllocationCounter {
-    nonisolated(unsafe) static var thread: pthread_t = 0
-    nonisolated(unsafe) static var count: Int = 0
-
-    static func measure(_ body: () throws -> Void) rethrows -> Int {
-        thread = pthread_self()
-        count = 0
-        MallocInterposerSwift.initialize()
-        MallocInterposerSwift.setAllocationHook { _ in
-            if pthread_equal(pthread_self(), ThreadAllocationCounter.thread) != 0 { ThreadAllocationCounter.count += 1 }
-        }
-        MallocInterposerSwift.hook()
-        defer {
-            MallocInterposerSwift.unhook()
-            MallocInterposerSwift.setAllocationHook(nil)
-        }
-        try body()
-        return count
-    }
-}
 
 /// Serialized: the allocation hook is process-global.
 @Suite(.serialized) struct ReceiveAllocationTests {

@@ -2,32 +2,9 @@ import Atomics
 import EarshotCodec
 import EarshotNet
 @testable import EarshotSender
+import EarshotTestRig
 import Glibc
-import MallocInterposerSwift
 import Testing
-
-/// Counts allocations made by the calling thread only (the interposer's hook sees every thread; Swift Testing runs
-/// other suites in parallel). `pthread_self` does not allocate.
-private enum ThreadAllocationCounter {
-    nonisolated(unsafe) static var thread: pthread_t = 0
-    nonisolated(unsafe) static var count: Int = 0
-
-    static func measure(_ body: () throws -> Void) rethrows -> Int {
-        thread = pthread_self()
-        count = 0
-        MallocInterposerSwift.initialize()
-        MallocInterposerSwift.setAllocationHook { _ in
-            if pthread_equal(pthread_self(), ThreadAllocationCounter.thread) != 0 { ThreadAllocationCounter.count += 1 }
-        }
-        MallocInterposerSwift.hook()
-        defer {
-            MallocInterposerSwift.unhook()
-            MallocInterposerSwift.setAllocationHook(nil)
-        }
-        try body()
-        return count
-    }
-}
 
 /// The send thread allocates only at start-up: after a warm-up, 200 frames of read → encode → pace → send to two
 /// destinations allocate nothing.

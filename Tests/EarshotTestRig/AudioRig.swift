@@ -22,6 +22,13 @@ public final class AudioRig {
     public let captureDevice = "mic"
     /// Playback PCM feeding `captureDevice`.
     public let micFeedDevice = "mic_feed"
+    /// With `aligned`: playback PCMs `ref` and `out` are channels 1-2 and 3-4 of the 4-channel sink `wide`, and the
+    /// capture PCM `ref_in` hears exactly what is played into `ref`; `startAlignedRecording()` records both
+    /// sample-aligned (`ref ─▶ ref_in ─▶ system under test ─▶ out`).
+    public let aligned: Bool
+    public let referenceDevice = "ref"
+    public let referenceCaptureDevice = "ref_in"
+    public let outputDevice = "out"
     /// PulseAudio server address (`unix:DIR/native`).
     public let pulseServer: String
     /// Variables that point a subprocess's ALSA and PulseAudio clients at this rig.
@@ -37,15 +44,17 @@ public final class AudioRig {
         .deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Rig/audio-rig.sh").path
 
-    /// Starts a server with `outputs` playback sinks (`spk`, `spk2`, …) and a `mic` sink, in a fresh temp dir.
-    public init(outputs: Int = 2) throws {
+    /// Starts a server with `outputs` playback sinks (`spk`, `spk2`, …) and a `mic` sink, in a fresh temp dir;
+    /// `aligned` adds the sample-aligned latency rig (`ref`, `out`, `ref_in`, sink `wide`).
+    public init(outputs: Int = 2, aligned: Bool = false) throws {
         precondition(outputs >= 1)
+        self.aligned = aligned
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-rig-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         configurationFile = directory.appendingPathComponent("asoundrc").path
         pulseServer = "unix:\(directory.path)/native"
         playbackDevices = ["spk"] + (outputs >= 2 ? (2...outputs).map { "spk\($0)" } : [])
-        let status = try Self.runScript(["start", directory.path, String(outputs)])
+        let status = try Self.runScript(["start", directory.path, String(outputs)] + (aligned ? ["aligned"] : []))
         guard status == 0 else {
             _ = try? Self.runScript(["stop", directory.path])
             let log = (try? String(contentsOf: directory.appendingPathComponent("pulse.log"), encoding: .utf8)) ?? ""
@@ -61,6 +70,18 @@ public final class AudioRig {
         let file = directory.appendingPathComponent("monitor-\(sink)-\(recordings.count).raw")
         let recording = try MonitorRecording(
             source: "\(sink).monitor", channels: channels, file: file, environment: environment)
+        recordings.append(recording)
+        return recording
+    }
+
+    /// Starts recording all four channels of `wide` (aligned rig only): interleaved `ref` left, `ref` right,
+    /// `out` left, `out` right, sample-aligned because one server renders them into one sink.
+    public func startAlignedRecording() throws -> MonitorRecording {
+        precondition(aligned, "AudioRig(aligned: true) needed for the aligned recording")
+        let file = directory.appendingPathComponent("monitor-wide-\(recordings.count).raw")
+        let recording = try MonitorRecording(
+            source: "wide.monitor", channels: 4, file: file, environment: environment,
+            channelMap: "aux0,aux1,aux2,aux3")
         recordings.append(recording)
         return recording
     }

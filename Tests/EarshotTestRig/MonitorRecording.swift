@@ -8,7 +8,9 @@ public final class MonitorRecording {
     public let file: URL
     private let process: Process
 
-    init(source: String, channels: Int, file: URL, environment: [String: String]) throws {
+    /// `channelMap` (parec `--channel-map`) keeps a sink's own positions, e.g. `aux0,…`: without it parec assumes a
+    /// standard map and PulseAudio would remix the aux channels into it.
+    init(source: String, channels: Int, file: URL, environment: [String: String], channelMap: String? = nil) throws {
         self.channels = channels
         self.file = file
         FileManager.default.createFile(atPath: file.path, contents: nil)
@@ -18,7 +20,7 @@ public final class MonitorRecording {
         process.arguments = [
             "-d", source, "--raw", "--format=float32le", "--rate=48000", "--channels=\(channels)",
             "--latency-msec=10",
-        ]
+        ] + (channelMap.map { ["--channel-map=\($0)"] } ?? [])
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = output
         try process.run()

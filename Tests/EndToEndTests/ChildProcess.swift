@@ -16,7 +16,7 @@ final class ChildProcess {
 
     init(
         _ executable: String, _ arguments: [String], environment: [String: String] = [:],
-        standardInput: FileHandle? = nil
+        standardInput: FileHandle? = nil, standardOutput: FileHandle? = nil
     ) throws {
         logURL = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-e2e-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
@@ -24,14 +24,15 @@ final class ChildProcess {
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardInput = standardInput ?? FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: logURL)
-        process.standardError = process.standardOutput
+        let log = try FileHandle(forWritingTo: logURL)
+        process.standardOutput = standardOutput ?? log
+        process.standardError = log
         try process.run()
     }
 
     static func isInstalled(_ executable: String) -> Bool { FileManager.default.isExecutableFile(atPath: executable) }
 
-    /// stdout and stderr so far.
+    /// stdout (unless redirected) and stderr so far.
     var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
     /// Waits up to `seconds` for the child to exit by itself; otherwise stops it. Returns the exit status, or nil

@@ -1,0 +1,83 @@
+import Atomics
+import EarshotReceiver
+import EarshotTestRig
+import Foundation
+import Testing
+
+/// The receiver's producer thread allocates at start-up only: a `ReceiverPipeline` with `.caller` output, fed by
+/// `earshot-send --tone` over loopback (RTP, RTCP SR both ways), drained by the test at the device's pace; after a
+/// 1.5 s warm-up, 2 s of steady state (≈ 400 packets received, validated, buffered, decoded, written to the ring;
+/// RTCP sender reports parsed; receiver reports sent) make no allocation on the producer thread.
+///
+/// The producer is found by its SCHED_FIFO priority (configuration priority 43 → producer 38), which nothing else in
+/// the test process uses. Serialized: the allocation hook is process-global.
+@Suite(.serialized) struct ProducerAllocationTests {
+    @Test func counterSeesAnotherThreadsAllocations() throws {
+        // Guards the test below: the per-thread filter must see allocations made on a thread other than the caller.
+        let worker = AllocatingWorker()
+        worker.start()
+        while worker.threadID.load(ordering: .acquiring) == 0 { usleep(1000) }
+        let allocations = ThreadAllocationCounter.measure(thread: worker.threadID.load(ordering: .acquiring)) {
+            worker.go.store(true, ordering: .releasing)
+            while !worker.done.load(ordering: .acquiring) { usleep(1000) }
+        }
+        #expect(worker.arrays.count == 10)
+        #expect(allocations >= 10)
+    }
+
+    @Test func producerDoesNotAllocateInSteadyState() throws {
+        let pipeline = try ReceiverPipeline(
+            configuration: ReceiverConfiguration(listen: "127.0.0.1:0", priority: 43), output: .caller)
+        _ = try pipeline.start()
+        defer { pipeline.stop() }
+        let producers = ThreadAllocationCounter.threadIDs(withRealtimePriority: 38)
+        try #require(producers.count == 1, "producer thread not found by priority (SCHED_FIFO refused?): \(producers)")
+        let sender = try ChildProcess(
+            ChildProcess.earshotSend,
+            ["--tone", "997", "--frame", "5", "--to", "127.0.0.1:\(pipeline.localAddress.port)", "--duration", "5",
+             "--stats", "1"])
+        defer { sender.stop() }
+
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4096 * 2)
+        defer { scratch.deallocate() }
+        /// Drains the ring like a 48 kHz device would, for `seconds`.
+        func consume(seconds: Double) {
+            let start = Date()
+            var consumed = 0
+            while Date().timeIntervalSince(start) < seconds {
+                let due = Int(Date().timeIntervalSince(start) * 48_000) - consumed
+                if due > 0 { consumed += max(pipeline.ring.read(into: scratch, frames: min(due, 4096)), due) }
+                usleep(2_000)
+            }
+        }
+        consume(seconds: 1.5)
+        let before = pipeline.stats()
+        let allocations = ThreadAllocationCounter.measure(thread: producers[0]) { consume(seconds: 2) }
+        let after = pipeline.stats()
+        let packets = after.packetsReceived - before.packetsReceived
+        print("producer allocation: \(allocations) allocations while \(packets) packets, "
+            + "\(after.framesPlayed - before.framesPlayed) frames, "
+            + "\(after.rtcpReportsSent - before.rtcpReportsSent) RTCP reports; \(after.description)")
+        #expect(packets >= 350, "the producer must have worked while measured")
+        #expect(after.rtcpReportsSent > before.rtcpReportsSent)
+        #expect(allocations == 0)
+    }
+}
+
+/// A thread that makes ten array allocations when told to.
+private final class AllocatingWorker: @unchecked Sendable {
+    let threadID = ManagedAtomic<Int32>(0)
+    let go = ManagedAtomic<Bool>(false)
+    let done = ManagedAtomic<Bool>(false)
+    var arrays: [[Int]] = []
+
+    func start() {
+        arrays.reserveCapacity(10)
+        Thread { [self] in
+            threadID.store(ThreadAllocationCounter.currentThreadID, ordering: .releasing)
+            while !go.load(ordering: .acquiring) { usleep(1000) }
+            for _ in 0..<10 { arrays.append([Int](repeating: 1, count: Int.random(in: 100...200))) }
+            done.store(true, ordering: .releasing)
+        }.start()
+    }
+}
