@@ -58,6 +58,11 @@ public struct JitterBuffer: ~Copyable {
         public var delaySmoothing: Double
         /// How far above `target + one frame` the delay must be before the buffer wants to drop a frame.
         public var shrinkHysteresisMs: Double
+        /// The caller time-stretches decoded audio (`PlayoutDelayCorrector`): below target, the due frame is played
+        /// (for the caller to lengthen) instead of a concealed `.stretch`, unless the deficit exceeds
+        /// `maxStretchDeficitMs`, where growing a whole frame at once matters more than a seamless one.
+        public var stretchesDecodedAudio: Bool
+        public var maxStretchDeficitMs: Double
 
         public init(
             capacity: Int = 256,
@@ -70,7 +75,9 @@ public struct JitterBuffer: ~Copyable {
             maxMisorder: Int64 = 100,
             maxDropout: Int64 = 3000,
             delaySmoothing: Double = 0.2,
-            shrinkHysteresisMs: Double = 1
+            shrinkHysteresisMs: Double = 1,
+            stretchesDecodedAudio: Bool = false,
+            maxStretchDeficitMs: Double = 15
         ) {
             self.capacity = capacity
             self.maxPayloadBytes = maxPayloadBytes
@@ -83,6 +90,8 @@ public struct JitterBuffer: ~Copyable {
             self.maxDropout = maxDropout
             self.delaySmoothing = delaySmoothing
             self.shrinkHysteresisMs = shrinkHysteresisMs
+            self.stretchesDecodedAudio = stretchesDecodedAudio
+            self.maxStretchDeficitMs = maxStretchDeficitMs
         }
     }
 
@@ -157,6 +166,11 @@ public struct JitterBuffer: ~Copyable {
     /// Smoothed delay between the fastest possible arrival of the frame due and its playout, in ms.
     public var currentDelayMs: Double { phase == .playing ? smoothedDelayMs : 0 }
     public var jitterMs: Double { estimator.jitterMs }
+    /// How far the smoothed delay is above (positive) or below (negative) the target, in ms; 0 when not playing.
+    public var delayExcessMs: Double {
+        guard case .playing = phase else { return 0 }
+        return smoothedDelayMs - estimator.targetDelayMs
+    }
     private var frameMs: Double { Double(frameSamples) / 48 }
 
     /// A snapshot of the statistics; allocates, so call it off the hot path or rarely.
@@ -299,7 +313,10 @@ public struct JitterBuffer: ~Copyable {
                 nextTimestamp += Int64(frameSamples)
                 return conceal(samples: frameSamples)
             }
-            if smoothedDelayMs < estimator.targetDelayMs {
+            if smoothedDelayMs < estimator.targetDelayMs
+                && !(configuration.stretchesDecodedAudio
+                    && estimator.targetDelayMs - smoothedDelayMs <= configuration.maxStretchDeficitMs)
+            {
                 smoothedDelayMs += frameMs
                 counters.insertedSamplesForDeceleration += frameSamples
                 concealmentRunSamples = 0
@@ -366,6 +383,22 @@ public struct JitterBuffer: ~Copyable {
         smoothedDelayMs -= frameMs
         counters.removedSamplesForAcceleration += frameSamples
         return payloadView(dueIndex, length: due.length)
+    }
+
+    /// The caller lengthened decoded audio by `samples` (per channel): the delay grew by as much.
+    @_noAllocation
+    public mutating func recordTimeStretch(insertedSamples samples: Int) {
+        guard case .playing = phase, samples > 0 else { return }
+        smoothedDelayMs += Double(samples) / 48
+        counters.insertedSamplesForDeceleration += samples
+    }
+
+    /// The caller shortened decoded audio by `samples` (per channel): the delay shrank by as much.
+    @_noAllocation
+    public mutating func recordTimeStretch(removedSamples samples: Int) {
+        guard case .playing = phase, samples > 0 else { return }
+        smoothedDelayMs -= Double(samples) / 48
+        counters.removedSamplesForAcceleration += samples
     }
 
     // MARK: - Internals

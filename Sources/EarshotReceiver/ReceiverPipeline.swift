@@ -140,7 +140,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
         delay.initialTargetMs = min(configuration.maximumLatencyMs, max(configuration.minimumLatencyMs, 20))
         let jitterBuffer = JitterBuffer(
             configuration: JitterBuffer.Configuration(
-                capacity: 512, maxPayloadBytes: 1500, delay: delay, maxConcealmentMs: 100))
+                capacity: 512, maxPayloadBytes: 1500, delay: delay, maxConcealmentMs: 100,
+                stretchesDecodedAudio: true))
 
         producer = .allocate(capacity: 1)
         producer.initialize(
@@ -150,6 +151,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 gain: configuration.linearGain, targetFillFrames: targetFillFrames,
                 wakeIntervalNanos: 1_000_000, scheduling: configuration.producerScheduling, mailbox: mailbox,
                 gauges: gauges, stopRequested: stopRequested, jitterBuffer: jitterBuffer, decoder: decoder,
+                delayCorrector: PlayoutDelayCorrector(channels: channels),
                 rtcp: ReceiverRTCPSession(cname: configuration.canonicalName),
                 lock: RTPSourceLock(
                     silenceTimeoutNanoseconds: UInt64(configuration.sourceTimeoutSeconds * 1e9)),

@@ -38,6 +38,8 @@ struct ReceiverProducer: ~Copyable {
 
     var jitterBuffer: JitterBuffer
     var decoder: OpusDecoder
+    /// Time-stretches decoded frames so the delay follows the target in sub-frame steps.
+    var delayCorrector: PlayoutDelayCorrector
     var rtcp: ReceiverRTCPSession
     var lock: RTPSourceLock
     var statistics: RTPReceptionStatistics?
@@ -55,9 +57,9 @@ struct ReceiverProducer: ~Copyable {
     var schedulingWarning: String?
     let started: UnsafeAtomic<Bool>
 
-    /// Delay this far above target is shed even in loud passages (one audible splice beats holding, say, a
-    /// second of backlog after a stall for as long as the music never pauses).
-    static let forcedShrinkExcessMs = 20.0
+    /// Delay this far above target is shed by whole frames even in loud passages (time-stretching at a few % would
+    /// take seconds to drain such a backlog after a stall; one audible splice is the lesser evil).
+    static let forcedShrinkExcessMs = 200.0
 
     /// Below this RMS (about −50 dBFS) dropping a frame to shrink the delay is inaudible.
     static let quietRMS: Float = 0.003
@@ -201,7 +203,11 @@ struct ReceiverProducer: ~Copyable {
     mutating func fillRing() {
         while ring.availableToRead() < targetFillFrames && ring.availableToWrite() >= pcmFrames {
             let decision = jitterBuffer.nextDecision(nowNanos: UInt64(MonotonicInstant.now().nanoseconds))
-            let frames = render(decision)
+            var frames = render(decision)
+            if case .play = decision {
+                frames = delayCorrector.correct(pcm, frames: frames, capacityFrames: pcmFrames,
+                                                jitterBuffer: &jitterBuffer)
+            }
             if frames > 0 { _ = ring.write(pcm, frames: frames) }
             let farAboveTarget = jitterBuffer.currentDelayMs > jitterBuffer.targetDelayMs + Self.forcedShrinkExcessMs
             if case .play = decision, lastFrameQuiet || farAboveTarget, let skipped = jitterBuffer.dropNext() {

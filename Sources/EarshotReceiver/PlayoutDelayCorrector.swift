@@ -1,0 +1,60 @@
+/// Moves the jitter buffer's playout delay toward its target in sub-frame steps by time-stretching decoded frames
+/// (`TimeStretcher`), whatever the loudness, instead of splicing out or concealing whole frames.
+///
+/// Policy: above target by more than `shrinkThresholdMs`, a frame is shortened by the best-match lag that does not
+/// take the delay below target, at most `maxShrinkFraction` of the playout time on average (a credit that refills
+/// with every frame played), so shrinking is slow and inaudible. Below target (the buffer plays the due frame rather
+/// than conceal when the deficit is small, see `JitterBuffer.Configuration.stretchesDecodedAudio`), a frame is
+/// lengthened by one best-match lag, at most one per frame, so the delay grows quickly. Every change is reported to
+/// the jitter buffer, whose delay estimate and counters account for it at once.
+///
+/// Invariant: allocates only in `init`. Thread: the producer thread only.
+struct PlayoutDelayCorrector: ~Copyable {
+    let stretcher: TimeStretcher
+    /// Share of the playout time that may be cut out to shrink the delay.
+    let maxShrinkFraction: Double
+    /// Excess over target that is left alone (measurement noise, a pitch period that would overshoot).
+    let shrinkThresholdMs: Double
+    /// The longest lag expanded at once (10 ms: a 100 Hz pitch period).
+    let maxExpandLagFrames = 480
+    /// Frames that may be removed now; refills at `maxShrinkFraction` of the frames played, capped at 10 ms.
+    private(set) var shrinkCredit = 0.0
+
+    init(channels: Int, maxShrinkFraction: Double = 0.05, shrinkThresholdMs: Double = 0.75) {
+        stretcher = TimeStretcher(channels: channels)
+        self.maxShrinkFraction = maxShrinkFraction
+        self.shrinkThresholdMs = shrinkThresholdMs
+    }
+
+    /// Stretches the `frames` decoded frames at `pcm` (room for `capacityFrames`) toward the jitter buffer's target
+    /// and returns the new frame count. Call only for decoded audio that was due (`.play`). Not `@_noAllocation`:
+    /// the checker cannot see into the estimator's target; the stretcher it calls is checked, the producer's
+    /// allocation test covers the rest.
+    mutating func correct(
+        _ pcm: UnsafeMutablePointer<Float>, frames: Int, capacityFrames: Int, jitterBuffer: inout JitterBuffer
+    ) -> Int {
+        guard frames > 0 else { return frames }
+        let excessMs = jitterBuffer.delayExcessMs
+        shrinkCredit += Double(frames) * maxShrinkFraction
+        if shrinkCredit > 480 { shrinkCredit = 480 }
+        if excessMs > shrinkThresholdMs {
+            var allowed = Int(excessMs * 48)
+            if allowed > Int(shrinkCredit) { allowed = Int(shrinkCredit) }
+            guard allowed >= stretcher.minLagFrames else { return frames }
+            let shortened = stretcher.accelerate(pcm, frames: frames, maxLagFrames: allowed)
+            let removed = frames - shortened
+            if removed > 0 {
+                shrinkCredit -= Double(removed)
+                jitterBuffer.recordTimeStretch(removedSamples: removed)
+            }
+            return shortened
+        }
+        if excessMs < 0 {
+            let lengthened = stretcher.expand(
+                pcm, frames: frames, capacityFrames: capacityFrames, maxLagFrames: maxExpandLagFrames)
+            if lengthened > frames { jitterBuffer.recordTimeStretch(insertedSamples: lengthened - frames) }
+            return lengthened
+        }
+        return frames
+    }
+}

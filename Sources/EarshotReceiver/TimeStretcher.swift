@@ -1,0 +1,151 @@
+/// Shortens or lengthens one decoded frame by about a pitch period with a best-match splice, so a periodic signal
+/// continues without a phase jump (WSOLA; WebRTC NetEq's accelerate and preemptive expand).
+///
+/// Both operations work inside the frame, in place: the frame's first and last samples stay where the neighbouring
+/// frames expect them, so nothing already handed to the device needs to change. The lag `T` is the one in the
+/// allowed range that maximises the normalised cross-correlation between the frame's head `x[0..<W]` and
+/// `x[T..<T+W]`; `W` is the cross-fade length.
+/// - accelerate: `fade(x[0..<W] → x[T..<T+W]) ++ x[T+W..<L]`, `T` samples shorter.
+/// - expand: `x[0..<T] ++ fade(x[T..<T+W] → x[0..<W]) ++ x[W..<L]`, `T` samples longer.
+///
+/// Silence (no energy in either segment) takes the longest allowed lag; noise takes its best lag, the cross-fade
+/// hides the seam. Invariant: the scratch buffer is allocated in `init`; `accelerate` and `expand` allocate
+/// nothing. Audio is interleaved Float, `channels` per frame. Thread: the producer thread only.
+struct TimeStretcher: ~Copyable {
+    let channels: Int
+    /// Longest cross-fade, in frames.
+    let maxOverlapFrames: Int
+    /// Shortest lag searched (about 2.4 kHz): a higher pitch repeats within it several times anyway.
+    let minLagFrames: Int
+    private let scratch: UnsafeMutablePointer<Float>
+
+    init(channels: Int, maxOverlapFrames: Int = 120, minLagFrames: Int = 20) {
+        precondition(channels > 0 && maxOverlapFrames > 0 && minLagFrames > 0)
+        self.channels = channels
+        self.maxOverlapFrames = maxOverlapFrames
+        self.minLagFrames = minLagFrames
+        scratch = .allocate(capacity: maxOverlapFrames * channels)
+        scratch.initialize(repeating: 0, count: maxOverlapFrames * channels)
+    }
+
+    deinit { scratch.deallocate() }
+
+    /// Cross-fade length for a frame of `frames`: a quarter of the frame, within [8, maxOverlapFrames].
+    func overlapFrames(forFrame frames: Int) -> Int {
+        let quarter = frames / 4
+        return quarter > maxOverlapFrames ? maxOverlapFrames : (quarter < 8 ? 8 : quarter)
+    }
+
+    /// The longest lag a frame of `frames` can splice (the head and the lagged segment must both fit).
+    func maxLagFrames(forFrame frames: Int) -> Int {
+        frames - overlapFrames(forFrame: frames)
+    }
+
+    /// Removes one best-match lag in `[minLagFrames, maxLagFrames]` (clamped to what the frame allows) from the
+    /// `frames` frames at `pcm`. Returns the new frame count, or `frames` if no lag fits.
+    @_noAllocation
+    func accelerate(_ pcm: UnsafeMutablePointer<Float>, frames: Int, maxLagFrames: Int) -> Int {
+        let overlap = overlapFrames(forFrame: frames)
+        var upper = frames - overlap
+        if upper > maxLagFrames { upper = maxLagFrames }
+        guard let lag = bestLag(pcm, overlap: overlap, from: minLagFrames, through: upper) else { return frames }
+        var frame = 0
+        while frame < overlap {
+            let weight = (Float(frame) + 0.5) / Float(overlap)
+            var channel = 0
+            while channel < channels {
+                let index = frame * channels + channel
+                pcm[index] = pcm[index] * (1 - weight) + pcm[index + lag * channels] * weight
+                channel += 1
+            }
+            frame += 1
+        }
+        // Forward copy: the source lies after the destination.
+        let tail = (frames - overlap - lag) * channels
+        let destination = pcm + overlap * channels
+        let source = pcm + (overlap + lag) * channels
+        var index = 0
+        while index < tail {
+            destination[index] = source[index]
+            index += 1
+        }
+        return frames - lag
+    }
+
+    /// Inserts one best-match lag in `[minLagFrames, maxLagFrames]` (clamped to what the frame and
+    /// `capacityFrames` allow) into the `frames` frames at `pcm`. Returns the new frame count, or `frames` if no lag
+    /// fits.
+    @_noAllocation
+    func expand(_ pcm: UnsafeMutablePointer<Float>, frames: Int, capacityFrames: Int, maxLagFrames: Int) -> Int {
+        let overlap = overlapFrames(forFrame: frames)
+        var upper = frames - overlap
+        if upper > maxLagFrames { upper = maxLagFrames }
+        if upper > capacityFrames - frames { upper = capacityFrames - frames }
+        guard let lag = bestLag(pcm, overlap: overlap, from: minLagFrames, through: upper) else { return frames }
+        var index = 0
+        while index < overlap * channels {
+            scratch[index] = pcm[index]
+            index += 1
+        }
+        // Backward copy: the destination lies after the source.
+        let destination = pcm + (lag + overlap) * channels
+        let source = pcm + overlap * channels
+        index = (frames - overlap) * channels
+        while index > 0 {
+            index -= 1
+            destination[index] = source[index]
+        }
+        var frame = 0
+        while frame < overlap {
+            let weight = (Float(frame) + 0.5) / Float(overlap)
+            var channel = 0
+            while channel < channels {
+                let index = (lag + frame) * channels + channel
+                pcm[index] = pcm[index] * (1 - weight) + scratch[frame * channels + channel] * weight
+                channel += 1
+            }
+            frame += 1
+        }
+        return frames + lag
+    }
+
+    /// The lag in `lower...upper` with the highest normalised correlation between `x[0..<overlap]` and
+    /// `x[lag..<lag+overlap]`; the longest lag when both are silent; nil when the range is empty.
+    @_noAllocation
+    func bestLag(_ pcm: UnsafeMutablePointer<Float>, overlap: Int, from lower: Int, through upper: Int) -> Int? {
+        guard lower <= upper, overlap > 0 else { return nil }
+        let count = overlap * channels
+        var headEnergy: Float = 0
+        var index = 0
+        while index < count {
+            headEnergy += pcm[index] * pcm[index]
+            index += 1
+        }
+        // About −100 dBFS per sample: nothing audible to match.
+        let silent = Float(count) * 1e-10
+        var best = upper
+        var bestScore: Float = -2  // below any score
+        var lag = lower
+        while lag <= upper {
+            let lagged = pcm + lag * channels
+            var cross: Float = 0
+            var energy: Float = 0
+            index = 0
+            while index < count {
+                cross += pcm[index] * lagged[index]
+                energy += lagged[index] * lagged[index]
+                index += 1
+            }
+            if headEnergy > silent || energy > silent {
+                // The normalised correlation's square with its sign: same order, no square root.
+                let score = cross * (cross < 0 ? -cross : cross) / (headEnergy * energy + 1e-30)
+                if score > bestScore {
+                    bestScore = score
+                    best = lag
+                }
+            }
+            lag += 1
+        }
+        return best
+    }
+}
