@@ -202,7 +202,9 @@ struct ReceiverProducer: ~Copyable {
 
     mutating func fillRing() {
         while ring.availableToRead() < targetFillFrames && ring.availableToWrite() >= pcmFrames {
-            let decision = jitterBuffer.nextDecision(nowNanos: UInt64(MonotonicInstant.now().nanoseconds))
+            let decision = jitterBuffer.nextDecision(nowNanos: PlayoutDelayCorrector.playoutClockNanos(
+                nowNanos: MonotonicInstant.now().nanoseconds, ringFrames: ring.availableToRead(),
+                fillFrames: targetFillFrames))
             var frames = render(decision)
             if case .play = decision {
                 frames = delayCorrector.correct(pcm, frames: frames, capacityFrames: pcmFrames,
