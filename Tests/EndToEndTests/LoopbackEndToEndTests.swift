@@ -36,30 +36,42 @@ import Testing
 
     static func median(_ values: [Double]) -> Double { values.isEmpty ? .nan : values.sorted()[values.count / 2] }
 
-    /// Known receiver limitation: the jitter buffer corrects its delay by whole frames only (a `.stretch` inserts a
-    /// concealed frame, a drop splices 2.5/5 ms out), and in a loud passage it drops only when the delay is more
-    /// than 20 ms above target. Each correction is an audible splice (a glitch window, a step in the latency) and
-    /// the delay rests anywhere in `[target, target + 20 ms]`. When the run's stats show such a correction, the
-    /// checks that it breaks are recorded as a known issue; without one they must hold.
+    /// Known receiver limitation (capture test only): the glass-to-glass lag of a chirp moves by each sample the
+    /// receiver stretches in or out to follow its target, so one constant lag holds only when nothing was stretched.
     static func expectUnlessDelayWasCorrected(_ stats: [String: Any], _ checks: () throws -> Void) rethrows {
         let corrected = Receiver.int(stats, "insertedSamplesForDeceleration")
             + Receiver.int(stats, "removedSamplesForAcceleration")
         if corrected > 0 {
             withKnownIssue(
-                "receiver corrected its delay by whole frames (\(corrected) samples) in a loud passage",
-                isIntermittent: true
+                "receiver time-stretched its delay by \(corrected) samples", isIntermittent: true
             ) { try checks() }
         } else {
             try checks()
         }
     }
 
+    /// The lowest sine-fit SNR over consecutive `seconds`-long segments: a splice that shifts a tone's phase by a
+    /// fraction of a sample is inaudible, but a fit over the whole run would see the phases before and after it
+    /// disagree. Short segments still catch a click or a repeated block that the 10 ms glitch windows might straddle.
+    static func worstSegmentSNR(_ signal: [Float], seconds: Double) -> Double {
+        let length = Int(seconds * 48_000)
+        var worst = Double.infinity
+        var start = 0
+        while start + length <= signal.count {
+            worst = min(worst, SignalAnalysis.sineFit(
+                signal[start..<(start + length)], frequency: 997, sampleRate: 48_000).snrDB)
+            start += length
+        }
+        return worst
+    }
+
     // MARK: - 1. Clean loopback, tone
 
     /// `--tone 997 --frame 5` → `earshot-recv` → `spk`: the recording is the tone (sine fit over the steady part,
-    /// no glitch window), nothing concealed, no underrun, no xrun. Latency: with a fixed target the receiver holds
-    /// its playout delay in `[target, target + frame + 1 ms hysteresis]` (whole-frame corrections only); with `auto`
-    /// it never plays below its target and holds a constant delay (no drift).
+    /// no glitch window), nothing concealed, no underrun, no xrun. Latency: the receiver follows its target by
+    /// time-stretching the decoded audio in sub-frame steps whatever the loudness; with a fixed target it holds a
+    /// constant delay; with `auto` the target falls from its 20 ms start-up value to a few ms on a clean loopback and
+    /// the delay follows it to within 2 ms within 2 s and stays there, never below target.
     @Test(arguments: ["auto", "10"])
     func toneLoopbackIsClean(latency: String) throws {
         let seconds = latency == "auto" ? 11.0 : 6.0
@@ -81,6 +93,7 @@ import Testing
 
         let steady = try Receiver.steadyPart(samples, skipSeconds: 1.5, trimSeconds: 0.2)
         let fit = SignalAnalysis.sineFit(steady, frequency: 997, sampleRate: 48_000)
+        let segmentSNR = Self.worstSegmentSNR(steady, seconds: 0.1)
         let glitches = SignalAnalysis.glitchWindows(
             steady, frequency: 997, sampleRate: 48_000, windowFrames: 480, minimumSNRdB: 20)
         // Steady state: from 2 s after the stream started (4 lines of 0.5 s), i.e. past the start-up target.
@@ -88,8 +101,9 @@ import Testing
         let currents = delays.map(\.current)
         let offsets = delays.map { $0.current - $0.target }
         print(String(
-            format: "e2e loopback tone (--latency %@): SNR %.1f dB over %.1f s, amplitude %.3f, glitch windows %d",
-            latency, fit.snrDB, Double(steady.count) / 48_000, fit.amplitude, glitches.count))
+            format: "e2e loopback tone (--latency %@): SNR %.1f dB over %.1f s (worst 0.1 s segment %.1f dB), "
+                + "amplitude %.3f, glitch windows %d", latency, fit.snrDB, Double(steady.count) / 48_000, segmentSNR,
+            fit.amplitude, glitches.count))
         print(String(
             format: "e2e loopback tone (--latency %@): playout delay median %.2f ms (min %.2f, max %.2f), "
                 + "target median %.2f ms, delay − target min %.2f max %.2f ms over %d readings",
@@ -98,11 +112,9 @@ import Testing
         print("e2e loopback tone (--latency \(latency)): \(Receiver.jsonLine(receiver.log))")
 
         // 5 ms CELT at 128 kbps, −6 dBFS: measured 40+ dB through the rig; 35 dB leaves room for the VM, while a
-        // single concealed frame or click in the steady part brings the whole-signal fit well below it.
-        Self.expectUnlessDelayWasCorrected(stats) {
-            #expect(fit.snrDB > 35, "SNR \(fit.snrDB) dB")
-            #expect(glitches.isEmpty, "glitch windows \(glitches)")
-        }
+        // single concealed frame or click in a segment brings its fit well below it.
+        #expect(segmentSNR > 35, "worst segment SNR \(segmentSNR) dB")
+        #expect(glitches.isEmpty, "glitch windows \(glitches)")
         #expect(abs(20 * log10(fit.amplitude) - -6) < 1, "level \(20 * log10(fit.amplitude)) dBFS")
         #expect(Receiver.int(stats, "packetsReceived") >= Int(seconds * 200) - 10)
         #expect(Receiver.int(stats, "packetsLost") == 0)
@@ -116,13 +128,15 @@ import Testing
         try #require(delays.count >= Int(seconds) - 4, "too few stats lines:\n\(receiver.log)")
         // Never below target (the smoothed delay may dip a fraction of a ms between readings).
         #expect((offsets.min() ?? -1) >= -0.5, "delay below target: \(delays)")
-        Self.expectUnlessDelayWasCorrected(stats) {
-            // Constant: no drift, no stretch or drop in the steady state.
+        // Within 2 ms of target from 2 s after the start (the corrector's dead band is 1.5 ms).
+        #expect((offsets.max() ?? 99) <= 2, "delay − target \(offsets)")
+        if latency != "auto" {
+            // Constant: no drift and no stretching back and forth in the steady state.
             #expect((currents.max() ?? 0) - (currents.min() ?? 0) <= 1.5, "delay not steady: \(currents)")
-            if latency != "auto" {
-                // Within the dead band of whole-frame corrections: [target, target + 5 ms frame + 1 ms hysteresis].
-                #expect((offsets.max() ?? 99) <= 6.5, "delay − target \(offsets)")
-            }
+            #expect(fit.snrDB > 35, "SNR \(fit.snrDB) dB")
+        } else {
+            // It followed a falling target: 20 ms at start-up, a few ms on a clean loopback.
+            #expect(Self.median(currents) < 10, "delay \(currents)")
         }
     }
 
