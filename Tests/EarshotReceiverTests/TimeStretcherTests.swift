@@ -69,4 +69,104 @@ import Testing
             if operation == .accelerate { #expect(result.change < 0) } else { #expect(result.change > 0) }
         }
     }
+
+    /// 440 + 660 Hz (a 220 Hz common period, 218 samples): the splice must find the common period, which fits in
+    /// 10 and 20 ms frames. Local fit per tone is not possible, so compare with the tone pair at the best phase:
+    /// the output minus a locally fitted two-tone model stays 20 dB down in every 10 ms window.
+    @Test(arguments: [480, 960])
+    func twoToneSurvivesAccelerateAndExpand(frame: Int) {
+        let low = Self.sine(440, seconds: 1, amplitude: 0.3)
+        let high = Self.sine(660, seconds: 1, amplitude: 0.3)
+        let signal: [Float] = zip(low, high).map { $0 + $1 }
+        for operation in [Operation.accelerate, .expand] {
+            let result = Self.stream(signal, frame: frame, every: 3, operation)
+            let worst = Self.worstTwoToneSNR(result.output, windowFrames: 480)
+            print("two-tone frame \(frame) \(operation): change \(result.change) in \(result.stretched) ops, "
+                + "worst window SNR \(worst) dB")
+            #expect(worst > 20, "frame \(frame) \(operation): worst window \(worst) dB")
+            #expect(result.stretched > 0)
+            // Every operation moved the length by a multiple of the common period (±1 sample per operation).
+            let period = 48_000.0 / 220
+            let periods: Double = Double(abs(result.change)) / period
+            let offPeriod: Double = abs(periods - periods.rounded()) * period
+            let tolerance = Double(result.stretched) + 1
+            #expect(offPeriod <= tolerance, "change \(result.change)")
+            if operation == .accelerate { #expect(result.change < 0) } else { #expect(result.change > 0) }
+        }
+    }
+
+    /// Least-squares fit of sin/cos at 440 and 660 Hz per window; the worst window's SNR in dB.
+    static func worstTwoToneSNR(_ signal: [Float], windowFrames: Int) -> Double {
+        var worst = Double.infinity
+        var start = 0
+        while start + windowFrames <= signal.count {
+            let window = Array(signal[start..<(start + windowFrames)])
+            // Fit 440 Hz, subtract, fit 660 Hz on the rest: the two are orthogonal enough over 10 ms (4.4 vs 6.6
+            // cycles) only approximately, so iterate a few times.
+            var residual = window.map(Double.init)
+            var model = [Double](repeating: 0, count: windowFrames)
+            for _ in 0..<8 {
+                for frequency in [440.0, 660.0] {
+                    let omega = 2 * Double.pi * frequency / 48_000
+                    var a = 0.0, b = 0.0, ss = 0.0, cc = 0.0
+                    for n in 0..<windowFrames {
+                        let sn = sin(omega * Double(n + start)), cn = cos(omega * Double(n + start))
+                        a += residual[n] * sn; b += residual[n] * cn; ss += sn * sn; cc += cn * cn
+                    }
+                    a /= ss; b /= cc
+                    for n in 0..<windowFrames {
+                        let part = a * sin(omega * Double(n + start)) + b * cos(omega * Double(n + start))
+                        model[n] += part
+                        residual[n] -= part
+                    }
+                }
+            }
+            let power = model.reduce(0) { $0 + $1 * $1 }
+            let error = residual.reduce(0) { $0 + $1 * $1 }
+            worst = min(worst, 10 * log10(power / max(error, 1e-30)))
+            start += windowFrames
+        }
+        return worst
+    }
+
+    @Test func silenceIsCutOrPaddedWithSilence() {
+        let signal = [Float](repeating: 0, count: 9600)
+        for operation in [Operation.accelerate, .expand] {
+            let result = Self.stream(signal, frame: 240, every: 2, operation)
+            #expect(result.stretched == 20)
+            #expect(result.output.allSatisfy { $0 == 0 })
+            // Silence takes the longest lag the frame allows (240 − 60 cross-fade).
+            #expect(abs(result.change) == 20 * 180, "\(operation): \(result.change)")
+        }
+    }
+
+    /// White noise has no period: the splice still happens, the cross-fade keeps the level (no dropout, no burst).
+    @Test func noiseKeepsItsLevelAcrossSplices() {
+        var generator = SystemRandomNumberGenerator()
+        let signal = (0..<48_000).map { _ in Float.random(in: -0.5...0.5, using: &generator) }
+        let level = SignalAnalysis.rms(signal)
+        for operation in [Operation.accelerate, .expand] {
+            let result = Self.stream(signal, frame: 240, every: 2, operation)
+            #expect(result.stretched == 100)
+            #expect(result.output.count == 48_000 + result.change)
+            #expect(result.output.allSatisfy { abs($0) <= 0.5 }, "a cross-fade never exceeds its inputs")
+            var start = 0
+            while start + 480 <= result.output.count {
+                let windowLevel = SignalAnalysis.rms(result.output[start..<(start + 480)])
+                #expect(20 * log10(windowLevel / level) > -3, "window at \(start): \(windowLevel) vs \(level)")
+                start += 480
+            }
+        }
+    }
+
+    /// A lag cap below the shortest lag means no operation at all.
+    @Test func frameTooShortForTheLagIsLeftAlone() {
+        let stretcher = TimeStretcher(channels: 1)
+        let pcm = UnsafeMutablePointer<Float>.allocate(capacity: 240)
+        defer { pcm.deallocate() }
+        for index in 0..<240 { pcm[index] = Float(sin(Double(index) / 7)) }
+        #expect(stretcher.accelerate(pcm, frames: 240, maxLagFrames: 10) == 240)
+        #expect(stretcher.expand(pcm, frames: 240, capacityFrames: 250, maxLagFrames: 480) == 240)
+        #expect(stretcher.expand(pcm, frames: 16, capacityFrames: 5760, maxLagFrames: 480) == 16)
+    }
 }
