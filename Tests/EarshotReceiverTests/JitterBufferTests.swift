@@ -227,6 +227,56 @@ private func insert(
         #expect(records[(jitterSeconds * second)...].allSatisfy { $0.kind != .conceal })
     }
 
+    /// Plays a steady 5 ms stream at a fixed 10 ms delay up to the first played frame; returns the next decision
+    /// time and sequence.
+    private static func startPlaying(_ buffer: inout JitterBuffer) -> (nanos: UInt64, sequence: Int64) {
+        let start: UInt64 = 1_000_000_000
+        for sequence in 0..<Int64(40) {
+            _ = insert(&buffer, sequence: sequence, timestamp: sequence * 240, at: start + UInt64(sequence) * 5 * ms)
+        }
+        var now = start
+        while !buffer.isPlaying {
+            _ = buffer.nextDecision(nowNanos: now)
+            now += 5 * ms
+        }
+        return (now, 1)
+    }
+
+    @Test func timeStretchingMovesTheDelayAtOnceAndIsCounted() {
+        var buffer = fixedBuffer(latencyMs: 10)
+        buffer.recordTimeStretch(removedSamples: 48)
+        #expect(buffer.counters.removedSamplesForAcceleration == 0, "not playing: nothing to account")
+        _ = Self.startPlaying(&buffer)
+        let before = buffer.currentDelayMs
+        buffer.recordTimeStretch(removedSamples: 96)
+        #expect(abs(buffer.currentDelayMs - (before - 2)) < 1e-9)
+        #expect(abs(buffer.delayExcessMs - (before - 2 - 10)) < 1e-9)
+        buffer.recordTimeStretch(insertedSamples: 48)
+        #expect(abs(buffer.currentDelayMs - (before - 1)) < 1e-9)
+        #expect(buffer.counters.removedSamplesForAcceleration == 96)
+        #expect(buffer.counters.insertedSamplesForDeceleration == 48)
+    }
+
+    /// With `stretchesDecodedAudio`, a small deficit plays the due frame (the caller lengthens it) instead of a
+    /// concealed `.stretch`; a deficit above `maxStretchDeficitMs` still conceals a whole frame to grow fast.
+    @Test(arguments: [false, true])
+    func smallDeficitIsLeftToTheCallerOnlyWhenItStretchesDecodedAudio(stretchesDecodedAudio: Bool) {
+        var buffer = JitterBuffer(configuration: .init(
+            maxPayloadBytes: 64, frameSamples: 240, delay: .init(mode: .fixed(milliseconds: 10)),
+            stretchesDecodedAudio: stretchesDecodedAudio, maxStretchDeficitMs: 15))
+        var (now, _) = Self.startPlaying(&buffer)
+        buffer.recordTimeStretch(removedSamples: 96)
+        let small = buffer.nextDecision(nowNanos: now)
+        now += 5 * ms
+        if stretchesDecodedAudio {
+            guard case .play = small else { Issue.record("expected play, got \(small)"); return }
+        } else {
+            #expect(small == .stretch(samples: 240))
+        }
+        buffer.recordTimeStretch(removedSamples: 48 * 30)
+        #expect(buffer.nextDecision(nowNanos: now) == .stretch(samples: 240))
+    }
+
     @Test func aSpikeRaisesTheTargetImmediately() {
         var buffer = JitterBuffer(configuration: .init(maxPayloadBytes: 64))
         let spiked: Int64 = 1000 + 2000
