@@ -5,6 +5,9 @@
 /// `nextDecision(nowNanos:)` and decodes accordingly. The buffer moves the actual delay toward the target by
 /// inserting a concealment frame without consuming a packet (`.stretch`, NetEq's expand) or, when the caller reports
 /// a quiet passage, by dropping one frame (`wantsToShrink` / `dropNext()`, NetEq's accelerate in its crudest form).
+/// A caller that time-stretches decoded audio in sub-frame steps (`PlayoutDelayCorrector`, with
+/// `stretchesDecodedAudio`) reads `delayExcessMs` and reports every change with `recordTimeStretch`, so the smoothed
+/// delay and the counters account for it before the next measurement.
 ///
 /// Invariants: storage (slots, payload bytes, estimator) is allocated in `init` and never grows; `insert`,
 /// `nextDecision` and `dropNext` allocate nothing (checked at compile time with `@_noAllocation`). A packet with

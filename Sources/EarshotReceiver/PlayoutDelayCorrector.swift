@@ -1,14 +1,15 @@
 /// Moves the jitter buffer's playout delay toward its target in sub-frame steps by time-stretching decoded frames
 /// (`TimeStretcher`), whatever the loudness, instead of splicing out or concealing whole frames.
 ///
-/// Policy: above target by more than `shrinkThresholdMs`, a frame is shortened by the best-match lag that leaves at
-/// least `restingExcessMs` above target, at most `maxShrinkFraction` of the playout time on average (a credit that refills
-/// with every frame played), so shrinking is slow and inaudible. Below target (the buffer plays the due frame rather
-/// than conceal when the deficit is small, see `JitterBuffer.Configuration.stretchesDecodedAudio`), a frame is
-/// lengthened by one best-match lag no longer than the deficit plus `restingExcessMs`, at most one per frame, so
-/// the delay grows quickly. The dead band between the two (a lengthening never overshoots into a shortening) keeps
-/// a steady stream untouched: every splice shifts a tone's phase by a fraction of a sample. Every change is reported to
-/// the jitter buffer, whose delay estimate and counters account for it at once.
+/// Policy: above target by more than `shrinkThresholdMs`, a frame is shortened by the best-match lag that leaves
+/// at least `restingExcessMs` above target, at most `maxShrinkFraction` of the playout time on average (a credit
+/// that refills with every frame played), so shrinking is slow and inaudible. Below target (the buffer plays the due
+/// frame rather than conceal when the deficit is small, see `JitterBuffer.Configuration.stretchesDecodedAudio`), a
+/// frame is lengthened by one best-match lag no longer than the deficit plus `restingExcessMs` plus 40 samples (so a
+/// period up to about 1 ms fits), at most one per frame, so the delay grows quickly. The dead band between the two
+/// (a lengthening never overshoots into a shortening) keeps a steady stream untouched: every splice shifts a tone's
+/// phase by a fraction of a sample. Every change is reported to the jitter buffer, whose delay estimate and counters
+/// account for it at once.
 ///
 /// Invariant: allocates only in `init`. Thread: the producer thread only.
 struct PlayoutDelayCorrector: ~Copyable {
@@ -55,9 +56,12 @@ struct PlayoutDelayCorrector: ~Copyable {
         shrinkCredit += Double(frames) * maxShrinkFraction
         if shrinkCredit > 480 { shrinkCredit = 480 }
         if excessMs > shrinkThresholdMs {
-            var allowed = Int((excessMs - restingExcessMs) * 48)
-            if allowed > Int(shrinkCredit) { allowed = Int(shrinkCredit) }
-            guard allowed >= stretcher.minLagFrames else { return frames }
+            let wanted = Int((excessMs - restingExcessMs) * 48)
+            // Wait for the credit to cover a 2.5 ms range of lags (or all that is wanted): a shorter range may hold
+            // no whole period of the signal, and the best lag in it would be a poor match.
+            guard wanted >= stretcher.minLagFrames, Int(shrinkCredit) >= (wanted < 120 ? wanted : 120)
+            else { return frames }
+            let allowed = wanted < Int(shrinkCredit) ? wanted : Int(shrinkCredit)
             let shortened = stretcher.accelerate(pcm, frames: frames, maxLagFrames: allowed)
             let removed = frames - shortened
             if removed > 0 {

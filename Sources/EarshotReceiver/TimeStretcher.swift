@@ -8,8 +8,9 @@
 /// - accelerate: `fade(x[0..<W] → x[T..<T+W]) ++ x[T+W..<L]`, `T` samples shorter.
 /// - expand: `x[0..<T] ++ fade(x[T..<T+W] → x[0..<W]) ++ x[W..<L]`, `T` samples longer.
 ///
-/// Silence (no energy in either segment) takes the longest allowed lag; noise takes its best lag, the cross-fade
-/// hides the seam. Invariant: the scratch buffer is allocated in `init`; `accelerate` and `expand` allocate
+/// Silence (no energy in either segment) takes the longest allowed lag. A loud segment whose best normalised
+/// correlation is below `minCorrelation` (noise, a transient, a lag range too short for its period) is left alone:
+/// a splice there would be a click, and the caller can try again on a later frame. Invariant: the scratch buffer is allocated in `init`; `accelerate` and `expand` allocate
 /// nothing. Audio is interleaved Float, `channels` per frame. Thread: the producer thread only.
 struct TimeStretcher: ~Copyable {
     let channels: Int
@@ -17,13 +18,16 @@ struct TimeStretcher: ~Copyable {
     let maxOverlapFrames: Int
     /// Shortest lag searched (about 2.4 kHz): a higher pitch repeats within it several times anyway.
     let minLagFrames: Int
+    /// The weakest match worth splicing (NetEq accelerates at 0.9 too).
+    let minCorrelation: Float
     private let scratch: UnsafeMutablePointer<Float>
 
-    init(channels: Int, maxOverlapFrames: Int = 120, minLagFrames: Int = 20) {
+    init(channels: Int, maxOverlapFrames: Int = 120, minLagFrames: Int = 20, minCorrelation: Float = 0.9) {
         precondition(channels > 0 && maxOverlapFrames > 0 && minLagFrames > 0)
         self.channels = channels
         self.maxOverlapFrames = maxOverlapFrames
         self.minLagFrames = minLagFrames
+        self.minCorrelation = minCorrelation
         scratch = .allocate(capacity: maxOverlapFrames * channels)
         scratch.initialize(repeating: 0, count: maxOverlapFrames * channels)
     }
@@ -110,7 +114,8 @@ struct TimeStretcher: ~Copyable {
     }
 
     /// The lag in `lower...upper` with the highest normalised correlation between `x[0..<overlap]` and
-    /// `x[lag..<lag+overlap]`; the longest lag when both are silent; nil when the range is empty.
+    /// `x[lag..<lag+overlap]`; the longest lag when both are silent; nil when the range is empty or no lag reaches
+    /// `minCorrelation`.
     @_noAllocation
     func bestLag(_ pcm: UnsafeMutablePointer<Float>, overlap: Int, from lower: Int, through upper: Int) -> Int? {
         guard lower <= upper, overlap > 0 else { return nil }
@@ -146,6 +151,7 @@ struct TimeStretcher: ~Copyable {
             }
             lag += 1
         }
-        return best
+        let floor = minCorrelation * (minCorrelation < 0 ? -minCorrelation : minCorrelation)
+        return bestScore == -2 || bestScore >= floor ? best : nil
     }
 }

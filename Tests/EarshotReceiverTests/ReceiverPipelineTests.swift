@@ -109,7 +109,8 @@ import Testing
         // Every packet played (time-stretched, not dropped) or dropped whole in a quiet passage, except the few still
         // buffered when the pipeline stopped. Removed samples count both, so they bound the whole-frame drops.
         let consumed = stats.framesPlayed + stats.removedSamplesForAcceleration / 240
-        #expect(stats.framesPlayed <= 500 && consumed >= 490, "\(stats.framesPlayed) frames played, \(consumed) consumed")
+        #expect(stats.framesPlayed <= 500 && consumed >= 490,
+                "\(stats.framesPlayed) frames played, \(consumed) consumed")
         #expect(stats.rtcpReportsSent >= 2)
     }
 

@@ -13,9 +13,10 @@ import Testing
     /// Streams `signal` (mono) in `frame`-sized frames, stretching every `every`-th frame as stereo (both channels
     /// equal); returns channel 0 of the output and the total length change.
     static func stream(
-        _ signal: [Float], frame: Int, every: Int, _ operation: Operation, maxLag: Int = 480
+        _ signal: [Float], frame: Int, every: Int, _ operation: Operation, maxLag: Int = 480,
+        minCorrelation: Float = 0.9
     ) -> (output: [Float], change: Int, stretched: Int) {
-        let stretcher = TimeStretcher(channels: 2)
+        let stretcher = TimeStretcher(channels: 2, minCorrelation: minCorrelation)
         let capacity = 5760
         let pcm = UnsafeMutablePointer<Float>.allocate(capacity: capacity * 2)
         defer { pcm.deallocate() }
@@ -62,7 +63,8 @@ import Testing
                 result.output, frequency: 997, sampleRate: 48_000, windowFrames: 480, minimumSNRdB: 20)
             let local = SignalAnalysis.glitchWindows(
                 result.output, frequency: 997, sampleRate: 48_000, windowFrames: 480, minimumSNRdB: 35)
-            print("frame \(frame) \(operation): change \(result.change) in \(result.stretched) ops, windows < 35 dB: \(local.count)")
+            print("frame \(frame) \(operation): change \(result.change) in \(result.stretched) ops, "
+                + "windows < 35 dB: \(local.count)")
             #expect(glitches.isEmpty, "frame \(frame) \(operation): \(glitches)")
             #expect(result.stretched > 0)
             #expect(result.output.count == signal.count / frame * frame + result.change)
@@ -140,13 +142,24 @@ import Testing
         }
     }
 
-    /// White noise has no period: the splice still happens, the cross-fade keeps the level (no dropout, no burst).
-    @Test func noiseKeepsItsLevelAcrossSplices() {
+    /// White noise has no period: no lag matches well enough, so it is left alone rather than clicked.
+    @Test func noiseIsLeftAlone() {
+        var generator = SystemRandomNumberGenerator()
+        let signal = (0..<48_000).map { _ in Float.random(in: -0.5...0.5, using: &generator) }
+        for operation in [Operation.accelerate, .expand] {
+            let result = Self.stream(signal, frame: 240, every: 2, operation)
+            #expect(result.stretched == 0)
+            #expect(result.output == Array(signal.prefix(48_000 / 240 * 240)))
+        }
+    }
+
+    /// With the correlation floor off, noise is spliced and the cross-fade keeps the level (no dropout, no burst).
+    @Test func noiseKeepsItsLevelAcrossForcedSplices() {
         var generator = SystemRandomNumberGenerator()
         let signal = (0..<48_000).map { _ in Float.random(in: -0.5...0.5, using: &generator) }
         let level = SignalAnalysis.rms(signal)
         for operation in [Operation.accelerate, .expand] {
-            let result = Self.stream(signal, frame: 240, every: 2, operation)
+            let result = Self.stream(signal, frame: 240, every: 2, operation, minCorrelation: -1)
             #expect(result.stretched == 100)
             #expect(result.output.count == 48_000 + result.change)
             #expect(result.output.allSatisfy { abs($0) <= 0.5 }, "a cross-fade never exceeds its inputs")
