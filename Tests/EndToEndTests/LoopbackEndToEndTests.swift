@@ -111,9 +111,10 @@ import Testing
             Self.median(delays.map(\.target)), offsets.min() ?? .nan, offsets.max() ?? .nan, delays.count))
         print("e2e loopback tone (--latency \(latency)): \(Receiver.jsonLine(receiver.log))")
 
-        // 5 ms CELT at 128 kbps, −6 dBFS: measured 40+ dB through the rig; 35 dB leaves room for the VM, while a
-        // single concealed frame or click in a segment brings its fit well below it.
-        #expect(segmentSNR > 35, "worst segment SNR \(segmentSNR) dB")
+        // 5 ms CELT at 128 kbps, −6 dBFS: measured 40+ dB through the rig. Each 1 ms splice shifts the tone's phase
+        // by about 0.02 rad, and a segment may hold a few while the delay follows a falling target (36–39 dB
+        // measured); a concealed frame (−13 dB in 0.1 s) or a click brings a segment's fit well below 30 dB.
+        #expect(segmentSNR > 30, "worst segment SNR \(segmentSNR) dB")
         #expect(glitches.isEmpty, "glitch windows \(glitches)")
         #expect(abs(20 * log10(fit.amplitude) - -6) < 1, "level \(20 * log10(fit.amplitude)) dBFS")
         #expect(Receiver.int(stats, "packetsReceived") >= Int(seconds * 200) - 10)
