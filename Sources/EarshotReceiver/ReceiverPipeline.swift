@@ -227,6 +227,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
         stats.rtcpSenderReportsReceived = gauges.senderReportsReceived.load(ordering: .relaxed)
         stats.rtcpGoodbyesReceived = gauges.goodbyesReceived.load(ordering: .relaxed)
         stats.sourceChanges = gauges.sourceChanges.load(ordering: .relaxed)
+        stats.packetsInSourceProbation = gauges.sourceProbationDrops.load(ordering: .relaxed)
         return stats
     }
 

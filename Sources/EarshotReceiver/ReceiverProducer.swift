@@ -158,9 +158,12 @@ struct ReceiverProducer: ~Copyable {
             return
         }
         let arrivalNanos = UInt64(arrival.nanoseconds)
-        switch lock.admit(ssrc: packet.ssrc, nowNanoseconds: arrivalNanos) {
+        switch lock.admit(ssrc: packet.ssrc, sequenceNumber: packet.sequenceNumber, nowNanoseconds: arrivalNanos) {
         case .reject(let rejection):
             gauges.count(rejection)
+            return
+        case .probation:
+            gauges.sourceProbationDrops.wrappingIncrement(ordering: .relaxed)
             return
         case .acceptNewSource(let previous):
             if previous != nil {
@@ -169,7 +172,13 @@ struct ReceiverProducer: ~Copyable {
                 gauges.sourceChanges.wrappingIncrement(ordering: .relaxed)
             }
             rtcp.resetSender()
-            statistics = RTPReceptionStatistics(ssrc: packet.ssrc, firstSequence: packet.sequenceNumber)
+            // The lock saw the previous packet in sequence: replay it into A.1 so this one is not held in a second
+            // probation.
+            let previousSequence = packet.sequenceNumber &- 1
+            statistics = RTPReceptionStatistics(ssrc: packet.ssrc, firstSequence: previousSequence)
+            _ = statistics!.record(
+                sequenceNumber: previousSequence, timestamp: packet.timestamp,
+                arrival: UInt32(truncatingIfNeeded: arrivalNanos &* 3 / 62_500))
             extendedTimestamp = Int64(packet.timestamp)
         case .accept:
             break
