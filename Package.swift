@@ -96,7 +96,8 @@ let package = Package(
         // MARK: - Tests
 
         .target(
-            name: "EarshotTestRig", dependencies: ["EarshotDSP", "CEarshotLinux", mallocInterposer],
+            name: "EarshotTestRig",
+            dependencies: ["EarshotDSP", "EarshotCodec", "EarshotNet", "EarshotProtocol", "CEarshotLinux", mallocInterposer],
             path: "Tests/EarshotTestRig"
         ),
         // Test-only: PlaybackThread in its own process, watched by RealtimeSanitizer from EarshotRealtimeTests.
