@@ -140,7 +140,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
         delay.initialTargetMs = min(configuration.maximumLatencyMs, max(configuration.minimumLatencyMs, 20))
         let jitterBuffer = JitterBuffer(
             configuration: JitterBuffer.Configuration(
-                capacity: 512, maxPayloadBytes: 1500, delay: delay, maxConcealmentMs: 100))
+                capacity: configuration.jitterBufferCapacity, maxPayloadBytes: 1500, delay: delay, maxConcealmentMs: 100))
 
         producer = .allocate(capacity: 1)
         producer.initialize(
