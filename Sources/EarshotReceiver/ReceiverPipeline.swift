@@ -140,7 +140,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
         delay.initialTargetMs = min(configuration.maximumLatencyMs, max(configuration.minimumLatencyMs, 20))
         let jitterBuffer = JitterBuffer(
             configuration: JitterBuffer.Configuration(
-                capacity: 512, maxPayloadBytes: 1500, delay: delay, maxConcealmentMs: 100))
+                capacity: configuration.jitterBufferCapacity, maxPayloadBytes: 1500, delay: delay, maxConcealmentMs: 100))
 
         producer = .allocate(capacity: 1)
         producer.initialize(
@@ -148,7 +148,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 rtpSocket: rtpSocket, rtcpSocket: rtcpSocket, poll: ReadinessPoll([rtpSocket, rtcpSocket]),
                 ring: ring, channels: channels, payloadType: UInt8(configuration.payloadType),
                 gain: configuration.linearGain, targetFillFrames: targetFillFrames,
-                wakeIntervalNanos: 1_000_000, scheduling: configuration.producerScheduling, mailbox: mailbox,
+                refillLevelFrames: targetFillFrames - periodFrames, scheduling: configuration.producerScheduling, mailbox: mailbox,
                 gauges: gauges, stopRequested: stopRequested, jitterBuffer: jitterBuffer, decoder: decoder,
                 rtcp: ReceiverRTCPSession(cname: configuration.canonicalName),
                 lock: RTPSourceLock(
