@@ -29,9 +29,10 @@ struct ReceiverProducer: ~Copyable {
     let gain: Float
     let targetFillFrames: Int
     /// The timed wake-up is due when the ring, drained continuously from its fill after the last refill, would
-    /// hold this little: one period below `targetFillFrames`. The device takes whole periods, so the real fill may
-    /// be up to one period lower at the wake-up: with the target of two periods plus a frame, at least a frame is
-    /// always left. Datagrams wake the producer earlier (every packet time), and each wake-up refills.
+    /// hold this little: half a period below `targetFillFrames`. The device takes whole periods, so the real fill
+    /// may be up to a period lower at the wake-up: with the target of two periods plus a frame, at least half a
+    /// period and a frame are always left for a server (PulseAudio) that takes several periods in one wake.
+    /// Datagrams wake the producer earlier (every packet time), and each wake-up refills.
     let refillLevelFrames: Int
     /// Never sleep less than this (a fill at or below the refill level would otherwise spin).
     let minimumSleepNanos: Int64 = 250_000
