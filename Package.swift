@@ -11,6 +11,20 @@ let ringBufferNegativeControl: [SwiftSetting] =
     ProcessInfo.processInfo.environment["EARSHOT_TSAN_NEGATIVE_CONTROL"] == "1"
     ? [.define("EARSHOT_TSAN_NEGATIVE_CONTROL")] : []
 
+// MARK: - Executables: Swift runtime linked statically in release
+
+/// The shared Swift runtime libraries (libswiftCore, Foundation Essentials, Dispatch, …) are mapped whole and page in
+/// with the kernel's fault-around: linked statically only the code used is mapped, which took earshot-recv's peak RSS
+/// from 18.9 to 16.2 MB (Benchmarks/BENCHMARKS.md). Release only: debug links stay fast.
+/// ArgumentParser's FoundationEssentials needs its two helper archives named when linked statically (the shared
+/// library contains them).
+let staticSwiftRuntimeInRelease: [LinkerSetting] = [
+    .unsafeFlags(["-static-stdlib"], .when(configuration: .release)),
+    .linkedLibrary("_FoundationCollections", .when(configuration: .release)),
+    .linkedLibrary("_FoundationCShims", .when(configuration: .release)),
+    .linkedLibrary("swiftSynchronization", .when(configuration: .release)),
+]
+
 // MARK: - Dependencies (local mirror; named once)
 
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
@@ -86,17 +100,25 @@ let package = Package(
 
         // MARK: - Executables: parse flags, wire, run
 
-        .executableTarget(name: "earshot-recv", dependencies: ["EarshotReceiver", argumentParser, logging]),
-        .executableTarget(name: "earshot-send", dependencies: ["EarshotSender", argumentParser, logging]),
+        .executableTarget(
+            name: "earshot-recv", dependencies: ["EarshotReceiver", argumentParser, logging],
+            linkerSettings: staticSwiftRuntimeInRelease
+        ),
+        .executableTarget(
+            name: "earshot-send", dependencies: ["EarshotSender", argumentParser, logging],
+            linkerSettings: staticSwiftRuntimeInRelease
+        ),
         .executableTarget(
             name: "earshot-impair",
-            dependencies: ["EarshotImpairment", "EarshotNet", argumentParser]
+            dependencies: ["EarshotImpairment", "EarshotNet", argumentParser],
+            linkerSettings: staticSwiftRuntimeInRelease
         ),
 
         // MARK: - Tests
 
         .target(
-            name: "EarshotTestRig", dependencies: ["EarshotDSP", "CEarshotLinux", mallocInterposer],
+            name: "EarshotTestRig",
+            dependencies: ["EarshotDSP", "EarshotCodec", "EarshotNet", "EarshotProtocol", "CEarshotLinux", mallocInterposer],
             path: "Tests/EarshotTestRig"
         ),
         // Test-only: PlaybackThread in its own process, watched by RealtimeSanitizer from EarshotRealtimeTests.

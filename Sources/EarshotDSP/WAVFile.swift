@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// A RIFF/WAVE file held in memory as interleaved `Float` samples in [-1, 1].
 ///
@@ -43,8 +47,10 @@ public struct WAVFile: Sendable, Equatable {
 
     /// Reads and decodes the file at `path`.
     public static func read(path: String) throws(WAVError) -> WAVFile {
-        guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path: path) }
-        return try decode([UInt8](data), path: path)
+        // Plain POSIX I/O, not Foundation: Foundation would link ICU and the internationalisation runtime into every
+        // process that uses this module (about 9 MB of peak RSS in earshot-recv).
+        guard let bytes = readWholeFile(path) else { throw .unreadable(path: path) }
+        return try decode(bytes, path: path)
     }
 
     /// Decodes a complete WAV file image; `path` only names the source in errors.
@@ -160,8 +166,48 @@ public struct WAVFile: Sendable, Equatable {
     /// Writes the file to `path`, replacing any file there.
     public func write(path: String, as encoding: SampleEncoding? = nil) throws(WAVError) {
         let bytes = encoded(as: encoding)
-        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { throw .unwritable(path: path) }
+        guard writeWholeFile(path, bytes) else { throw .unwritable(path: path) }
     }
+}
+
+/// The whole file at `path` (regular files and pipes alike: read until end of file), or nil on any error.
+private func readWholeFile(_ path: String) -> [UInt8]? {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { return nil }
+    defer { close(descriptor) }
+    var status = stat()
+    let expected = fstat(descriptor, &status) == 0 && status.st_size > 0 ? Int(status.st_size) : 0
+    var bytes = [UInt8](repeating: 0, count: max(expected, 65_536))
+    var filled = 0
+    while true {
+        if filled == bytes.count { bytes += [UInt8](repeating: 0, count: bytes.count) }
+        let got = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
+        if got < 0 {
+            if errno == EINTR { continue }
+            return nil
+        }
+        if got == 0 { break }
+        filled += got
+    }
+    bytes.removeSubrange(filled...)
+    return bytes
+}
+
+/// Creates or truncates `path` (mode 0644 before umask) and writes `bytes`; false on any error.
+private func writeWholeFile(_ path: String, _ bytes: [UInt8]) -> Bool {
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else { return false }
+    var written = 0
+    while written < bytes.count {
+        let result = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, $0.count - written) }
+        if result < 0 {
+            if errno == EINTR { continue }
+            close(descriptor)
+            return false
+        }
+        written += result
+    }
+    return close(descriptor) == 0
 }
 
 /// Why a WAV file could not be read or written.

@@ -1,6 +1,7 @@
 /// Earshot's sender-change policy: play exactly one SSRC at a time, never mix.
 ///
-/// The receiver locks onto the first source whose packets validate. Packets from any other SSRC are rejected as
+/// The receiver locks onto the first source that sends two packets in sequence (RFC 3550 A.1's MIN_SEQUENTIAL, so
+/// one stray or forged datagram cannot take the receiver over). Packets from any other SSRC are rejected as
 /// ``RTPRejection/foreignSource`` until the locked source either sends an RTCP BYE or has been silent for
 /// ``silenceTimeout`` (default 2 s); then the next source to send takes over. Times are caller-supplied monotonic
 /// nanoseconds, so the policy is deterministic in tests. Value type, allocation-free; owned by the producer thread.
@@ -16,19 +17,27 @@ public struct RTPSourceLock: Sendable {
         case acceptNewSource(previous: UInt32?)
         /// Packet from another source while the locked one is active: drop and count.
         case reject(RTPRejection)
+        /// First packet of a source that may take over: dropped (and counted by the caller) until the next packet
+        /// of the same source follows in sequence.
+        case probation
     }
+
+    /// Packets in sequence a new source must send before it is locked.
+    public static let minimumSequential = 2
 
     public let silenceTimeoutNanoseconds: UInt64
     /// The SSRC currently played, if any.
     public private(set) var lockedSource: UInt32?
     private var lastPacketNanoseconds: UInt64 = 0
+    private var candidate: UInt32?
+    private var candidateSequence: UInt16 = 0
 
     public init(silenceTimeoutNanoseconds: UInt64 = RTPSourceLock.defaultSilenceTimeoutNanoseconds) {
         self.silenceTimeoutNanoseconds = silenceTimeoutNanoseconds
     }
 
-    /// Decides about a valid RTP packet from `ssrc` arriving at `nowNanoseconds` (monotonic clock).
-    public mutating func admit(ssrc: UInt32, nowNanoseconds: UInt64) -> Decision {
+    /// Decides about a valid RTP packet from `ssrc` with `sequenceNumber`, arriving at `nowNanoseconds` (monotonic).
+    public mutating func admit(ssrc: UInt32, sequenceNumber: UInt16, nowNanoseconds: UInt64) -> Decision {
         if let locked = lockedSource {
             if locked == ssrc {
                 lastPacketNanoseconds = nowNanoseconds
@@ -38,6 +47,12 @@ public struct RTPSourceLock: Sendable {
                 return .reject(.foreignSource)
             }
         }
+        guard candidate == ssrc && sequenceNumber == candidateSequence &+ 1 else {
+            candidate = ssrc
+            candidateSequence = sequenceNumber
+            return .probation
+        }
+        candidate = nil
         let previous = lockedSource
         lockedSource = ssrc
         lastPacketNanoseconds = nowNanoseconds

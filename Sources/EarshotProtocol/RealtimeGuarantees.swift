@@ -26,8 +26,8 @@ enum RealtimeGuarantees {
     }
 
     @_noAllocation @_noLocks
-    static func admit(_ lock: inout RTPSourceLock, ssrc: UInt32, now: UInt64) -> RTPSourceLock.Decision {
-        lock.admit(ssrc: ssrc, nowNanoseconds: now)
+    static func admit(_ lock: inout RTPSourceLock, ssrc: UInt32, sequence: UInt16, now: UInt64) -> RTPSourceLock.Decision {
+        lock.admit(ssrc: ssrc, sequenceNumber: sequence, nowNanoseconds: now)
     }
 
     @_noAllocation @_noLocks

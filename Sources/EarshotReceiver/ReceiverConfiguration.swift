@@ -158,6 +158,19 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         priority == 0 ? .normal : .fifo(priority: Int32(max(1, priority - 5)))
     }
 
+    /// Jitter-buffer slots: the most packets the largest delay can hold at the shortest Opus packet (2.5 ms), plus
+    /// 64 for reordering and bursts (the buffer rounds up to a power of two). Sized from the flags rather than fixed
+    /// at the 2000 ms maximum: every slot's 1500-byte payload area is touched over time, so 512 slots cost 750 kB of
+    /// resident memory where the default 200 ms needs 256 (375 kB).
+    var jitterBufferCapacity: Int {
+        let largestDelayMs: Double
+        switch latency {
+        case .automatic: largestDelayMs = maximumLatencyMs
+        case .fixed(let milliseconds): largestDelayMs = milliseconds
+        }
+        return Int((largestDelayMs / 2.5).rounded(.up)) + 64
+    }
+
     var delayMode: PlayoutDelayEstimator.Mode {
         switch latency {
         case .automatic: return .automatic(minimumMs: minimumLatencyMs, maximumMs: maximumLatencyMs)

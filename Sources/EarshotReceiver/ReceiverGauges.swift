@@ -18,6 +18,8 @@ public final class ReceiverGauges: @unchecked Sendable {
     let senderReportsReceived = UnsafeAtomic<Int>.create(0)
     let goodbyesReceived = UnsafeAtomic<Int>.create(0)
     let sourceChanges = UnsafeAtomic<Int>.create(0)
+    /// First packets of a would-be new source, dropped until a second one follows in sequence (RTPSourceLock).
+    let sourceProbationDrops = UnsafeAtomic<Int>.create(0)
     /// Datagrams cut by the kernel because they were larger than the receive buffer.
     let truncated = UnsafeAtomic<Int>.create(0)
 
@@ -31,7 +33,7 @@ public final class ReceiverGauges: @unchecked Sendable {
         for index in 0..<rejectionCount { rejections[index].destroy() }
         rejections.deallocate()
         for cell in [jitterBits, delayBits, targetBits] { cell.destroy() }
-        for cell in [reportsSent, senderReportsReceived, goodbyesReceived, sourceChanges, truncated] { cell.destroy() }
+        for cell in [reportsSent, senderReportsReceived, goodbyesReceived, sourceChanges, sourceProbationDrops, truncated] { cell.destroy() }
     }
 
     /// Producer thread.

@@ -140,8 +140,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
         delay.initialTargetMs = min(configuration.maximumLatencyMs, max(configuration.minimumLatencyMs, 20))
         let jitterBuffer = JitterBuffer(
             configuration: JitterBuffer.Configuration(
-                capacity: 512, maxPayloadBytes: 1500, delay: delay, maxConcealmentMs: 100,
-                stretchesDecodedAudio: true))
+                capacity: configuration.jitterBufferCapacity, maxPayloadBytes: 1500, delay: delay,
+                maxConcealmentMs: 100, stretchesDecodedAudio: true))
 
         producer = .allocate(capacity: 1)
         producer.initialize(
@@ -149,7 +149,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 rtpSocket: rtpSocket, rtcpSocket: rtcpSocket, poll: ReadinessPoll([rtpSocket, rtcpSocket]),
                 ring: ring, channels: channels, payloadType: UInt8(configuration.payloadType),
                 gain: configuration.linearGain, targetFillFrames: targetFillFrames,
-                wakeIntervalNanos: 1_000_000, scheduling: configuration.producerScheduling, mailbox: mailbox,
+                refillLevelFrames: targetFillFrames - periodFrames / 2, scheduling: configuration.producerScheduling, mailbox: mailbox,
                 gauges: gauges, stopRequested: stopRequested, jitterBuffer: jitterBuffer, decoder: decoder,
                 delayCorrector: PlayoutDelayCorrector(channels: channels),
                 rtcp: ReceiverRTCPSession(cname: configuration.canonicalName),
@@ -229,6 +229,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
         stats.rtcpSenderReportsReceived = gauges.senderReportsReceived.load(ordering: .relaxed)
         stats.rtcpGoodbyesReceived = gauges.goodbyesReceived.load(ordering: .relaxed)
         stats.sourceChanges = gauges.sourceChanges.load(ordering: .relaxed)
+        stats.packetsInSourceProbation = gauges.sourceProbationDrops.load(ordering: .relaxed)
         return stats
     }
 

@@ -10,12 +10,12 @@ import EarshotRealtime
 
 /// The producer thread's state and loop: sockets in, decoded audio out to the playback ring.
 ///
-/// Each turn: wait for a socket to become readable or a short timeout (`wakeIntervalNanos`, the demand clock: the
-/// playback thread drains the ring without telling anyone); drain every queued datagram without waiting (RTP:
-/// validate, lock onto one SSRC, extend sequence and timestamp, insert into the jitter buffer with the arrival time;
-/// RTCP: SR/BYE); then, while the ring holds less than `targetFillFrames`, take the jitter buffer's next decision,
-/// decode it, apply the gain and write it to the ring. Counters are published every `publishIntervalNanos`; an RTCP
-/// receiver report goes out about once a second.
+/// Each turn: wait for a socket to become readable or until the ring is due for a refill (see `sleepNanos`: the
+/// playback thread drains the ring without telling anyone, at 48 frames per ms); drain every queued datagram of the
+/// readable sockets without waiting (RTP: validate, lock onto one SSRC, extend sequence and timestamp, insert into the
+/// jitter buffer with the arrival time; RTCP: SR/BYE); then, while the ring holds less than `targetFillFrames`, take
+/// the jitter buffer's next decision, decode it, apply the gain and write it to the ring. Counters are published
+/// every `publishIntervalNanos`; an RTCP receiver report goes out about once a second.
 ///
 /// Invariant: every buffer is allocated in `init`; the loop allocates nothing (errors are rare, typed and caught).
 /// Lives in memory owned by `ReceiverPipeline`; only the producer thread touches it between start and join.
@@ -28,7 +28,14 @@ struct ReceiverProducer: ~Copyable {
     let payloadType: UInt8
     let gain: Float
     let targetFillFrames: Int
-    let wakeIntervalNanos: Int64
+    /// The timed wake-up is due when the ring, drained continuously from its fill after the last refill, would
+    /// hold this little: half a period below `targetFillFrames`. The device takes whole periods, so the real fill
+    /// may be up to a period lower at the wake-up: with the target of two periods plus a frame, at least half a
+    /// period and a frame are always left for a server (PulseAudio) that takes several periods in one wake.
+    /// Datagrams wake the producer earlier (every packet time), and each wake-up refills.
+    let refillLevelFrames: Int
+    /// Never sleep less than this (a fill at or below the refill level would otherwise spin).
+    let minimumSleepNanos: Int64 = 250_000
     let publishIntervalNanos: Int64 = 20_000_000
     let reportIntervalNanos: Int64 = 1_000_000_000
     let scheduling: RealtimeScheduling
@@ -71,14 +78,17 @@ struct ReceiverProducer: ~Copyable {
         ReadinessPoll.requestPreciseWakeups()
         started.store(true, ordering: .releasing)
         while !stopRequested.load(ordering: .acquiring) {
+            var pollFailed = false
             do {
-                _ = try poll.wait(timeoutNanoseconds: wakeIntervalNanos)
+                _ = try poll.wait(timeoutNanoseconds: sleepNanos(now: MonotonicInstant.now().nanoseconds))
             } catch {
                 // A failing ppoll (EBADF/ENOMEM) would spin; pace the loop instead and keep playing.
                 usleep(1000)
+                pollFailed = true
             }
-            drainRTP()
-            drainRTCP()
+            // A socket that was not readable would only answer EAGAIN: skip the system call.
+            if pollFailed || poll.isReadable(0) { drainRTP() }
+            if pollFailed || poll.isReadable(1) { drainRTCP() }
             fillRing()
             let now = MonotonicInstant.now().nanoseconds
             if now >= nextPublishNanos {
@@ -91,6 +101,14 @@ struct ReceiverProducer: ~Copyable {
             }
         }
         publish()
+    }
+
+    /// How long the next wait may last: until the ring, drained at the device rate (48 frames per ms), reaches
+    /// `refillLevelFrames`, and no later than the next counter publication.
+    func sleepNanos(now: Int64) -> Int64 {
+        let spareFrames = Int64(ring.availableToRead() - refillLevelFrames)
+        let untilRefill = spareFrames * 1_000_000_000 / Int64(OpusDecoder.sampleRate)
+        return max(minimumSleepNanos, min(untilRefill, nextPublishNanos - now))
     }
 
     mutating func publish() {
@@ -160,9 +178,12 @@ struct ReceiverProducer: ~Copyable {
             return
         }
         let arrivalNanos = UInt64(arrival.nanoseconds)
-        switch lock.admit(ssrc: packet.ssrc, nowNanoseconds: arrivalNanos) {
+        switch lock.admit(ssrc: packet.ssrc, sequenceNumber: packet.sequenceNumber, nowNanoseconds: arrivalNanos) {
         case .reject(let rejection):
             gauges.count(rejection)
+            return
+        case .probation:
+            gauges.sourceProbationDrops.wrappingIncrement(ordering: .relaxed)
             return
         case .acceptNewSource(let previous):
             if previous != nil {
@@ -171,7 +192,13 @@ struct ReceiverProducer: ~Copyable {
                 gauges.sourceChanges.wrappingIncrement(ordering: .relaxed)
             }
             rtcp.resetSender()
-            statistics = RTPReceptionStatistics(ssrc: packet.ssrc, firstSequence: packet.sequenceNumber)
+            // The lock saw the previous packet in sequence: replay it into A.1 so this one is not held in a second
+            // probation.
+            let previousSequence = packet.sequenceNumber &- 1
+            statistics = RTPReceptionStatistics(ssrc: packet.ssrc, firstSequence: previousSequence)
+            _ = statistics!.record(
+                sequenceNumber: previousSequence, timestamp: packet.timestamp,
+                arrival: UInt32(truncatingIfNeeded: arrivalNanos &* 3 / 62_500))
             extendedTimestamp = Int64(packet.timestamp)
         case .accept:
             break

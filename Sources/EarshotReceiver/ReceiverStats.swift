@@ -37,6 +37,9 @@ public struct ReceiverStats: Equatable, Sendable {
     public var rtcpGoodbyesReceived = 0
     /// Times playback switched to another SSRC (after a BYE or the source timeout).
     public var sourceChanges = 0
+    /// First packets of a new source, dropped until it sent two in sequence (one per stream start, more if stray
+    /// datagrams from other sources arrive).
+    public var packetsInSourceProbation = 0
 
     public init(
         counters: ReceiverCounters,

@@ -14,6 +14,7 @@ extension ReceiverStats {
             ("deviceUnderruns", deviceUnderruns), ("deviceUnderrunFrames", deviceUnderrunFrames), ("xruns", xruns),
             ("rtcpReportsSent", rtcpReportsSent), ("rtcpSenderReportsReceived", rtcpSenderReportsReceived),
             ("rtcpGoodbyesReceived", rtcpGoodbyesReceived), ("sourceChanges", sourceChanges),
+            ("packetsInSourceProbation", packetsInSourceProbation),
         ]
         var fields = integers.map { "\"\($0.0)\":\($0.1)" }
         for (key, value) in [("jitterMs", jitterMs), ("playoutDelayMs", playoutDelayMs), ("targetDelayMs", targetDelayMs)] {

@@ -7,8 +7,9 @@ import Glibc
 
 /// Audio captured by a `CaptureThread` into a `RingBuffer`, handed out one encoder frame at a time.
 ///
-/// `read` waits (sleeping ¼ frame at a time, so a frame is taken at most that long after it is complete) until a
-/// whole frame is in the ring, then converts it to the sender's channel count. The device paces the stream: no
+/// `read` waits until a whole frame is in the ring, then converts it to the sender's channel count. It first sleeps
+/// for as long as the missing frames take to arrive at 48 frames per ms (one wake-up per frame when the device
+/// delivers on time), then ¼ frame at a time, so a frame is taken at most that long after it is complete. The device paces the stream: no
 /// pacer is involved. `read` returns `.endOfStream` once `stopRequested` is set, and throws `.captureStalled` when no
 /// audio came for `stallTimeout` (the capture thread died or the device stopped). Send thread only; buffers are
 /// allocated in `init`.
@@ -45,14 +46,21 @@ public struct CaptureRingSource: AudioSource {
     public var bufferedFrames: Int { ring.availableToRead() }
 
     public mutating func read(into buffer: UnsafeMutablePointer<Float>) throws(AudioSourceError) -> AudioSourceRead {
-        let napNanoseconds = Int64(framesPerBlock) * 1_000_000_000 / Int64(audioSourceSampleRate) / 4
+        let quarterFrameNanoseconds = Int64(framesPerBlock) * 1_000_000_000 / Int64(audioSourceSampleRate) / 4
         var waited: Int64 = 0
-        while ring.availableToRead() < framesPerBlock {
+        var firstNap = true
+        while true {
+            let available = ring.availableToRead()
+            if available >= framesPerBlock { break }
             if stopRequested.load(ordering: .acquiring) { return .endOfStream }
             guard waited < stallTimeoutNanoseconds else {
                 throw .captureStalled(device: device, seconds: Int(stallTimeoutNanoseconds / 1_000_000_000))
             }
-            var nap = timespec(tv_sec: 0, tv_nsec: Int(napNanoseconds))
+            // Polling every ¼ frame from the start cost four wake-ups per frame (most of the sender's CPU time).
+            let missingNanoseconds = Int64(framesPerBlock - available) * 1_000_000_000 / Int64(audioSourceSampleRate)
+            let napNanoseconds = firstNap ? max(quarterFrameNanoseconds, missingNanoseconds) : quarterFrameNanoseconds
+            firstNap = false
+            var nap = timespec(tv_sec: Int(napNanoseconds / 1_000_000_000), tv_nsec: Int(napNanoseconds % 1_000_000_000))
             nanosleep(&nap, nil)
             waited += napNanoseconds
         }

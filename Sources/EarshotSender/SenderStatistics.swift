@@ -1,5 +1,3 @@
-import Foundation
-
 /// Everything the sender knows about its stream at one moment: send-thread counters, capture counters, and what
 /// each receiver reported over RTCP. Built by the control thread; a plain value.
 public struct SenderStatistics: Sendable, Equatable {
@@ -22,7 +20,7 @@ public struct SenderStatistics: Sendable, Equatable {
     /// One line for a terminal status display (no newline).
     public var statusLine: String {
         var line = String(
-            format: "level %6.1f dBFS  %6.1f kb/s  %d pkts", peakDBFS, bitrate / 1000, counters.packets)
+            printf: "level %6.1f dBFS  %6.1f kb/s  %ld pkts", peakDBFS, bitrate / 1000, counters.packets)
         if counters.sendErrors > 0 { line += "  send errors \(counters.sendErrors)" }
         if counters.resynchronizations > 0 { line += "  resyncs \(counters.resynchronizations)" }
         if captureOverrunFrames > 0 || captureXruns > 0 {
@@ -37,8 +35,8 @@ public struct SenderStatistics: Sendable, Equatable {
     /// One self-describing `key=value` log line (no newline).
     public var logLine: String {
         var line = String(
-            format: "t=%.1fs packets=%d bytes=%d bitrate=%.1fkb/s peak=%.1fdBFS late=%d resyncs=%d skipped=%d "
-                + "dtx_frames=%d send_errors=%d encode_errors=%d",
+            printf: "t=%.1fs packets=%ld bytes=%ld bitrate=%.1fkb/s peak=%.1fdBFS late=%ld resyncs=%ld skipped=%ld "
+                + "dtx_frames=%ld send_errors=%ld encode_errors=%ld",
             elapsedSeconds, counters.packets, counters.payloadOctets, bitrate / 1000, peakDBFS,
             counters.missedDeadlines, counters.resynchronizations, counters.skippedFrames, counters.dtxFrames,
             counters.sendErrors, counters.encodeErrors)
@@ -47,11 +45,11 @@ public struct SenderStatistics: Sendable, Equatable {
         }
         line += " sender_reports=\(senderReports) receivers=\(receivers.count)"
         for receiver in receivers {
-            line += String(format: " [ssrc=%08x", receiver.ssrc) + " addr=\(receiver.address)"
+            line += String(printf: " [ssrc=%08x", receiver.ssrc) + " addr=\(receiver.address)"
             line += String(
-                format: " loss=%.1f%% cumulative_lost=%d jitter=%.2fms", receiver.fractionLost * 100,
+                printf: " loss=%.1f%% cumulative_lost=%ld jitter=%.2fms", receiver.fractionLost * 100,
                 receiver.cumulativeLost, receiver.jitterMilliseconds)
-            line += receiver.roundTripMilliseconds.map { String(format: " rtt=%.2fms", $0) } ?? " rtt=-"
+            line += receiver.roundTripMilliseconds.map { String(printf: " rtt=%.2fms", $0) } ?? " rtt=-"
             if let cname = receiver.cname { line += " cname=\(cname)" }
             if receiver.left { line += " left" }
             line += "]"
@@ -61,7 +59,7 @@ public struct SenderStatistics: Sendable, Equatable {
 
     private static func receiverFields(_ receiver: RemoteReceiverStatistics) -> String {
         String(
-            format: "loss %.1f%% (%d)  jitter %.2f ms  rtt ", receiver.fractionLost * 100, receiver.cumulativeLost,
-            receiver.jitterMilliseconds) + (receiver.roundTripMilliseconds.map { String(format: "%.2f ms", $0) } ?? "-")
+            printf: "loss %.1f%% (%ld)  jitter %.2f ms  rtt ", receiver.fractionLost * 100, receiver.cumulativeLost,
+            receiver.jitterMilliseconds) + (receiver.roundTripMilliseconds.map { String(printf: "%.2f ms", $0) } ?? "-")
     }
 }

@@ -50,7 +50,7 @@ import Testing
                                 rejected += 1
                                 continue
                             }
-                            _ = lock.admit(ssrc: packet.ssrc, nowNanoseconds: UInt64(round))
+                            _ = lock.admit(ssrc: packet.ssrc, sequenceNumber: packet.sequenceNumber, nowNanoseconds: UInt64(round))
                             _ = statistics.record(
                                 sequenceNumber: packet.sequenceNumber &+ UInt16(round), timestamp: packet.timestamp,
                                 arrival: UInt32(round * 240))

@@ -1,3 +1,4 @@
+import EarshotTestRig
 import Foundation
 import Testing
 
@@ -15,7 +16,7 @@ struct InteropTests {
     }
 
     /// Receives until `tool` has exited and the socket has been quiet for 500 ms (or 20 s passed).
-    func capture(rtp: LoopbackUDPSocket, rtcp: LoopbackUDPSocket?, while tool: ExternalTool) -> Capture {
+    func capture(rtp: LoopbackUDPSocket, rtcp: LoopbackUDPSocket?, while tool: ChildProcess) -> Capture {
         var result = Capture()
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
@@ -73,7 +74,7 @@ struct InteropTests {
     }
 
     @Test func parsesFFmpegRTPAndRTCP() throws {
-        try #require(ExternalTool.isInstalled(Self.ffmpeg))
+        try #require(ChildProcess.isInstalled(Self.ffmpeg))
         // RTCP goes to port + 1; take a pair where both are free.
         var pair: (LoopbackUDPSocket, LoopbackUDPSocket)?
         for _ in 0..<20 where pair == nil {
@@ -81,7 +82,7 @@ struct InteropTests {
             if rtp.port < 65535, let rtcp = try? LoopbackUDPSocket(port: rtp.port + 1) { pair = (rtp, rtcp) }
         }
         let (rtp, rtcp) = try #require(pair)
-        let tool = try ExternalTool(
+        let tool = try ChildProcess(
             Self.ffmpeg,
             [
                 "-hide_banner", "-nostdin", "-re", "-f", "lavfi", "-i", "sine=frequency=997:sample_rate=48000",
@@ -108,9 +109,9 @@ struct InteropTests {
     }
 
     @Test func parsesGStreamerRTP() throws {
-        try #require(ExternalTool.isInstalled(Self.gstLaunch))
+        try #require(ChildProcess.isInstalled(Self.gstLaunch))
         let rtp = try LoopbackUDPSocket()
-        let tool = try ExternalTool(
+        let tool = try ChildProcess(
             Self.gstLaunch,
             [
                 "-q", "audiotestsrc", "num-buffers=25", "samplesperbuffer=960", "freq=997", "!",
@@ -166,12 +167,12 @@ struct InteropTests {
     }
 
     @Test func gstreamerDecodesOurPackets() throws {
-        try #require(ExternalTool.isInstalled(Self.gstLaunch))
+        try #require(ChildProcess.isInstalled(Self.gstLaunch))
         let port = try LoopbackUDPSocket.freePort()
         let output = FileManager.default.temporaryDirectory
             .appendingPathComponent("earshot-gst-\(UUID().uuidString).raw")
         defer { try? FileManager.default.removeItem(at: output) }
-        let tool = try ExternalTool(
+        let tool = try ChildProcess(
             Self.gstLaunch,
             [
                 "-q", "-e", "udpsrc", "address=127.0.0.1", "port=\(port)",
@@ -190,7 +191,7 @@ struct InteropTests {
     }
 
     @Test func ffmpegDecodesOurPacketsFromOurSDP() throws {
-        try #require(ExternalTool.isInstalled(Self.ffmpeg))
+        try #require(ChildProcess.isInstalled(Self.ffmpeg))
         let port = try LoopbackUDPSocket.freePort()
         var description = OpusSessionDescription(connection: .loopback, port: port)
         description.maxAverageBitrate = 128_000
@@ -203,7 +204,7 @@ struct InteropTests {
             try? FileManager.default.removeItem(at: output)
         }
         try description.render().write(to: sdp, atomically: true, encoding: .utf8)
-        let tool = try ExternalTool(
+        let tool = try ChildProcess(
             Self.ffmpeg,
             [
                 "-hide_banner", "-nostdin", "-protocol_whitelist", "file,udp,rtp", "-i", sdp.path,

@@ -1,3 +1,4 @@
+import EarshotTestRig
 import Foundation
 import Testing
 

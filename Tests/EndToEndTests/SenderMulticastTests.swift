@@ -1,3 +1,4 @@
+import EarshotTestRig
 import EarshotNet
 import Foundation
 import Testing

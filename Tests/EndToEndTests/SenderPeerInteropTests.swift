@@ -1,3 +1,4 @@
+import EarshotTestRig
 import EarshotDSP
 import EarshotNet
 import Foundation

@@ -1,3 +1,4 @@
+import EarshotTestRig
 import EarshotNet
 import EarshotProtocol
 import Foundation

@@ -2,19 +2,19 @@ import Foundation
 
 /// A tool run by an end-to-end test (earshot-send, ffmpeg, gst-launch-1.0, aplay) with its output in a file and a
 /// hard bound on its run time, so a hung child cannot hang the suite. Stopped with SIGINT, then SIGKILL, on deinit.
-final class ChildProcess {
-    let process = Process()
-    let logURL: URL
+public final class ChildProcess {
+    public let process = Process()
+    public let logURL: URL
 
     /// The built `earshot-send`, beside the test bundle (`swift build --build-tests` builds it).
-    static var earshotSend: String {
+    public static var earshotSend: String {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
             .appendingPathComponent("earshot-send").path
     }
-    static let ffmpeg = "/usr/bin/ffmpeg"
-    static let gstLaunch = "/usr/bin/gst-launch-1.0"
+    public static let ffmpeg = "/usr/bin/ffmpeg"
+    public static let gstLaunch = "/usr/bin/gst-launch-1.0"
 
-    init(
+    public init(
         _ executable: String, _ arguments: [String], environment: [String: String] = [:],
         standardInput: FileHandle? = nil, standardOutput: FileHandle? = nil
     ) throws {
@@ -30,27 +30,27 @@ final class ChildProcess {
         try process.run()
     }
 
-    static func isInstalled(_ executable: String) -> Bool { FileManager.default.isExecutableFile(atPath: executable) }
+    public static func isInstalled(_ executable: String) -> Bool { FileManager.default.isExecutableFile(atPath: executable) }
 
     /// stdout (unless redirected) and stderr so far.
-    var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
     /// Waits up to `seconds` for the child to exit by itself; otherwise stops it. Returns the exit status, or nil
     /// if it had to be stopped.
     @discardableResult
-    func wait(seconds: Double) -> Int32? {
+    public func wait(seconds: Double) -> Int32? {
         if waitUntilExit(seconds: seconds) { return process.terminationStatus }
         stop()
         return nil
     }
 
     /// Sends `signal` (SIGINT lets ffmpeg/gst-launch -e flush; SIGTERM is what service managers send).
-    func signal(_ signal: Int32) {
+    public func signal(_ signal: Int32) {
         if process.isRunning { kill(process.processIdentifier, signal) }
     }
 
     /// SIGINT, then SIGKILL after 3 s.
-    func stop() {
+    public func stop() {
         guard process.isRunning else { return }
         process.interrupt()
         if waitUntilExit(seconds: 3) { return }
