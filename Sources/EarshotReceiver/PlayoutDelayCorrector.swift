@@ -22,6 +22,8 @@ struct PlayoutDelayCorrector: ~Copyable {
     let restingExcessMs: Double
     /// The longest lag expanded at once (10 ms: a 100 Hz pitch period).
     let maxExpandLagFrames = 480
+    /// How far below target the delay may sit before a frame is lengthened, in ms.
+    let growThresholdMs = 0.5
     /// Frames that may be removed now; refills at `maxShrinkFraction` of the frames played, capped at 10 ms.
     private(set) var shrinkCredit = 0.0
 
@@ -70,7 +72,9 @@ struct PlayoutDelayCorrector: ~Copyable {
             }
             return shortened
         }
-        if excessMs < 0 {
+        // A dead band below the target as well as above it: measurement noise (sub-ms scheduling jitter) must not
+        // make the corrector alternate between lengthening and shortening, each a splice.
+        if excessMs < -growThresholdMs {
             var allowed = Int((restingExcessMs - excessMs) * 48) + 40
             if allowed > maxExpandLagFrames { allowed = maxExpandLagFrames }
             let lengthened = stretcher.expand(

@@ -93,9 +93,10 @@ public final class ReceiverPipeline: @unchecked Sendable {
 
         let channels = configuration.channels
         let periodFrames = configuration.periodFrames
-        // Two periods plus a 5 ms frame: a server-backed PCM (PulseAudio) can open a whole buffer of room in one
-        // wake and the playback thread fills it at once; one period of slack underran on a loaded 2-core machine.
-        targetFillFrames = 2 * periodFrames + 240
+        // The whole device buffer plus a 5 ms frame: a server-backed PCM (PulseAudio) can open the whole buffer of
+        // room in one wake and the playback thread fills it at once; the producer refills half a period below this,
+        // so less than a full buffer in the ring underran whenever the server took every period together.
+        targetFillFrames = configuration.bufferPeriods * periodFrames + 240
         ring = RingBuffer(minimumCapacity: 2 * (periodFrames + OpusDecoder.maximumFramesPerPacket), channels: channels)
 
         switch output {

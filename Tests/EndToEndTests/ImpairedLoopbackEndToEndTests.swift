@@ -110,7 +110,9 @@ import Testing
         #expect(Receiver.int(run.stats, "packetsReordered") > 0)
         #expect(Receiver.int(run.stats, "packetsDuplicated") > 0)
         #expect(Receiver.int(run.stats, "packetsLost") == 0)
-        #expect(concealedFrames == late, "concealed \(concealedFrames) frames, \(late) late packets")
+        // Concealment only for packets that came too late (a late packet from before playout started was never
+        // concealed, hence at most).
+        #expect(concealedFrames <= late, "concealed \(concealedFrames) frames, \(late) late packets")
         #expect(Receiver.int(run.stats, "deviceUnderruns") == 0)
         LoopbackEndToEndTests.expectUnlessDelayWasCorrected(run.stats) {
             #expect(glitches.isEmpty, "glitch windows \(glitches)")

@@ -60,10 +60,12 @@ import Testing
 
     /// Starts `earshot-recv` for `seconds` of streaming after the device warm-up, and waits out the warm-up.
     static func receiver(rig: AudioRig, port: Int, seconds: Double, extra: [String] = []) throws -> Child {
+        // A 30 ms device buffer (6 × 5 ms periods): the rig's PulseAudio, itself not real-time on a 2-core VM, reported
+        // xruns and gaps with 15 ms; a sound card plays the 3-period default.
         let child = try Child(
             product("earshot-recv"),
             ["--listen", "127.0.0.1:\(port)", "--device", "spk", "--duration", "\(seconds + deviceWarmUpSeconds)",
-             "--stats", "0.5"] + extra,
+             "--stats", "0.5", "--buffer-periods", "6"] + extra,
             environment: rig.environment)
         usleep(useconds_t(deviceWarmUpSeconds * 1_000_000))
         return child
@@ -132,7 +134,10 @@ import Testing
             steady, frequency: 997, sampleRate: 48_000, windowFrames: 480, minimumSNRdB: 20)
         print("e2e clean: SNR \(fit.snrDB) dB, amplitude \(fit.amplitude), delays \(Self.delays(output).suffix(3))")
         print("e2e clean: \(Self.jsonLine(output))")
-        #expect(fit.snrDB > 30, "SNR \(fit.snrDB) dB")
+        // Per 0.1 s segment: the receiver's sub-frame delay corrections shift the tone's phase a little at each splice,
+        // which a single fit over seconds would count as noise (see LoopbackEndToEndTests.worstSegmentSNR).
+        let segmentSNR = LoopbackEndToEndTests.worstSegmentSNR(steady, seconds: 0.1)
+        #expect(segmentSNR > 30, "worst segment SNR \(segmentSNR) dB (whole-run fit \(fit.snrDB) dB)")
         #expect(glitches.isEmpty, "glitch windows \(glitches)")
         #expect(Self.int(stats, "packetsReceived") > 900)
         #expect(Self.int(stats, "packetsLost") == 0)
@@ -145,7 +150,7 @@ import Testing
 
         let recorded = try WAVFile.read(path: wav)
         let recordedSteady = try Self.steadyPart(recorded.samples, skipSeconds: 1.5, trimSeconds: 0.2)
-        #expect(SignalAnalysis.sineFit(recordedSteady, frequency: 997, sampleRate: 48_000).snrDB > 30)
+        #expect(LoopbackEndToEndTests.worstSegmentSNR(recordedSteady, seconds: 0.1) > 30)
     }
 
     @Test func randomLossIsConcealedAndMatchesProxyLog() throws {
