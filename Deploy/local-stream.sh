@@ -45,6 +45,8 @@ if [ -z "$device" ]; then
     ./Tests/Rig/audio-rig.sh start "$rig" 1
     set -a; . "$rig/env"; set +a
     device=spk
+    # PulseAudio is a server, not a sound card: give it a 30 ms device buffer (a card plays the 3 × 5 ms default).
+    record_args=(--buffer-periods 6)
     parec -d spk.monitor --file-format=wav --format=s16le --rate=48000 --channels=2 "$out" &
     recorder=$!
   fi
