@@ -34,11 +34,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-record_args=()
+receiver_args=()
 if [ -z "$device" ]; then
   if [ -e /dev/snd ] && aplay -L 2>/dev/null | grep -qx default && aplay -l >/dev/null 2>&1; then
     device=default
-    record_args=(--record "$out")
+    receiver_args=(--record "$out")
   else
     echo "no sound card here: playing into a PulseAudio null sink and recording its monitor" >&2
     rig=$(mktemp -d /tmp/earshot-local.XXXXXX)
@@ -46,16 +46,16 @@ if [ -z "$device" ]; then
     set -a; . "$rig/env"; set +a
     device=spk
     # PulseAudio is a server, not a sound card: give it a 30 ms device buffer (a card plays the 3 × 5 ms default).
-    record_args=(--buffer-periods 6)
+    receiver_args=(--buffer-periods 6)
     parec -d spk.monitor --file-format=wav --format=s16le --rate=48000 --channels=2 "$out" &
     recorder=$!
   fi
 else
-  record_args=(--record "$out")
+  receiver_args=(--record "$out")
 fi
 
 "$bin/earshot-recv" --listen "127.0.0.1:$port" --device "$device" --duration $((seconds + 4)) --stats 1 \
-  "${record_args[@]}" &
+  "${receiver_args[@]}" &
 receiver=$!
 # A PulseAudio null sink takes up to ~2 s to start consuming a new stream; a sound card starts at once.
 if [ -n "$rig" ]; then sleep 2.5; else sleep 0.5; fi
