@@ -58,7 +58,8 @@ import Testing
         // Everything taken from the ring was heard, except the 2 × 20 ms trimmed and what `stop()` dropped from the
         // device and server buffers (≤ 2 × 1920 frames).
         let expected = counters.framesFromRing - 2 * 960 - 2 * Self.configuration.bufferFrames
-        #expect(sine.count >= expected, "recorded \(sine.count) frames of sine, expected ≥ \(expected)")
+        // (Trimming to the sine may cut up to a millisecond more where an edge falls near a zero crossing.)
+        #expect(sine.count >= expected - 48, "recorded \(sine.count) frames of sine, expected ≥ \(expected)")
         let dropouts = SignalAnalysis.dropouts(sine, threshold: 1e-3, minimumFrames: 24)
         #expect(dropouts.isEmpty, "dropouts at \(dropouts.prefix(5))")
         let fit = SignalAnalysis.sineFit(sine, frequency: Self.frequency, sampleRate: 48_000)
