@@ -57,8 +57,9 @@ public struct JitterBuffer: ~Copyable {
         public var maxMisorder: Int64
         /// Packets this far ahead overflow the buffer (flush and restart); further ahead starts probation.
         public var maxDropout: Int64
-        /// Weight of each new measurement in the smoothed current delay (per frame).
-        public var delaySmoothing: Double
+        /// Time constant of the smoothed current delay, in ms. The raw reading moves with how the device drains the
+        /// ring (a sound server may take tens of ms at once); a corrector steering by it would splice back and forth.
+        public var delaySmoothingMs: Double
         /// How far above `target + one frame` the delay must be before the buffer wants to drop a frame.
         public var shrinkHysteresisMs: Double
         /// The caller time-stretches decoded audio (`PlayoutDelayCorrector`): below target, the due frame is played
@@ -77,7 +78,7 @@ public struct JitterBuffer: ~Copyable {
             resyncThresholdMs: Double = 1000,
             maxMisorder: Int64 = 100,
             maxDropout: Int64 = 3000,
-            delaySmoothing: Double = 0.2,
+            delaySmoothingMs: Double = 300,
             shrinkHysteresisMs: Double = 1,
             stretchesDecodedAudio: Bool = false,
             maxStretchDeficitMs: Double = 15
@@ -91,7 +92,7 @@ public struct JitterBuffer: ~Copyable {
             self.resyncThresholdMs = resyncThresholdMs
             self.maxMisorder = maxMisorder
             self.maxDropout = maxDropout
-            self.delaySmoothing = delaySmoothing
+            self.delaySmoothingMs = delaySmoothingMs
             self.shrinkHysteresisMs = shrinkHysteresisMs
             self.stretchesDecodedAudio = stretchesDecodedAudio
             self.maxStretchDeficitMs = maxStretchDeficitMs
@@ -304,7 +305,7 @@ public struct JitterBuffer: ~Copyable {
             concealmentRunSamples = 0
         case .playing:
             if let delay = estimator.playoutDelayMs(timestamp: nextTimestamp, nowNanos: nowNanos) {
-                smoothedDelayMs += (delay - smoothedDelayMs) * configuration.delaySmoothing
+                smoothedDelayMs += (delay - smoothedDelayMs) * min(1, frameMs / max(configuration.delaySmoothingMs, 0.001))
             }
         }
 

@@ -1,15 +1,12 @@
 import EarshotNet
+import EarshotTestRig
 import Foundation
 import Testing
 
 /// Runs the built `earshot-impair` (found next to the test bundle; `swift build --build-tests` builds it) between
 /// two loopback sockets and compares what arrived with the proxy's log and summary.
 @Suite struct ImpairmentProxyEndToEndTests {
-    private static var executable: URL {
-        // The test bundle is .build/<config>/EarshotPackageTests.xctest; products sit beside it.
-        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-            .appendingPathComponent("earshot-impair")
-    }
+    private static var executable: URL { URL(fileURLWithPath: ChildProcess.product("earshot-impair")) }
 
     private struct RunningProxy {
         let process: Process

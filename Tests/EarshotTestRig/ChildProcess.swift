@@ -6,11 +6,19 @@ public final class ChildProcess {
     public let process = Process()
     public let logURL: URL
 
-    /// The built `earshot-send`, beside the test bundle (`swift build --build-tests` builds it).
-    public static var earshotSend: String {
-        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-            .appendingPathComponent("earshot-send").path
+    /// A built executable of this package: from `EARSHOT_PRODUCTS` when set (`Tests/run-all.sh` points it at the
+    /// release build, so the end-to-end tests measure what ships and leave the 2-core machine's CPU to the paced
+    /// rig), otherwise beside the test bundle (`swift build --build-tests` builds them in debug).
+    public static func product(_ name: String) -> String {
+        if let directory = ProcessInfo.processInfo.environment["EARSHOT_PRODUCTS"], !directory.isEmpty {
+            return URL(fileURLWithPath: directory).appendingPathComponent(name).path
+        }
+        return URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent(name).path
     }
+
+    /// The built `earshot-send`.
+    public static var earshotSend: String { product("earshot-send") }
     public static let ffmpeg = "/usr/bin/ffmpeg"
     public static let gstLaunch = "/usr/bin/gst-launch-1.0"
 
