@@ -18,11 +18,12 @@ struct TimeStretcher: ~Copyable {
     let maxOverlapFrames: Int
     /// Shortest lag searched (about 2.4 kHz): a higher pitch repeats within it several times anyway.
     let minLagFrames: Int
-    /// The weakest match worth splicing (NetEq accelerates at 0.9 too).
+    /// The weakest match worth splicing. NetEq accelerates speech at 0.9; a sustained tone spliced at 0.9 (a 26°
+    /// phase error) shows as a glitch window, at 0.95 it does not (`quietToneBesideALoudSweepSurvives`).
     let minCorrelation: Float
     private let scratch: UnsafeMutablePointer<Float>
 
-    init(channels: Int, maxOverlapFrames: Int = 120, minLagFrames: Int = 20, minCorrelation: Float = 0.9) {
+    init(channels: Int, maxOverlapFrames: Int = 120, minLagFrames: Int = 20, minCorrelation: Float = 0.95) {
         precondition(channels > 0 && maxOverlapFrames > 0 && minLagFrames > 0)
         self.channels = channels
         self.maxOverlapFrames = maxOverlapFrames
@@ -40,9 +41,17 @@ struct TimeStretcher: ~Copyable {
         return quarter > maxOverlapFrames ? maxOverlapFrames : (quarter < 8 ? 8 : quarter)
     }
 
+    /// How much of the head is compared with the lagged segment: the cross-fade, but at least 1.25 ms. Over less
+    /// than a period, a tone correlates well with itself at almost any shift, so 2.5 ms frames (a 30-frame
+    /// cross-fade) would splice a 1 kHz tone at the wrong phase.
+    func matchFrames(forFrame frames: Int) -> Int {
+        let overlap = overlapFrames(forFrame: frames)
+        return overlap < 60 ? 60 : overlap
+    }
+
     /// The longest lag a frame of `frames` can splice (the head and the lagged segment must both fit).
     func maxLagFrames(forFrame frames: Int) -> Int {
-        frames - overlapFrames(forFrame: frames)
+        frames - matchFrames(forFrame: frames)
     }
 
     /// Removes one best-match lag in `[minLagFrames, maxLagFrames]` (clamped to what the frame allows) from the
@@ -50,9 +59,10 @@ struct TimeStretcher: ~Copyable {
     @_noAllocation
     func accelerate(_ pcm: UnsafeMutablePointer<Float>, frames: Int, maxLagFrames: Int) -> Int {
         let overlap = overlapFrames(forFrame: frames)
-        var upper = frames - overlap
+        let match = matchFrames(forFrame: frames)
+        var upper = frames - match
         if upper > maxLagFrames { upper = maxLagFrames }
-        guard let lag = bestLag(pcm, overlap: overlap, from: minLagFrames, through: upper) else { return frames }
+        guard let lag = bestLag(pcm, overlap: match, from: minLagFrames, through: upper) else { return frames }
         var frame = 0
         while frame < overlap {
             let weight = (Float(frame) + 0.5) / Float(overlap)
@@ -82,10 +92,11 @@ struct TimeStretcher: ~Copyable {
     @_noAllocation
     func expand(_ pcm: UnsafeMutablePointer<Float>, frames: Int, capacityFrames: Int, maxLagFrames: Int) -> Int {
         let overlap = overlapFrames(forFrame: frames)
-        var upper = frames - overlap
+        let match = matchFrames(forFrame: frames)
+        var upper = frames - match
         if upper > maxLagFrames { upper = maxLagFrames }
         if upper > capacityFrames - frames { upper = capacityFrames - frames }
-        guard let lag = bestLag(pcm, overlap: overlap, from: minLagFrames, through: upper) else { return frames }
+        guard let lag = bestLag(pcm, overlap: match, from: minLagFrames, through: upper) else { return frames }
         var index = 0
         while index < overlap * channels {
             scratch[index] = pcm[index]
@@ -113,41 +124,46 @@ struct TimeStretcher: ~Copyable {
         return frames + lag
     }
 
-    /// The lag in `lower...upper` with the highest normalised correlation between `x[0..<overlap]` and
-    /// `x[lag..<lag+overlap]`; the longest lag when both are silent; nil when the range is empty or no lag reaches
-    /// `minCorrelation`.
+    /// The lag in `lower...upper` whose worst channel has the highest normalised correlation between
+    /// `x[0..<overlap]` and `x[lag..<lag+overlap]`; the longest lag when everything is silent; nil when the range is
+    /// empty or no lag reaches `minCorrelation` in every channel that is not silent.
+    ///
+    /// Per channel, not over the interleaved frame: a lag that matches a loud channel well can cut a quiet tone in
+    /// the other one mid-period (a click on that side only).
     @_noAllocation
     func bestLag(_ pcm: UnsafeMutablePointer<Float>, overlap: Int, from lower: Int, through upper: Int) -> Int? {
         guard lower <= upper, overlap > 0 else { return nil }
-        let count = overlap * channels
-        var headEnergy: Float = 0
-        var index = 0
-        while index < count {
-            headEnergy += pcm[index] * pcm[index]
-            index += 1
-        }
         // About −100 dBFS per sample: nothing audible to match.
-        let silent = Float(count) * 1e-10
+        let silent = Float(overlap) * 1e-10
         var best = upper
         var bestScore: Float = -2  // below any score
         var lag = lower
         while lag <= upper {
             let lagged = pcm + lag * channels
-            var cross: Float = 0
-            var energy: Float = 0
-            index = 0
-            while index < count {
-                cross += pcm[index] * lagged[index]
-                energy += lagged[index] * lagged[index]
-                index += 1
-            }
-            if headEnergy > silent || energy > silent {
-                // The normalised correlation's square with its sign: same order, no square root.
-                let score = cross * (cross < 0 ? -cross : cross) / (headEnergy * energy + 1e-30)
-                if score > bestScore {
-                    bestScore = score
-                    best = lag
+            var worst: Float = 2  // above any score: no audible channel yet
+            var channel = 0
+            while channel < channels {
+                var cross: Float = 0
+                var headEnergy: Float = 0
+                var energy: Float = 0
+                var index = channel
+                let end = overlap * channels
+                while index < end {
+                    cross += pcm[index] * lagged[index]
+                    headEnergy += pcm[index] * pcm[index]
+                    energy += lagged[index] * lagged[index]
+                    index += channels
                 }
+                if headEnergy > silent || energy > silent {
+                    // The normalised correlation's square with its sign: same order, no square root.
+                    let score = cross * (cross < 0 ? -cross : cross) / (headEnergy * energy + 1e-30)
+                    if score < worst { worst = score }
+                }
+                channel += 1
+            }
+            if worst <= 1.5 && worst > bestScore {
+                bestScore = worst
+                best = lag
             }
             lag += 1
         }
