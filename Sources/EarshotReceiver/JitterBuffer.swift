@@ -67,6 +67,8 @@ public struct JitterBuffer: ~Copyable {
         /// `maxStretchDeficitMs`, where growing a whole frame at once matters more than a seamless one.
         public var stretchesDecodedAudio: Bool
         public var maxStretchDeficitMs: Double
+        /// How far past the target the first packet played after (re)buffering may be; older ones are skipped.
+        public var maxStartExcessMs: Double
 
         public init(
             capacity: Int = 256,
@@ -81,7 +83,8 @@ public struct JitterBuffer: ~Copyable {
             delaySmoothingMs: Double = 300,
             shrinkHysteresisMs: Double = 1,
             stretchesDecodedAudio: Bool = false,
-            maxStretchDeficitMs: Double = 15
+            maxStretchDeficitMs: Double = 15,
+            maxStartExcessMs: Double = 60
         ) {
             self.capacity = capacity
             self.maxPayloadBytes = maxPayloadBytes
@@ -96,6 +99,7 @@ public struct JitterBuffer: ~Copyable {
             self.shrinkHysteresisMs = shrinkHysteresisMs
             self.stretchesDecodedAudio = stretchesDecodedAudio
             self.maxStretchDeficitMs = maxStretchDeficitMs
+            self.maxStartExcessMs = maxStartExcessMs
         }
     }
 
@@ -294,11 +298,29 @@ public struct JitterBuffer: ~Copyable {
         case .idle:
             return .waiting(samples: frameSamples)
         case .buffering:
-            let due = slots[index(nextSequence)]
+            var due = slots[index(nextSequence)]
             guard due.sequence == nextSequence, due.state == .filled,
-                let delay = estimator.playoutDelayMs(timestamp: due.timestamp, nowNanos: nowNanos),
+                var delay = estimator.playoutDelayMs(timestamp: due.timestamp, nowNanos: nowNanos),
                 delay >= estimator.targetDelayMs
             else { return .waiting(samples: frameSamples) }
+            // A backlog (the device stalled in an xrun recovery while packets kept coming, and the buffer restarted
+            // on overflow): start at the oldest packet no more than `maxStartExcessMs` past the target, not at the
+            // oldest one, which would play the whole backlog as extra delay until shrinking drained it. Less than
+            // that is a sender's burst (the first packets of a burst look late next to the last) and shrinks slowly.
+            // The skipped ones are counted late: their playout time passed while the device could not play.
+            while delay > estimator.targetDelayMs + configuration.maxStartExcessMs {
+                let following = slots[index(nextSequence + 1)]
+                guard following.sequence == nextSequence + 1, following.state == .filled,
+                    let followingDelay = estimator.playoutDelayMs(timestamp: following.timestamp, nowNanos: nowNanos),
+                    followingDelay >= estimator.targetDelayMs
+                else { break }
+                slots[index(nextSequence)].state = .played
+                bufferedPackets -= 1
+                counters.packetsLate += 1
+                nextSequence += 1
+                due = following
+                delay = followingDelay
+            }
             phase = .playing
             nextTimestamp = due.timestamp
             smoothedDelayMs = delay

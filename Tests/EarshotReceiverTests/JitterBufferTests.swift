@@ -194,6 +194,31 @@ private func insert(
         }
     }
 
+    /// The device stalled (an xrun recovery can take a sound server a second or more) while packets kept arriving
+    /// on time: when it asks for audio again, playout starts near the target delay, not at the oldest packet, which
+    /// would add the whole backlog as delay. The skipped packets are counted late.
+    @Test func backlogAtStartIsSkippedToTheTargetDelay() {
+        var buffer = fixedBuffer(latencyMs: 20)
+        let start: UInt64 = 1_000_000_000
+        for sequence in 0..<Int64(100) {
+            #expect(insert(&buffer, sequence: sequence, timestamp: sequence * 240, at: start + UInt64(sequence) * 5 * ms)
+                == .stored)
+        }
+        // At +500 ms packet k (arrived at +5k ms) would play 500 − 5k ms late: the first no more than 60 ms past
+        // the 20 ms target is 84; the excess over the target then shrinks by time-stretching.
+        guard case .play(_, let timestamp, _) = buffer.nextDecision(nowNanos: start + 500 * ms) else {
+            Issue.record("expected play")
+            return
+        }
+        #expect(timestamp == 84 * 240)
+        #expect(buffer.counters.packetsLate == 84)
+        #expect(buffer.currentDelayMs >= 20 && buffer.currentDelayMs <= 80)
+        guard case .play(_, 85 * 240, _) = buffer.nextDecision(nowNanos: start + 505 * ms) else {
+            Issue.record("expected play of 85")
+            return
+        }
+    }
+
     @Test func twentyMillisecondJitterIsAbsorbedAndTheTargetShrinksSlowlyAfterwards() {
         // Start from the minimum so the target has to grow to the jitter by itself.
         var buffer = JitterBuffer(configuration: .init(maxPayloadBytes: 64, delay: .init(initialTargetMs: 0)))
