@@ -28,13 +28,8 @@ public struct PlayoutDelayEstimator: ~Copyable {
         public var marginMs: Double
         /// Time constant of the histogram's forgetting and of the peak's decay.
         public var decaySeconds: Double
-        /// How long a peak keeps the target up before it starts to decay. Long: a sender or network that spikes
-        /// every few seconds (a sound server's capture, Wi-Fi power saving) gets one steady target that covers the
-        /// spikes, instead of a target that falls between them and is grown back, each change a splice.
+        /// How long a peak keeps the target up before it starts to decay.
         public var peakHoldSeconds: Double
-        /// How long `initialTargetMs` holds before it decays: short, so a smooth stream soon plays at the delay
-        /// it needs.
-        public var initialTargetHoldSeconds: Double
         /// How far back the "fastest packet" reference reaches; long enough to see a fast packet, short enough to
         /// follow clock drift between sender and receiver.
         public var windowSeconds: Double
@@ -50,8 +45,7 @@ public struct PlayoutDelayEstimator: ~Copyable {
             quantile: Double = 0.97,
             marginMs: Double = 1,
             decaySeconds: Double = 2,
-            peakHoldSeconds: Double = 10,
-            initialTargetHoldSeconds: Double = 2,
+            peakHoldSeconds: Double = 2,
             windowSeconds: Double = 2,
             windowCapacity: Int = 1024,
             bucketMs: Double = 1,
@@ -62,7 +56,6 @@ public struct PlayoutDelayEstimator: ~Copyable {
             self.marginMs = marginMs
             self.decaySeconds = decaySeconds
             self.peakHoldSeconds = peakHoldSeconds
-            self.initialTargetHoldSeconds = initialTargetHoldSeconds
             self.windowSeconds = windowSeconds
             self.windowCapacity = windowCapacity
             self.bucketMs = bucketMs
@@ -160,7 +153,7 @@ public struct PlayoutDelayEstimator: ~Copyable {
             lastArrivalNanos = arrivalNanos
             lastTransitNanos = 0
             peakMs = configuration.initialTargetMs
-            peakHoldUntilNanos = arrivalNanos &+ Self.nanos(seconds: configuration.initialTargetHoldSeconds)
+            peakHoldUntilNanos = arrivalNanos &+ Self.nanos(seconds: configuration.peakHoldSeconds)
         }
         let transit = transitNanos(timestamp: timestamp, arrivalNanos: arrivalNanos)
 

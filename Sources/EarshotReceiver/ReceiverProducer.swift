@@ -32,7 +32,7 @@ struct ReceiverProducer: ~Copyable {
     /// hold this little: half a period below `targetFillFrames`. The device takes whole periods, so the real fill
     /// may be up to a period lower at the wake-up: with the target of two periods plus a frame, at least half a
     /// period and a frame are always left for a server (PulseAudio) that takes several periods in one wake.
-    /// Datagrams wake the producer earlier (every packet time), and each wake-up refills.
+    /// While not playing (idle, buffering), datagrams wake the producer earlier, and each wake-up refills.
     let refillLevelFrames: Int
     /// Never sleep less than this (a fill at or below the refill level would otherwise spin).
     let minimumSleepNanos: Int64 = 250_000
@@ -78,17 +78,28 @@ struct ReceiverProducer: ~Copyable {
         ReadinessPoll.requestPreciseWakeups()
         started.store(true, ordering: .releasing)
         while !stopRequested.load(ordering: .acquiring) {
-            var pollFailed = false
-            do {
-                _ = try poll.wait(timeoutNanoseconds: sleepNanos(now: MonotonicInstant.now().nanoseconds))
-            } catch {
-                // A failing ppoll (EBADF/ENOMEM) would spin; pace the loop instead and keep playing.
-                usleep(1000)
-                pollFailed = true
+            let sleep = sleepNanos(now: MonotonicInstant.now().nanoseconds)
+            if jitterBuffer.isPlaying {
+                // While playing, only the ring's schedule needs a wake-up: a datagram waits in the socket with its
+                // kernel receive timestamp, so reading it at the next refill loses nothing, and not waking for each
+                // one halves the thread's wake-ups (each costs more than all its audio work on a VM).
+                var nap = timespec(tv_sec: Int(sleep / 1_000_000_000), tv_nsec: Int(sleep % 1_000_000_000))
+                nanosleep(&nap, nil)
+                drainRTP()
+                drainRTCP()
+            } else {
+                var pollFailed = false
+                do {
+                    _ = try poll.wait(timeoutNanoseconds: sleep)
+                } catch {
+                    // A failing ppoll (EBADF/ENOMEM) would spin; pace the loop instead and keep playing.
+                    usleep(1000)
+                    pollFailed = true
+                }
+                // A socket that was not readable would only answer EAGAIN: skip the system call.
+                if pollFailed || poll.isReadable(0) { drainRTP() }
+                if pollFailed || poll.isReadable(1) { drainRTCP() }
             }
-            // A socket that was not readable would only answer EAGAIN: skip the system call.
-            if pollFailed || poll.isReadable(0) { drainRTP() }
-            if pollFailed || poll.isReadable(1) { drainRTCP() }
             fillRing()
             let now = MonotonicInstant.now().nanoseconds
             if now >= nextPublishNanos {

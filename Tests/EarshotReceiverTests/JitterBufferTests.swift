@@ -241,11 +241,10 @@ private func insert(
         #expect(buffer.counters.insertedSamplesForDeceleration > 0)
         #expect(buffer.counters.packetsReordered > 1000)
 
-        // Calm network: the target holds through the peak hold (10 s), then decays over seconds, and the delay follows.
+        // Calm network: the target stays up for a while, then decays over seconds, and the delay follows.
         let justAfter = records[(jitterSeconds + 1) * second]
         #expect(justAfter.targetDelayMs >= 15)
-        #expect(records[(jitterSeconds + 8) * second].targetDelayMs >= 15)
-        let later = records[(jitterSeconds + 14) * second]
+        let later = records[(jitterSeconds + 4) * second]
         #expect(later.targetDelayMs < justAfter.targetDelayMs)
         let end = records[records.count - 1]
         #expect(end.targetDelayMs <= 3)

@@ -67,7 +67,8 @@ struct ChirpTrain {
 ///
 /// Latency: the first two chirps are correlated with the output (coarse lag, unambiguous thanks to the irregular gap),
 /// then every chirp whose output region carries the sine (the system was flowing) is correlated on its own within
-/// ±10 ms of the coarse lag. Glitches: 10 ms windows of the output sine, from the first to the last analysed chirp,
+/// ±40 ms of the coarse lag: an adaptive receiver may grow its delay by a capture stall's worth (10–20 ms) mid-run,
+/// and the chirps after that must still be found (gaps of 150 ms or more keep the match unambiguous). Glitches: 10 ms windows of the output sine, from the first to the last analysed chirp,
 /// whose local sine fit is below 20 dB SNR (windows touching a chirp skipped: stereo coupling may leak it).
 struct ChirpLatency: CustomStringConvertible {
     var latenciesMs: [Double] = []
@@ -92,7 +93,7 @@ struct ChirpLatency: CustomStringConvertible {
             reference: Array(referenceChirps[start..<referenceEnd]), signal: Array(outputChirps[start..<signalEnd]),
             maxLag: 14_400
         ).lag
-        let search = 480
+        let search = 1_920
         var spans: [Range<Int>] = []
         for onset in onsets {
             let from = onset - 96

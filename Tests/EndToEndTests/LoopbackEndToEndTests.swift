@@ -121,11 +121,11 @@ import Testing
         // time, or a concealment no late packet explains, is the receiver's fault.
         let senderLateTicks = Self.senderLateTicks(sender.log)
         let late = Receiver.int(stats, "packetsLate")
-        // 5 ms CELT at 128 kbps, −6 dBFS: measured 40+ dB through the rig. Each 1 ms splice shifts the tone's phase
-        // by about 0.02 rad, and a segment may hold a few while the delay follows a falling target (36–39 dB
-        // measured); a concealed frame (−13 dB in 0.1 s) or a click brings a segment's fit well below 30 dB.
-        // A dropped or concealed block brings a 0.1 s segment below 15 dB; 25 dB leaves room for the splices.
-        #expect(segmentSNR > (late == 0 ? 25 : 10), "worst segment SNR \(segmentSNR) dB")
+        // 5 ms CELT at 128 kbps, −6 dBFS: measured 40+ dB through the rig. A splice (matched at ≥ 0.95) may leave
+        // the tone's phase off by up to ~0.3 rad, and a segment may hold a few while the delay follows a falling
+        // target (23–39 dB measured). A dropped or concealed block brings a 0.1 s segment below 15 dB; 20 dB leaves
+        // room for the splices, and the 10 ms glitch windows below catch a click.
+        #expect(segmentSNR > (late == 0 ? 20 : 10), "worst segment SNR \(segmentSNR) dB")
         #expect(glitches.count <= Receiver.int(stats, "concealmentEvents"), "glitch windows \(glitches)")
         // What the device played: the receiver's glitches plus at most one of the rig's own.
         #expect(rigGlitches.count <= glitches.count + 1, "glitch windows on the rig \(rigGlitches)")

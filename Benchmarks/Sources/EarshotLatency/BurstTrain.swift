@@ -6,7 +6,7 @@ import Foundation
 ///   test, keeps the rig's sinks running (an idle null sink's monitor records nothing) and lets the harness see when
 ///   the system's output starts flowing; afterwards any gap, click or concealed frame shows as a window where the
 ///   sine no longer fits.
-/// - `bursts`: short white-noise bursts on the right channel only, at irregular (seeded random) intervals, so
+/// - `bursts`: short noise bursts (band-limited to 3.5 kHz, Hann-windowed) on the right channel only, at irregular (seeded random) intervals, so
 ///   cross-correlating each burst finds one unambiguous lag (a periodic signal would alias at its period). Played as
 ///   a second stream once the output flows, mixed with the primer by the server.
 public struct BurstTrain: Sendable {
@@ -36,9 +36,29 @@ public struct BurstTrain: Sendable {
             position += burstFrames + Int(gap / 1_000 * rate)
         }
         var samples = [Float](repeating: 0, count: (position + Int(tailMs / 1_000 * rate)) * 2)
+        // Noise low-passed at 3.5 kHz (two RBJ biquads, 4th order) under a Hann window: a low-delay CELT frame keeps
+        // the waveform of that band, so every burst that comes through correlates; full-band white noise is coded
+        // as band energies above a few kHz and correlated below 0.5 though nothing was lost.
+        let w0 = 2 * Double.pi * 3_500 / rate
+        let alpha = sin(w0) / (2 * 0.7071)
+        let a0 = 1 + alpha
+        let b = [(1 - cos(w0)) / 2 / a0, (1 - cos(w0)) / a0, (1 - cos(w0)) / 2 / a0]
+        let a = [-2 * cos(w0) / a0, (1 - alpha) / a0]
         for onset in onsets {
-            for frame in onset..<(onset + burstFrames) {
-                samples[frame * 2 + 1] = Float(random.nextUnit() * 1.2 - 0.6)
+            var state = [Double](repeating: 0, count: 8)  // x1 x2 y1 y2 per stage
+            for index in 0..<burstFrames {
+                var x = random.nextUnit() * 2 - 1
+                for stage in 0..<2 {
+                    let k = stage * 4
+                    let y = b[0] * x + b[1] * state[k] + b[2] * state[k + 1] - a[0] * state[k + 2] - a[1] * state[k + 3]
+                    state[k + 1] = state[k]
+                    state[k] = x
+                    state[k + 3] = state[k + 2]
+                    state[k + 2] = y
+                    x = y
+                }
+                let window = 0.5 - 0.5 * cos(2 * Double.pi * Double(index) / Double(burstFrames - 1))
+                samples[(onset + index) * 2 + 1] = Float(1.2 * x * window)
             }
         }
         self.onsets = onsets
