@@ -70,7 +70,7 @@ import Testing
     /// the delay follows it to within 2 ms within 2 s and stays there, never below target.
     @Test(arguments: ["auto", "10"])
     func toneLoopbackIsClean(latency: String) throws {
-        let seconds = latency == "auto" ? 11.0 : 6.0
+        let seconds = latency == "auto" ? 13.0 : 6.0
         let rig = try AudioRig(outputs: 1)
         defer { rig.stop() }
         let port = Receiver.portPair()
@@ -140,13 +140,17 @@ import Testing
         #expect(Receiver.int(stats, "xruns") == 0)
 
         try #require(delays.count >= Int(seconds) - 4, "too few stats lines:\n\(receiver.log)")
+        if latency == "auto" {
+            #expect(Double(recordedSteady.count) / 48_000 >= 10, "at least 10 s of steady tone analysed")
+        }
         // Never below target (the smoothed delay may dip a fraction of a ms between readings).
         #expect((offsets.min() ?? -1) >= -0.5, "delay below target: \(delays)")
         // Within 2 ms of target from 2 s after the start (the corrector's dead band is 1.5 ms).
         #expect((offsets.max() ?? 99) <= 2, "delay − target \(offsets)")
         if latency != "auto" {
-            // Constant: no drift and no stretching back and forth in the steady state.
-            #expect((currents.max() ?? 0) - (currents.min() ?? 0) <= 1.5, "delay not steady: \(currents)")
+            // Constant: no drift and no stretching back and forth in the steady state; it may wander only within the
+            // corrector's dead band (0.5 ms below to 1.5 ms above the target).
+            #expect((currents.max() ?? 0) - (currents.min() ?? 0) <= 2, "delay not steady: \(currents)")
             if late == 0 { #expect(fit.snrDB > 30, "SNR \(fit.snrDB) dB") }
         } else if late == 0 {
             // It followed a falling target: 20 ms at start-up, a few ms on a clean loopback.
