@@ -10,16 +10,27 @@ scratch=.build-tsan
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-# halt_on_error: the first report is all the control needs.
-if EARSHOT_TSAN_NEGATIVE_CONTROL=1 TSAN_OPTIONS=halt_on_error=1 \
-    swift test --sanitize=thread --scratch-path "$scratch" --filter RingBuffer >"$log" 2>&1; then
+# halt_on_error: the first report is all the control needs. TSan sees a race only when the two threads' accesses
+# fall within its history window; on a loaded 2-core machine one 3 s run has (once in many) missed it, so the control
+# gets three attempts and must be caught in one of them.
+caught=no
+for attempt in 1 2 3; do
+    if EARSHOT_TSAN_NEGATIVE_CONTROL=1 TSAN_OPTIONS="halt_on_error=1 history_size=7" \
+        swift test --sanitize=thread --scratch-path "$scratch" --filter RingBuffer >"$log" 2>&1; then
+        echo "ThreadSanitizer negative control: attempt $attempt saw no race"
+        continue
+    fi
+    if ! grep -q "SUMMARY: ThreadSanitizer: data race .*RingBuffer.swift" "$log"; then
+        cat "$log"
+        echo "ThreadSanitizer negative control failed, but not with a data race in RingBuffer.swift (see above)." >&2
+        exit 1
+    fi
+    caught=yes
+    break
+done
+if [ "$caught" != yes ]; then
     cat "$log"
-    echo "ThreadSanitizer negative control: relaxed orderings went undetected; the TSan run proves nothing." >&2
-    exit 1
-fi
-if ! grep -q "SUMMARY: ThreadSanitizer: data race .*RingBuffer.swift" "$log"; then
-    cat "$log"
-    echo "ThreadSanitizer negative control failed, but not with a data race in RingBuffer.swift (see above)." >&2
+    echo "ThreadSanitizer negative control: relaxed orderings went undetected in 3 runs; the TSan run proves nothing." >&2
     exit 1
 fi
 echo "ThreadSanitizer negative control: relaxed orderings reported as a data race in RingBuffer.swift, as expected."
