@@ -327,7 +327,8 @@ public struct JitterBuffer: ~Copyable {
             concealmentRunSamples = 0
         case .playing:
             if let delay = estimator.playoutDelayMs(timestamp: nextTimestamp, nowNanos: nowNanos) {
-                smoothedDelayMs += (delay - smoothedDelayMs) * min(1, frameMs / max(configuration.delaySmoothingMs, 0.001))
+                let weight = min(1, frameMs / max(configuration.delaySmoothingMs, 0.001))
+                smoothedDelayMs += (delay - smoothedDelayMs) * weight
             }
         }
 

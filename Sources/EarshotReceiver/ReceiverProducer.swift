@@ -82,7 +82,7 @@ struct ReceiverProducer: ~Copyable {
             if jitterBuffer.isPlaying {
                 // While playing, only the ring's schedule needs a wake-up: a datagram waits in the socket with its
                 // kernel receive timestamp, so reading it at the next refill loses nothing, and not waking for each
-                // one halves the thread's wake-ups (each costs more than all its audio work on a VM).
+                // one cuts the thread's wake-ups by about a third (each costs more than all its audio work on a VM).
                 var nap = timespec(tv_sec: Int(sleep / 1_000_000_000), tv_nsec: Int(sleep % 1_000_000_000))
                 nanosleep(&nap, nil)
                 drainRTP()
