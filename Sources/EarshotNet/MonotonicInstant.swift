@@ -15,6 +15,14 @@ public struct MonotonicInstant: Sendable, Hashable, Comparable {
         return MonotonicInstant(nanoseconds: Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec))
     }
 
+    /// Sleeps about `nanoseconds` (≤ 0: returns at once). A signal may end it early; callers re-check their clock.
+    @inline(__always)
+    public static func sleep(nanoseconds: Int64) {
+        guard nanoseconds > 0 else { return }
+        var nap = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+        nanosleep(&nap, nil)
+    }
+
     public static func < (lhs: MonotonicInstant, rhs: MonotonicInstant) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
 
     public static func + (lhs: MonotonicInstant, nanoseconds: Int64) -> MonotonicInstant {

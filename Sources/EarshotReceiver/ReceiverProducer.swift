@@ -10,9 +10,9 @@ import EarshotRealtime
 
 /// The producer thread's state and loop: sockets in, decoded audio out to the playback ring.
 ///
-/// Each turn: wait for a socket to become readable or until the ring is due for a refill (see `sleepNanos`: the
-/// playback thread drains the ring without telling anyone, at 48 frames per ms); drain every queued datagram of the
-/// readable sockets without waiting (RTP: validate, lock onto one SSRC, extend sequence and timestamp, insert into the
+/// Each turn: sleep until the ring is due for a refill (see `sleepNanos`: the playback thread drains the ring without
+/// telling anyone, at 48 frames per ms), or, while not playing, until a socket becomes readable; drain every queued
+/// datagram without waiting (RTP: validate, lock onto one SSRC, extend sequence and timestamp, insert into the
 /// jitter buffer with the arrival time; RTCP: SR/BYE); then, while the ring holds less than `targetFillFrames`, take
 /// the jitter buffer's next decision, decode it, apply the gain and write it to the ring. Counters are published
 /// every `publishIntervalNanos`; an RTCP receiver report goes out about once a second.
@@ -30,8 +30,8 @@ struct ReceiverProducer: ~Copyable {
     let targetFillFrames: Int
     /// The timed wake-up is due when the ring, drained continuously from its fill after the last refill, would
     /// hold this little: half a period below `targetFillFrames`. The device takes whole periods, so the real fill
-    /// may be up to a period lower at the wake-up: with the target of two periods plus a frame, at least half a
-    /// period and a frame are always left for a server (PulseAudio) that takes several periods in one wake.
+    /// may be up to a period lower at the wake-up: with the target of the device buffer plus a frame, at least
+    /// half a period and a frame are always left for a server (PulseAudio) that takes several periods in one wake.
     /// While not playing (idle, buffering), datagrams wake the producer earlier, and each wake-up refills.
     let refillLevelFrames: Int
     /// Never sleep less than this (a fill at or below the refill level would otherwise spin).
@@ -83,8 +83,7 @@ struct ReceiverProducer: ~Copyable {
                 // While playing, only the ring's schedule needs a wake-up: a datagram waits in the socket with its
                 // kernel receive timestamp, so reading it at the next refill loses nothing, and not waking for each
                 // one cuts the thread's wake-ups by about a third (each costs more than all its audio work on a VM).
-                var nap = timespec(tv_sec: Int(sleep / 1_000_000_000), tv_nsec: Int(sleep % 1_000_000_000))
-                nanosleep(&nap, nil)
+                MonotonicInstant.sleep(nanoseconds: sleep)
                 drainRTP()
                 drainRTCP()
             } else {

@@ -22,6 +22,8 @@ struct TimeStretcher: ~Copyable {
     /// phase error) shows as a glitch window, at 0.95 it does not (`quietToneBesideALoudSweepSurvives`).
     let minCorrelation: Float
     private let scratch: UnsafeMutablePointer<Float>
+    /// Per channel: the head's energy, the same for every lag `bestLag` tries.
+    private let headEnergies: UnsafeMutablePointer<Float>
 
     init(channels: Int, maxOverlapFrames: Int = 120, minLagFrames: Int = 20, minCorrelation: Float = 0.95) {
         precondition(channels > 0 && maxOverlapFrames > 0 && minLagFrames > 0)
@@ -31,9 +33,14 @@ struct TimeStretcher: ~Copyable {
         self.minCorrelation = minCorrelation
         scratch = .allocate(capacity: maxOverlapFrames * channels)
         scratch.initialize(repeating: 0, count: maxOverlapFrames * channels)
+        headEnergies = .allocate(capacity: channels)
+        headEnergies.initialize(repeating: 0, count: channels)
     }
 
-    deinit { scratch.deallocate() }
+    deinit {
+        scratch.deallocate()
+        headEnergies.deallocate()
+    }
 
     /// Cross-fade length for a frame of `frames`: a quarter of the frame, within [8, maxOverlapFrames].
     func overlapFrames(forFrame frames: Int) -> Int {
@@ -135,25 +142,35 @@ struct TimeStretcher: ~Copyable {
         guard lower <= upper, overlap > 0 else { return nil }
         // About −100 dBFS per sample: nothing audible to match.
         let silent = Float(overlap) * 1e-10
+        let end = overlap * channels
+        var channel = 0
+        while channel < channels {
+            var energy: Float = 0
+            var index = channel
+            while index < end {
+                energy += pcm[index] * pcm[index]
+                index += channels
+            }
+            headEnergies[channel] = energy
+            channel += 1
+        }
         var best = upper
         var bestScore: Float = -2  // below any score
         var lag = lower
         while lag <= upper {
             let lagged = pcm + lag * channels
             var worst: Float = 2  // above any score: no audible channel yet
-            var channel = 0
+            channel = 0
             while channel < channels {
                 var cross: Float = 0
-                var headEnergy: Float = 0
                 var energy: Float = 0
                 var index = channel
-                let end = overlap * channels
                 while index < end {
                     cross += pcm[index] * lagged[index]
-                    headEnergy += pcm[index] * pcm[index]
                     energy += lagged[index] * lagged[index]
                     index += channels
                 }
+                let headEnergy = headEnergies[channel]
                 if headEnergy > silent || energy > silent {
                     // The normalised correlation's square with its sign: same order, no square root.
                     let score = cross * (cross < 0 ? -cross : cross) / (headEnergy * energy + 1e-30)

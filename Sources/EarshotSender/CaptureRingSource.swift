@@ -1,4 +1,5 @@
 import Atomics
+import EarshotNet
 import EarshotRealtime
 
 #if canImport(Glibc)
@@ -60,8 +61,7 @@ public struct CaptureRingSource: AudioSource {
             let missingNanoseconds = Int64(framesPerBlock - available) * 1_000_000_000 / Int64(audioSourceSampleRate)
             let napNanoseconds = firstNap ? max(quarterFrameNanoseconds, missingNanoseconds) : quarterFrameNanoseconds
             firstNap = false
-            var nap = timespec(tv_sec: Int(napNanoseconds / 1_000_000_000), tv_nsec: Int(napNanoseconds % 1_000_000_000))
-            nanosleep(&nap, nil)
+            MonotonicInstant.sleep(nanoseconds: napNanoseconds)
             waited += napNanoseconds
         }
         _ = ring.read(into: scratch, frames: framesPerBlock)
