@@ -40,6 +40,7 @@ let package = Package(
         .executable(name: "earshot-send", targets: ["earshot-send"]),
         .executable(name: "earshot-impair", targets: ["earshot-impair"]),
         // Libraries for the separate Benchmarks/ package (micro benchmarks and the latency harness).
+        .library(name: "EarshotALSA", targets: ["EarshotALSA"]),
         .library(name: "EarshotRealtime", targets: ["EarshotRealtime"]),
         .library(name: "EarshotProtocol", targets: ["EarshotProtocol"]),
         .library(name: "EarshotCodec", targets: ["EarshotCodec"]),

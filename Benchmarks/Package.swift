@@ -41,6 +41,14 @@ let package = Package(
 
         .target(name: "EarshotLatency", dependencies: [.product(name: "EarshotDSP", package: "Earshot")]),
         .executableTarget(name: "earshot-latency", dependencies: ["EarshotLatency", argumentParser]),
+        // The rig floor: the same devices looped directly, capture to playback, with no network or codec between.
+        .executableTarget(
+            name: "earshot-rig-floor",
+            dependencies: [
+                argumentParser,
+                .product(name: "EarshotALSA", package: "Earshot"),
+                .product(name: "EarshotRealtime", package: "Earshot"),
+            ]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -44,7 +44,10 @@ public struct LatencyRun {
             try Self.writeRaw(BurstTrain.primer(seconds: 60), to: primerFile)
             try Self.writeRaw(bursts.bursts, to: burstFile)
         }
-        let environment = rig.environment.merging(["PATH": "\(binDirectory):" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]) { $1 }
+        // The systems' executables, then the harness's own (earshot-rig-floor), then the usual PATH.
+        let harnessDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+        let path = "\(binDirectory):\(harnessDirectory):" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let environment = rig.environment.merging(["PATH": path]) { $1 }
         let play = ["aplay", "-q", "-t", "raw", "-f", "FLOAT_LE", "-c", "2", "-r", "48000", "-D", "ref"]
 
         var children: [ChildProcess] = []

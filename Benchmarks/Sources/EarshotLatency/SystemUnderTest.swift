@@ -20,9 +20,27 @@ public struct SystemUnderTest: Sendable {
         self.usesNetwork = usesNetwork
     }
 
-    /// The rig's own floor: ALSA capture piped straight into ALSA playback on the same devices.
+    /// The rig's own floor at Earshot's default device settings (5 ms periods; capture buffer 4 periods, playback
+    /// buffer 3): `earshot-rig-floor` loops the capture device straight into the playback device and drops what the
+    /// playback buffer has no room for, so no start-up backlog inflates it (`arecord | aplay` kept one in the pipe
+    /// and measured anything from 10 to 625 ms).
     public static let rigFloor = SystemUnderTest(
-        name: "rig floor (arecord → aplay)",
+        name: "rig floor (direct loop, 5 ms × 3)", sender: nil,
+        receiver: ["earshot-rig-floor", "--capture", "{capture}", "--playback", "{playback}", "--period-ms", "5",
+                   "--capture-buffer-periods", "4", "--playback-buffer-periods", "3"],
+        usesNetwork: false)
+
+    /// The rig's floor at Earshot's lowest-latency device settings (2.5 ms periods; buffers 4 and 2 periods).
+    public static let rigFloorLowest = SystemUnderTest(
+        name: "rig floor (direct loop, 2.5 ms × 2)", sender: nil,
+        receiver: ["earshot-rig-floor", "--capture", "{capture}", "--playback", "{playback}", "--period-ms", "2.5",
+                   "--capture-buffer-periods", "4", "--playback-buffer-periods", "2"],
+        usesNetwork: false)
+
+    /// `arecord | aplay` (10 ms buffers): kept for comparison with older runs; its start-up backlog stays in the
+    /// pipe, so its latency is not a floor.
+    public static let pipedFloor = SystemUnderTest(
+        name: "arecord | aplay",
         sender: ["arecord", "-q", "-D", "{capture}", "-t", "raw", "-f", "FLOAT_LE", "-c", "2", "-r", "48000",
                  "--buffer-time=10000", "--period-time=2500"],
         receiver: ["aplay", "-q", "-D", "{playback}", "-t", "raw", "-f", "FLOAT_LE", "-c", "2", "-r", "48000",

@@ -25,7 +25,10 @@ struct EarshotLatencyCommand: ParsableCommand {
     @Option(help: "Noise bursts per run (irregular gaps of 180-420 ms).")
     var bursts = 30
 
-    @Option(help: "Systems: floor, trx-default, trx-lowest, earshot-default, earshot-lowest (comma-separated).")
+    @Option(help: """
+        Systems: floor, floor-lowest, piped, trx-default, trx-lowest, earshot-default, earshot-lowest \
+        (comma-separated).
+        """)
     var systems = "floor,trx-default,trx-lowest"
 
     @Option(help: "Network conditions: clean, loss-jitter, bursty (comma-separated).")
@@ -45,7 +48,7 @@ struct EarshotLatencyCommand: ParsableCommand {
 
     func run() throws {
         let known: [String: SystemUnderTest] = [
-            "floor": .rigFloor, "trx-default": .trxDefault, "trx-lowest": .trxLowest,
+            "floor": .rigFloor, "floor-lowest": .rigFloorLowest, "piped": .pipedFloor, "trx-default": .trxDefault, "trx-lowest": .trxLowest,
             "earshot-default": .earshotDefault, "earshot-lowest": .earshotLowest,
         ]
         let conditions: [String: NetworkImpairment] = [
