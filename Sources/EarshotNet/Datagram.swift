@@ -7,7 +7,8 @@ public struct Datagram: Sendable, Equatable {
     public var receiveTime: Int64
     /// True when `receiveTime` came from `SCM_TIMESTAMPNS`; false when it is a user-space fallback.
     public var receiveTimeIsFromKernel: Bool
-    /// CLOCK_MONOTONIC nanoseconds when `recvmsg` returned: the clock jitter math should use.
+    /// CLOCK_MONOTONIC time the datagram arrived: the kernel's receive timestamp carried over to the monotonic
+    /// clock (when `recvmsg` returned if there is none). The clock jitter math should use.
     public var arrival: MonotonicInstant
     /// The datagram did not fit the buffer and was cut (`MSG_TRUNC`).
     public var truncated: Bool

@@ -110,13 +110,19 @@ public final class UDPSocket {
         guard let received = try syscall(blocking: false, .receive, { recvmsg(descriptor, header, flags) }) else {
             return nil
         }
-        let arrival = MonotonicInstant.now()
+        let readInstant = MonotonicInstant.now()
+        let readWallclock = realtimeNanoseconds()
 
         var kernelTime = timespec()
         let fromKernel = earshot_receive_timestamp(header, &kernelTime) == 1
         let receiveTime = fromKernel
             ? Int64(kernelTime.tv_sec) * 1_000_000_000 + Int64(kernelTime.tv_nsec)
-            : realtimeNanoseconds()
+            : readWallclock
+        // The kernel stamps CLOCK_REALTIME only; its age at read time carries it over to the monotonic clock. A
+        // reader that drains the socket on its own schedule (the receiver's producer) would otherwise see its own
+        // wake-ups as network jitter. An age outside 0 ... 1 s means the wall clock was stepped in between.
+        let age = readWallclock - receiveTime
+        let arrival = (0...1_000_000_000).contains(age) ? readInstant + (-age) : readInstant
         let sender = UnsafeRawPointer(source).assumingMemoryBound(to: sockaddr.self)
         let sourceAddress: SocketAddress
         if Int32(sender.pointee.sa_family) == AF_INET6 {

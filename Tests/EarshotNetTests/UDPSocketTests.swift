@@ -56,6 +56,25 @@ import Testing
         #expect(try poll.wait(timeoutNanoseconds: 0) == 0)
     }
 
+    /// A reader that drains the socket late (the receiver's producer sleeps on the ring's schedule) must still see
+    /// when the datagram arrived, or its wake-ups would count as network jitter.
+    @Test func arrivalIsWhenTheKernelReceivedNotWhenItWasRead() throws {
+        let receiver = try UDPSocket(bindingTo: try SocketAddress(parsing: "127.0.0.1:0"))
+        let sender = try UDPSocket(bindingTo: try SocketAddress(parsing: "127.0.0.1:0"))
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 16)
+        defer { buffer.deallocate() }
+        let sent = MonotonicInstant.now()
+        try sender.send([1, 2, 3], to: receiver.localAddress)
+        MonotonicInstant.sleep(nanoseconds: 30_000_000)
+        let datagram = try #require(try receiver.receive(into: buffer, wait: false))
+        let read = MonotonicInstant.now()
+        #expect(datagram.receiveTimeIsFromKernel)
+        #expect(datagram.arrival.nanoseconds >= sent.nanoseconds - 1_000_000)
+        // Read at least 30 ms after it was sent; the arrival must be the send time, give or take a VM hiccup.
+        #expect(read.nanoseconds - datagram.arrival.nanoseconds >= 25_000_000)
+        #expect(datagram.arrival.nanoseconds - sent.nanoseconds < 5_000_000)
+    }
+
     @Test func oversizedDatagramIsMarkedTruncated() throws {
         let receiver = try UDPSocket(
             bindingTo: try SocketAddress(parsing: "127.0.0.1:0"), receiveTimeoutNanoseconds: 2_000_000_000)
