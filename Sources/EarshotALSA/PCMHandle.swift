@@ -94,6 +94,10 @@ public struct PCMHandle: @unchecked Sendable {
         snd_pcm_wait(pcm, timeoutMilliseconds)
     }
 
+    /// True when the PCM is an external plugin (`ioplug`: PulseAudio's or PipeWire's `pulse`/`pipewire` PCMs): a
+    /// sound server, not hardware, clocks it, and its wake-ups come from the plugin's own thread.
+    public var isServerBacked: Bool { snd_pcm_type(pcm) == SND_PCM_TYPE_IOPLUG }
+
     /// Frames that can be written (playback) or read (capture) now, or a negative errno.
     @inlinable
     public func availableFrames() -> Int {

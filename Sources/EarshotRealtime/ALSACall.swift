@@ -1,5 +1,9 @@
 import EarshotALSA
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The one door from the real-time loops into ALSA (and into the sanitizer's controls).
 ///
 /// ALSA calls are the loops' permitted exception: the compile-time `@_noLocks` check cannot see into C (so each call
@@ -61,6 +65,19 @@ struct ALSACall {
             sanitizer.disable?()
             defer { sanitizer.enable?() }
             return pcm.start()
+        }
+    }
+
+    /// Sleeps on CLOCK_MONOTONIC for `nanoseconds`: the timer-paced loop's wait for a device that will have room
+    /// then (see `PlaybackThread.Pacing.timer`), the same kind of wait as `snd_pcm_wait`, so the sanitizer is paused
+    /// for it too.
+    @inline(__always)
+    func sleepForDevice(nanoseconds: Int) {
+        _unsafePerformance {
+            sanitizer.disable?()
+            defer { sanitizer.enable?() }
+            var interval = timespec(tv_sec: nanoseconds / 1_000_000_000, tv_nsec: nanoseconds % 1_000_000_000)
+            _ = clock_nanosleep(CLOCK_MONOTONIC, 0, &interval, nil)
         }
     }
 

@@ -14,6 +14,10 @@ struct PlaybackLoop {
     let periodFrames: Int
     let channels: Int
     let waitTimeoutMilliseconds: Int32
+    /// Wake on a timer instead of on the device's poll descriptor (`PlaybackThread.Pacing.timer`).
+    let pacedByTimer: Bool
+    /// One period's duration: the timer-paced loop's longest sleep.
+    let periodNanoseconds: Int
     /// One period of interleaved samples: what is written to ALSA.
     let period: UnsafeMutablePointer<Float>
     /// The last frame played, the starting point of the concealment fade.
@@ -35,6 +39,17 @@ struct PlaybackLoop {
     @_noLocks
     mutating func run() {
         alsa.enterRealtime()
+        if pacedByTimer {
+            runPacedByTimer()
+        } else {
+            runPacedByDevice()
+        }
+        alsa.exitRealtime()
+    }
+
+    /// Each turn: wait on the device's poll descriptor (`snd_pcm_wait`), then fill all the room there is.
+    @_noLocks
+    mutating func runPacedByDevice() {
         while !stopRequested.load(ordering: .acquiring) {
             let ready = alsa.wait(timeoutMilliseconds: waitTimeoutMilliseconds)
             if ready < 0 {
@@ -48,17 +63,44 @@ struct PlaybackLoop {
                 if !recover(Int32(truncatingIfNeeded: room)) { break }
                 continue
             }
-            var periods = max(1, room / periodFrames)
-            var healthy = true
-            while periods > 0 && healthy {
-                renderPeriod()
-                if let tap { _ = tap.write(period, frames: periodFrames) }
-                healthy = writePeriod()
-                periods -= 1
-            }
-            if !healthy { break }
+            if !writePeriods(max(1, room / periodFrames)) { break }
         }
-        alsa.exitRealtime()
+    }
+
+    /// Each turn: fill all the room there is, then sleep until the device, draining at its rate, will have room for
+    /// one more period. For a sound server's plugin: its poll descriptor is signalled by the plugin's thread, which
+    /// still holds the stream lock when it wakes us, so every `snd_pcm_wait` ended in a priority-inheritance
+    /// hand-over (a real-time thread blocking on a normal one), and each period cost three plugin calls. On the
+    /// timer, a period costs one `avail` and one write, and they seldom meet the plugin's thread.
+    @_noLocks
+    mutating func runPacedByTimer() {
+        while !stopRequested.load(ordering: .acquiring) {
+            let room = alsa.available()
+            if room < 0 {
+                if !recover(Int32(truncatingIfNeeded: room)) { break }
+                continue
+            }
+            let periods = room / periodFrames
+            if periods > 0 && !writePeriods(periods) { break }
+            // The room left is under a period; the device frees the rest at its rate (a server may free it in one
+            // later burst instead, then a turn finds no room and sleeps again).
+            let missingFrames = periodFrames - (room - periods * periodFrames)
+            let nanoseconds = missingFrames * periodNanoseconds / periodFrames
+            alsa.sleepForDevice(nanoseconds: max(periodNanoseconds / 4, nanoseconds))
+        }
+    }
+
+    /// Renders and writes `periods` periods. Returns false when the thread must end.
+    @_noLocks
+    mutating func writePeriods(_ periods: Int) -> Bool {
+        var remaining = periods
+        while remaining > 0 {
+            renderPeriod()
+            if let tap { _ = tap.write(period, frames: periodFrames) }
+            if !writePeriod() { return false }
+            remaining -= 1
+        }
+        return true
     }
 
     /// Fills `period` from the ring; any shortage becomes a short fade from the last played frame, then silence.

@@ -7,7 +7,8 @@ import EarshotALSA
 
 /// Plays a ring buffer through an ALSA PCM on a dedicated real-time thread.
 ///
-/// Each period: wait for room (`snd_pcm_wait`), take one period from the ring, fill any shortage with a short fade
+/// Each period: wait for room (`snd_pcm_wait`, or a timer for a sound server's PCM: see `Pacing`), take one period
+/// from the ring, fill any shortage with a short fade
 /// of the last frame then silence (counted as an underrun), write it; `-EPIPE`/`-ESTRPIPE` are recovered and
 /// counted as xruns. Everything the loop needs is allocated in `init`; the loop itself neither allocates nor locks
 /// (`PlaybackLoop` is `@_noLocks`, and `RealtimeAllocationProbeTests` prove it at run time under RealtimeSanitizer).
@@ -16,10 +17,22 @@ import EarshotALSA
 /// be read from any thread. Shortages are counted only after the first frame came from the ring, so the silence
 /// played while the pipeline fills is not an underrun.
 public final class PlaybackThread: @unchecked Sendable {
+    /// What wakes the thread for the next period.
+    public enum Pacing: Sendable, Equatable {
+        /// The timer for a sound server's plugin (`PCMHandle.isServerBacked`), the device otherwise.
+        case automatic
+        /// `snd_pcm_wait` on the device's poll descriptor: right for hardware, whose interrupt is the clock.
+        case deviceWakeups
+        /// A CLOCK_MONOTONIC sleep until the device will have a period of room (timer-based scheduling, as
+        /// PulseAudio and PipeWire drive hardware themselves).
+        case timer
+    }
+
     public struct Options: Sendable {
         /// Frames of the fade that conceals a shortage (1 ms at 48 kHz by default).
         public var concealmentFadeFrames: Int
         public var scheduling: RealtimeScheduling
+        public var pacing: Pacing
 
         /// A second ring that receives a copy of every period written to the device (concealment included), for
         /// recording exactly what was played. Frames that do not fit are dropped, never waited for. The caller
@@ -27,10 +40,12 @@ public final class PlaybackThread: @unchecked Sendable {
         public var tap: RingBuffer?
 
         public init(
-            concealmentFadeFrames: Int = 48, scheduling: RealtimeScheduling = .fifo(priority: 80), tap: RingBuffer? = nil
+            concealmentFadeFrames: Int = 48, scheduling: RealtimeScheduling = .fifo(priority: 80),
+            pacing: Pacing = .automatic, tap: RingBuffer? = nil
         ) {
             self.concealmentFadeFrames = concealmentFadeFrames
             self.scheduling = scheduling
+            self.pacing = pacing
             self.tap = tap
         }
     }
@@ -65,6 +80,8 @@ public final class PlaybackThread: @unchecked Sendable {
                 alsa: ALSACall(pcm: device.handle, sanitizer: .resolve()), ring: ring,
                 periodFrames: parameters.periodFrames, channels: channels,
                 waitTimeoutMilliseconds: Int32(max(1, parameters.periodMilliseconds)),
+                pacedByTimer: options.pacing == .timer || (options.pacing == .automatic && device.handle.isServerBacked),
+                periodNanoseconds: parameters.periodFrames * 1_000_000_000 / parameters.sampleRate,
                 period: period, lastFrame: lastFrame, fadeFrames: max(1, options.concealmentFadeFrames),
                 counters: counterCells, stopRequested: stopRequested, tap: options.tap,
                 injectAllocation: getenv("EARSHOT_INJECT_LOOP_ALLOCATION").map { $0.pointee == 0x31 } ?? false,
@@ -72,6 +89,9 @@ public final class PlaybackThread: @unchecked Sendable {
         self.device = device
         self.options = options
     }
+
+    /// Whether the loop sleeps on a timer (`Pacing.timer`, or `.automatic` on a sound server's PCM). Any thread.
+    public var isPacedByTimer: Bool { loop.pointee.pacedByTimer }
 
     /// A consistent-enough snapshot of the counters (each field is read atomically). Any thread.
     public var counters: PlaybackCounters { counterCells.snapshot() }

@@ -11,8 +11,10 @@ import Testing
     static let frequency = 997.0
     static let configuration = PCMConfiguration(sampleRate: 48_000, channels: 2, periodFrames: 240, bufferFrames: 1920)
 
-    /// 5 s of a 997 Hz sine through ring → PlaybackThread → ALSA pulse → null sink, recorded from the monitor.
-    @Test func sinePlaysFiveSecondsWithoutDropouts() throws {
+    /// 5 s of a 997 Hz sine through ring → PlaybackThread → ALSA pulse → null sink, recorded from the monitor, with
+    /// the pacing chosen for a sound server (the timer) and with device wake-ups.
+    @Test(arguments: [PlaybackThread.Pacing.automatic, .deviceWakeups])
+    func sinePlaysFiveSecondsWithoutDropouts(pacing: PlaybackThread.Pacing) throws {
         let rig = try AudioRig()
         defer { rig.stop() }
         let ring = RingBuffer(minimumCapacity: 48_000, channels: 2)
@@ -22,7 +24,8 @@ import Testing
             configurationFile: rig.configurationFile)
         let producer = ToneProducer(ring: ring, frequency: Self.frequency, amplitude: 0.5, targetFrames: 4_800)
         let recording = try rig.startRecording(sink: rig.playbackDevices[0])
-        let playback = PlaybackThread(device: device, ring: ring)
+        let playback = PlaybackThread(device: device, ring: ring, options: PlaybackThread.Options(pacing: pacing))
+        #expect(playback.isPacedByTimer == (pacing == .automatic), "the pulse PCM is a sound server's plugin")
         producer.start()
         if let warning = try playback.start() { print("scheduling: \(warning)") }
         // A new PulseAudio stream here stalls ≈ 1.9 s before the server starts consuming (aplay and pacat show the

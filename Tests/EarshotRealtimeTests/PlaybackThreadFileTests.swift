@@ -28,6 +28,7 @@ import Testing
         let playback = PlaybackThread(
             device: device, ring: ring,
             options: .init(concealmentFadeFrames: fadeFrames, scheduling: .normal))
+        #expect(!playback.isPacedByTimer, "the file plugin is not a sound server's: it keeps device wake-ups")
         try playback.start()
         let deadline = Date().addingTimeInterval(10)
         while playback.counters.periods < 20 && Date() < deadline { usleep(1_000) }
