@@ -13,7 +13,10 @@ import Musl
 /// the sum of the steps taken so far). Because the position advances by one step per output frame whatever the block
 /// sizes are, consecutive calls join seamlessly and a ratio change only bends the time axis: no click, no phase jump.
 /// Over a stream, `N` input frames produce `N · ratio` output frames rounded up: the first output frames are the
-/// filter's ramp-in (`latencyFrames` input frames of silence before the first input frame).
+/// filter's ramp-in (`latencyFrames` input frames of silence before the first input frame), so output keeps pace
+/// with input, as a live stream needs. Converting a file instead, `dropsRampIn` starts the output at input frame 0
+/// and `drain` flushes the last `latencyFrames` input frames out at the end: again `N · ratio` frames rounded up,
+/// now aligned with the input.
 ///
 /// The filter is designed in `init` for `inputRate → outputRate`: when downsampling its cutoff sits below the output
 /// Nyquist frequency (anti-aliasing) and it grows longer in proportion. `setRatio` only changes the step, so a ratio
@@ -46,8 +49,9 @@ public struct AdaptiveResampler: ~Copyable {
         public static let fast = Quality(taps: 32, kaiserBeta: 6.0, cutoff: 0.82)
     }
 
-    /// Ratios `setRatio` accepts (output frames per input frame).
-    public static let ratioRange: ClosedRange<Double> = 0.25...4
+    /// Ratios accepted (output frames per input frame): 8 kHz → 48 kHz and 192 kHz → 48 kHz. Upsampling costs the
+    /// same at any ratio; downsampling lengthens the filter by `1 / ratio`.
+    public static let ratioRange: ClosedRange<Double> = 0.25...8
 
     public let channels: Int
     public let inputRate: Int
@@ -56,6 +60,8 @@ public struct AdaptiveResampler: ~Copyable {
     public let taps: Int
     /// Output frames per input frame now.
     public private(set) var ratio: Double
+    /// Whether output frame 0 is input frame 0 (see `init`).
+    public let dropsRampIn: Bool
 
     /// Phases of the kernel table: 256 keeps the error of interpolating between them below −100 dB for audio.
     private static let phaseBits = 8
@@ -74,6 +80,8 @@ public struct AdaptiveResampler: ~Copyable {
     private var fraction: UInt64
     /// Frames staged per channel (some before `windowStart` may be obsolete until the next compaction).
     private var staged: Int
+    /// Frames of silence `drain` still has to feed after the last input.
+    private var silenceToDrain: Int
     private let capacity: Int
     /// Planar: channel `c`'s frames start at `staging + c * capacity`, so each channel's dot product is contiguous.
     private let staging: UnsafeMutablePointer<Float>
@@ -87,7 +95,10 @@ public struct AdaptiveResampler: ~Copyable {
     /// Allocates the filter table and buffers for converting `inputRate` to `outputRate` (Hz; the ratio of the two
     /// must lie in `ratioRange`). Traps on invalid arguments: they are programming errors, the sender validates
     /// user input first.
-    public init(channels: Int, inputRate: Int, outputRate: Int, quality: Quality = .high) {
+    ///
+    /// `dropsRampIn`: output frame 0 is input frame 0 rather than the first of `latencyFrames · ratio` frames of
+    /// ramp-in, at the price of holding back the input's last `latencyFrames` until `drain`. For whole files.
+    public init(channels: Int, inputRate: Int, outputRate: Int, quality: Quality = .high, dropsRampIn: Bool = false) {
         precondition(channels > 0, "AdaptiveResampler needs at least one channel")
         precondition(inputRate > 0 && outputRate > 0, "AdaptiveResampler needs positive sample rates")
         let ratio = Double(outputRate) / Double(inputRate)
@@ -97,6 +108,7 @@ public struct AdaptiveResampler: ~Copyable {
         self.inputRate = inputRate
         self.outputRate = outputRate
         self.ratio = ratio
+        self.dropsRampIn = dropsRampIn
         self.step = Self.fixedPointStep(ratio)
         // Downsampling narrows the pass band to the output's Nyquist frequency; the kernel widens by as much, so
         // the transition band keeps its width relative to the output rate.
@@ -114,6 +126,7 @@ public struct AdaptiveResampler: ~Copyable {
         windowStart = 0
         fraction = 0
         staged = 0
+        silenceToDrain = 0
         Self.designKernel(
             kernel, slope: kernelSlope, taps: taps, phases: phases, beta: quality.kaiserBeta,
             cutoff: 0.5 * quality.cutoff * bandwidth)
@@ -137,7 +150,7 @@ public struct AdaptiveResampler: ~Copyable {
     /// steps to keep the pitch change inaudible.
     @_noLocks
     public mutating func setRatio(_ ratio: Double) {
-        precondition(Self.ratioRange.contains(ratio), "AdaptiveResampler ratio outside 0.25 ... 4")
+        precondition(Self.ratioRange.contains(ratio), "AdaptiveResampler ratio outside 0.25 ... 8")
         self.ratio = ratio
         step = Self.fixedPointStep(ratio)
     }
@@ -150,10 +163,39 @@ public struct AdaptiveResampler: ~Copyable {
             staging[index] = 0
             index += 1
         }
-        // taps − 1 frames of silence: the first output's window ends at the first input frame.
+        // taps − 1 frames of silence: the first output's window ends at the first input frame. Dropping the ramp-in
+        // starts half a filter later, where the window is centred on the first input frame.
         staged = taps - 1
-        windowStart = 0
+        windowStart = dropsRampIn ? latencyFrames : 0
         fraction = 0
+        silenceToDrain = latencyFrames
+    }
+
+    /// After the last input: feeds `latencyFrames` frames of silence (once, over as many calls as the output room
+    /// needs) so the last input frames come out. Returns the frames written; 0 once everything is out. Call
+    /// `reset()` before converting another stream.
+    @_noLocks
+    public mutating func drain(output: UnsafeMutablePointer<Float>, outputCapacity: Int) -> Int {
+        var produced = 0
+        while true {
+            produced += produce(into: output + produced * channels, capacity: outputCapacity - produced)
+            if produced == outputCapacity || silenceToDrain == 0 { break }
+            makeRoom()
+            let frames = min(silenceToDrain, capacity - staged)
+            var channel = 0
+            while channel < channels {
+                let row = staging + channel * capacity + staged
+                var frame = 0
+                while frame < frames {
+                    row[frame] = 0
+                    frame += 1
+                }
+                channel += 1
+            }
+            staged += frames
+            silenceToDrain -= frames
+        }
+        return produced
     }
 
     /// Converts up to `inputFrames` interleaved frames at `input` into at most `outputCapacity` interleaved frames
@@ -166,25 +208,16 @@ public struct AdaptiveResampler: ~Copyable {
     ) -> (consumed: Int, produced: Int) {
         var consumed = 0
         var produced = 0
-        let fractionMask: UInt64 = (1 << UInt64(Self.fractionBits)) - 1
         while true {
-            while produced < outputCapacity && windowStart + taps <= staged {
-                render(into: output + produced * channels)
-                produced += 1
-                fraction += step
-                windowStart += Int(truncatingIfNeeded: fraction >> UInt64(Self.fractionBits))
-                fraction &= fractionMask
-            }
+            produced += produce(into: output + produced * channels, capacity: outputCapacity - produced)
             if produced == outputCapacity || consumed == inputFrames { break }
-            if windowStart >= staged {
-                // Downsampling can step past everything staged: the frames in between are never needed.
+            if windowStart > staged {
+                // Downsampling can step past everything staged: the input frames in between are never needed.
                 let skipped = min(windowStart - staged, inputFrames - consumed)
                 consumed += skipped
-                windowStart -= staged + skipped
-                staged = 0
-            } else if windowStart > 0 {
-                discardBeforeWindow()
+                windowStart -= skipped
             }
+            makeRoom()
             let taken = min(inputFrames - consumed, capacity - staged)
             stage(input + consumed * channels, frames: taken)
             consumed += taken
@@ -192,9 +225,31 @@ public struct AdaptiveResampler: ~Copyable {
         return (consumed, produced)
     }
 
-    /// Moves the staged frames from `windowStart` on to the front of the staging buffer.
+    /// Writes every output frame whose window is staged, up to `capacity`; returns how many.
     @_noLocks
-    private mutating func discardBeforeWindow() {
+    private mutating func produce(into output: UnsafeMutablePointer<Float>, capacity: Int) -> Int {
+        let fractionMask: UInt64 = (1 << UInt64(Self.fractionBits)) - 1
+        var produced = 0
+        while produced < capacity && windowStart + taps <= staged {
+            render(into: output + produced * channels)
+            produced += 1
+            fraction += step
+            windowStart += Int(truncatingIfNeeded: fraction >> UInt64(Self.fractionBits))
+            fraction &= fractionMask
+        }
+        return produced
+    }
+
+    /// Drops the staged frames before `windowStart` (no later window needs them) by moving the rest to the front.
+    /// When the window starts beyond the staged frames, the part of the gap still to come stays in `windowStart`.
+    @_noLocks
+    private mutating func makeRoom() {
+        guard windowStart > 0 else { return }
+        if windowStart >= staged {
+            windowStart -= staged
+            staged = 0
+            return
+        }
         let kept = staged - windowStart
         var channel = 0
         while channel < channels {
@@ -317,5 +372,34 @@ public struct AdaptiveResampler: ~Copyable {
             k += 1
         }
         return sum
+    }
+}
+
+extension AdaptiveResampler {
+    /// `samples` (interleaved, `channels` per frame) at `inputRate` converted to `outputRate`, aligned with the
+    /// input: `N` frames in, `N · outputRate / inputRate` frames out, rounded up. Allocates: for set-up work such as
+    /// a whole file, not for a real-time thread.
+    public static func convert(
+        _ samples: [Float], channels: Int, inputRate: Int, outputRate: Int, quality: Quality = .high
+    ) -> [Float] {
+        var resampler = AdaptiveResampler(
+            channels: channels, inputRate: inputRate, outputRate: outputRate, quality: quality, dropsRampIn: true)
+        let frames = samples.count / channels
+        // One frame of slack for the rounding of the fixed-point step.
+        let capacity = Int((Double(frames) * resampler.ratio).rounded(.up)) + 2
+        var output = [Float](repeating: 0, count: capacity * channels)
+        var produced = 0
+        samples.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { target in
+                guard let source = input.baseAddress, let destination = target.baseAddress else { return }
+                produced = resampler.process(
+                    input: source, inputFrames: frames, output: destination, outputCapacity: capacity
+                ).produced
+                produced += resampler.drain(
+                    output: destination + produced * channels, outputCapacity: capacity - produced)
+            }
+        }
+        output.removeSubrange((produced * channels)...)
+        return output
     }
 }

@@ -159,7 +159,7 @@ import Testing
 
     // MARK: - Streaming
 
-    @Test(arguments: [48_000.0 / 44_100, 44_100.0 / 48_000, 1.0005, 0.9995, 0.25, 4, 2, 0.5])
+    @Test(arguments: [48_000.0 / 44_100, 44_100.0 / 48_000, 1.0005, 0.9995, 0.25, 6, 8, 2, 0.5])
     func framesOutMatchFramesInTimesRatio(ratio: Double) {
         var resampler = AdaptiveResampler(channels: 2, inputRate: 48_000, outputRate: 48_000)
         resampler.setRatio(ratio)
@@ -175,7 +175,8 @@ import Testing
         let produced = output.count / 2
         #expect(abs(Double(produced) - Double(frames) * ratio) <= 1, "\(produced) frames for \(frames) × \(ratio)")
         // A constant passes at unit gain once the ramp-in is over (each kernel phase sums to 1).
-        let settled = output[(2 * resampler.taps * 4)...]
+        let rampInFrames = Int(Double(resampler.taps) * max(1, ratio))
+        let settled = output[(2 * rampInFrames)...]
         #expect(settled.allSatisfy { abs($0 - 0.25) < 1e-5 })
     }
 
@@ -241,6 +242,39 @@ import Testing
         _ = Self.run(&reused, Self.sine(frequencies: [3_000], rate: 32_000, frames: 1_234), blocks: [100])
         reused.reset()
         #expect(Self.run(&reused, input, blocks: [333]) == expected)
+    }
+
+    /// Whole-file conversion: no ramp-in, the tail flushed, so the output lines up with the input frame for frame.
+    @Test(arguments: [(44_100, 48_000), (32_000, 48_000), (96_000, 48_000), (8_000, 48_000), (48_000, 44_100)])
+    func convertIsAlignedWithTheInputAndAsLong(inputRate: Int, outputRate: Int) {
+        let frames = inputRate / 2 + 17
+        let input = Self.sine(frequencies: [997, 1_201], rate: Double(inputRate), frames: frames)
+        let output = AdaptiveResampler.convert(input, channels: 2, inputRate: inputRate, outputRate: outputRate)
+        let expected = Double(frames) * Double(outputRate) / Double(inputRate)
+        #expect(abs(Double(output.count / 2) - expected) <= 1, "\(output.count / 2) frames, expected \(expected)")
+        for (channel, frequency) in [(0, 997.0), (1, 1_201.0)] {
+            let snr = Self.analyticSNR(
+                output, channels: 2, channel: channel, frequency: frequency, inputRate: Double(inputRate),
+                skip: 400
+            ) { Double($0) * Double(inputRate) / Double(outputRate) }
+            #expect(snr >= 80, "\(inputRate) → \(outputRate), channel \(channel): SNR \(snr) dB")
+        }
+    }
+
+    @Test func drainInSmallPiecesEqualsConvert() {
+        let input = Self.sine(frequencies: [997], rate: 44_100, frames: 4_410)
+        let expected = AdaptiveResampler.convert(input, channels: 1, inputRate: 44_100, outputRate: 48_000)
+        var resampler = AdaptiveResampler(channels: 1, inputRate: 44_100, outputRate: 48_000, dropsRampIn: true)
+        var output = Self.run(&resampler, input, blocks: [441], outputRoom: [100])
+        var piece = [Float](repeating: 0, count: 5)
+        while true {
+            let produced = piece.withUnsafeMutableBufferPointer {
+                resampler.drain(output: $0.baseAddress!, outputCapacity: 5)
+            }
+            if produced == 0 { break }
+            output += piece[0..<produced]
+        }
+        #expect(output == expected)
     }
 
     @Test func latencyIsHalfTheFilter() {
