@@ -290,7 +290,9 @@ import Testing
 @Suite(.serialized) struct AdaptiveResamplerAllocationTests {
     @Test func counterSeesAllocationsOfThisThread() {
         var array: [Int] = []
-        let allocations = ThreadAllocationCounter.measure { array = [Int](repeating: 1, count: Int.random(in: 99...200)) }
+        let allocations = ThreadAllocationCounter.measure {
+            array = [Int](repeating: 1, count: Int.random(in: 99...200))
+        }
         #expect(array.count >= 99 && allocations >= 1)
     }
 
