@@ -36,6 +36,36 @@ import Testing
         return 10 * log10(power / noise)
     }
 
+    /// `sample` (−1 ... 1) appended to `bytes` in `format`.
+    func append(_ sample: Float, as format: RawPCMFormat, to bytes: inout [UInt8]) {
+        switch format {
+        case .s16le: withUnsafeBytes(of: Int16(sample * 32_767).littleEndian) { bytes += $0 }
+        case .s32le: withUnsafeBytes(of: Int32(Double(sample) * 2_147_483_647).littleEndian) { bytes += $0 }
+        case .f32le: withUnsafeBytes(of: sample.bitPattern.littleEndian) { bytes += $0 }
+        }
+    }
+
+    /// The read end of a pipe a thread writes `bytes` into, `chunk` bytes at a time (odd chunks tear frames across
+    /// reads), then closes: the source must see that as end of stream. The caller closes the read end.
+    func pipe(writing bytes: [UInt8], chunk: Int) -> Int32 {
+        var descriptors: [Int32] = [0, 0]
+        #expect(Glibc.pipe(&descriptors) == 0)
+        let writeEnd = descriptors[1]
+        let writer = Thread {
+            bytes.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let written = write(writeEnd, raw.baseAddress! + offset, min(chunk, raw.count - offset))
+                    if written <= 0 { break }
+                    offset += written
+                }
+            }
+            close(writeEnd)
+        }
+        writer.start()
+        return descriptors[0]
+    }
+
     func temporaryPath(_ name: String) -> String {
         NSTemporaryDirectory() + "earshot-\(getpid())-\(UInt32.random(in: 0 ... .max))-\(name)"
     }
@@ -116,33 +146,11 @@ import Testing
         var generator = ToneGenerator(frequency: 997, amplitude: 0.5, channels: 2)
         let tone = generator.generate(frames: 2_000)
         var bytes: [UInt8] = []
-        for sample in tone {
-            switch format {
-            case .s16le: withUnsafeBytes(of: Int16(sample * 32_767).littleEndian) { bytes += $0 }
-            case .s32le: withUnsafeBytes(of: Int32(Double(sample) * 2_147_483_647).littleEndian) { bytes += $0 }
-            case .f32le: withUnsafeBytes(of: sample.bitPattern.littleEndian) { bytes += $0 }
-            }
-        }
-        var descriptors: [Int32] = [0, 0]
-        #expect(pipe(&descriptors) == 0)
-        // The writer closes its end when done, which the source must see as end of stream.
-        let writeEnd = descriptors[1]
-        let writer = Thread { [bytes] in
-            bytes.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let chunk = min(333, raw.count - offset)  // odd chunks: frames arrive torn across reads
-                    let written = write(writeEnd, raw.baseAddress! + offset, chunk)
-                    if written <= 0 { break }
-                    offset += written
-                }
-            }
-            close(writeEnd)
-        }
-        writer.start()
-        defer { close(descriptors[0]) }
+        for sample in tone { append(sample, as: format, to: &bytes) }
+        let readEnd = pipe(writing: bytes, chunk: 333)
+        defer { close(readEnd) }
         var source = try RawPCMStreamSource(
-            fileDescriptor: descriptors[0], format: format, sampleRate: 48_000, inputChannels: 2, channels: 2,
+            fileDescriptor: readEnd, format: format, sampleRate: 48_000, inputChannels: 2, channels: 2,
             framesPerBlock: 480)
         let (samples, reads) = try drain(&source)
         #expect(reads == [.block, .block, .block, .block, .lastBlock(frames: 80), .endOfStream])
@@ -170,33 +178,14 @@ import Testing
         let frames = 44_100 / 2 + 123
         var bytes: [UInt8] = []
         for frame in 0..<frames {
-            let sample = 0.5 * sin(2 * Double.pi * 997 * Double(frame) / 44_100)
-            for _ in 0..<2 {
-                switch format {
-                case .s16le: withUnsafeBytes(of: Int16((sample * 32_767).rounded()).littleEndian) { bytes += $0 }
-                case .s32le: withUnsafeBytes(of: Int32(sample * 2_147_483_647).littleEndian) { bytes += $0 }
-                case .f32le: withUnsafeBytes(of: Float(sample).bitPattern.littleEndian) { bytes += $0 }
-                }
-            }
+            let sample = Float(0.5 * sin(2 * Double.pi * 997 * Double(frame) / 44_100))
+            append(sample, as: format, to: &bytes)
+            append(sample, as: format, to: &bytes)
         }
-        var descriptors: [Int32] = [0, 0]
-        #expect(pipe(&descriptors) == 0)
-        let writeEnd = descriptors[1]
-        let writer = Thread { [bytes] in
-            bytes.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let written = write(writeEnd, raw.baseAddress! + offset, min(1_001, raw.count - offset))
-                    if written <= 0 { break }
-                    offset += written
-                }
-            }
-            close(writeEnd)
-        }
-        writer.start()
-        defer { close(descriptors[0]) }
+        let readEnd = pipe(writing: bytes, chunk: 1_001)
+        defer { close(readEnd) }
         var source = try RawPCMStreamSource(
-            fileDescriptor: descriptors[0], format: format, sampleRate: 44_100, inputChannels: 2, channels: channels,
+            fileDescriptor: readEnd, format: format, sampleRate: 44_100, inputChannels: 2, channels: channels,
             framesPerBlock: 240)
         let (samples, reads) = try drain(&source)
         let expected = Double(frames) * 48_000 / 44_100
