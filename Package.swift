@@ -134,7 +134,7 @@ let package = Package(
         ),
         .testTarget(name: "EarshotALSATests", dependencies: ["EarshotALSA", "EarshotTestRig"]),
         .testTarget(name: "EarshotCodecTests", dependencies: ["EarshotCodec", "EarshotDSP"]),
-        .testTarget(name: "EarshotDSPTests", dependencies: ["EarshotDSP"]),
+        .testTarget(name: "EarshotDSPTests", dependencies: ["EarshotDSP", "EarshotTestRig"]),
         .testTarget(
             name: "EarshotProtocolTests",
             dependencies: ["EarshotProtocol", "EarshotTestRig", mallocInterposer]

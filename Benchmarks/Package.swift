@@ -21,17 +21,20 @@ let package = Package(
         // MARK: - Baseline: libopus itself, without our wrapper
 
         .systemLibrary(name: "CLibOpusBaseline", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
+        // libspeexdsp's resampler, the peer of AdaptiveResampler (run.sh installs libspeexdsp-dev).
+        .systemLibrary(name: "CSpeexDSPBaseline", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
 
         // MARK: - Micro benchmarks (package-benchmark: `swift package benchmark`)
 
         .executableTarget(
             name: "EarshotMicro",
             dependencies: [
-                benchmark, "CLibOpusBaseline",
+                benchmark, "CLibOpusBaseline", "CSpeexDSPBaseline",
                 .product(name: "EarshotRealtime", package: "Earshot"),
                 .product(name: "EarshotProtocol", package: "Earshot"),
                 .product(name: "EarshotCodec", package: "Earshot"),
                 .product(name: "EarshotReceiver", package: "Earshot"),
+                .product(name: "EarshotDSP", package: "Earshot"),
             ],
             path: "Benchmarks/EarshotMicro",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Turns package-benchmark's JMH export (per 1000-operation inner loop) into a per-operation markdown table and the
-receiver's per-frame cost as a ratio to bare libopus decode of the same frames. Usage: micro-table.py DIR"""
+"""Turns package-benchmark's JMH export (per 1000-operation inner loop) into a per-operation markdown table, the
+receiver's per-frame cost as a ratio to bare libopus decode of the same frames, and AdaptiveResampler's cost as a
+ratio to libspeexdsp's resampler doing the same blocks. Usage: micro-table.py DIR"""
 import glob
 import json
 import sys
@@ -13,7 +14,8 @@ for path in glob.glob(f"{sys.argv[1]}/*.jmh.json"):
 SCALE = 1000  # the benchmarks' scalingFactor (.kilo): each sample is 1000 operations
 rows = {}
 for run in runs:
-    name = run["benchmark"].split(".")[-1].replace("_", " ")
+    # "package.benchmark.EarshotMicro.NAME": names may contain dots ("ratio 1.0005").
+    name = run["benchmark"].split("EarshotMicro.", 1)[-1].replace("_", " ")
     metrics = run.get("secondaryMetrics", {})
     wall = metrics["Time (wall clock)"]
     unit = {"ns": 1e-3, "μs": 1.0, "ms": 1e3}[wall["scoreUnit"]]
@@ -42,4 +44,19 @@ if receiver and bare:
     print()
     print(f"Receiver per-frame work / bare libopus decode (5 ms stereo 128 kbps frames): **{ratio:.2f}×** at p50 "
           f"({verdict} the ≤ 1.2× target), {best:.2f}× at the minimum (least disturbed by other load on the "
-          f"machine). No resampler in the per-frame work yet (not built).")
+          f"machine). No resampler in the per-frame work yet (the receiver does not resample yet).")
+
+# Each "AdaptiveResampler 240 frames stereo, X" row against its "speexdsp Q… resampler 240 frames stereo, X" peer.
+ours_prefix = "AdaptiveResampler 240 frames stereo, "
+for name, ours in sorted(rows.items()):
+    if not name.startswith(ours_prefix):
+        continue
+    case = name[len(ours_prefix):]
+    peer_name = next((n for n in rows if n.startswith("speexdsp ") and n.endswith(f"resampler 240 frames stereo, {case}")), None)
+    if peer_name is None:
+        continue
+    peer = rows[peer_name]
+    print()
+    print(f"AdaptiveResampler / {peer_name.split(' resampler')[0]} ({case}, 240-frame stereo blocks): "
+          f"**{ours['p50'] / peer['p50']:.2f}×** at p50 ({ours['p50']:.0f} vs {peer['p50']:.0f} ns), "
+          f"{ours['min'] / peer['min']:.2f}× at the minimum.")

@@ -11,15 +11,17 @@ root=$(cd .. && pwd)
 results="$bench/results"
 mkdir -p "$results"
 
-# MARK: - Packages: the PulseAudio rig, ALSA tools, libopus headers, trx. (package-benchmark 1.38.1 counts mallocs
-# with its malloc-interposer trait; it needs no jemalloc.)
+# MARK: - Packages: the PulseAudio rig, ALSA tools, libopus headers, trx, libspeexdsp headers (the resampler's peer).
+# (package-benchmark 1.38.1 counts mallocs with its malloc-interposer trait; it needs no jemalloc.)
 "$root/Deploy/install-dependencies.sh" rig
-if ! dpkg-query -W -f='${Status}' trx 2>/dev/null | grep -q "install ok installed"; then
-    sudo_cmd=()
-    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends trx >/dev/null ||
-        { "${sudo_cmd[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends trx >/dev/null; }
-fi
+for package in trx libspeexdsp-dev; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        sudo_cmd=()
+        [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+        DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$package" >/dev/null ||
+            { "${sudo_cmd[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$package" >/dev/null; }
+    fi
+done
 
 # MARK: - Build (release)
 (cd "$root" && swift build -c release)

@@ -27,6 +27,10 @@ public enum AudioSourceRead: Equatable, Sendable {
 /// Sample rate every source produces: Opus runs at 48 kHz end to end.
 public let audioSourceSampleRate = 48_000
 
+/// Sample rates a WAV file or raw stdin input may have; anything but 48 kHz is resampled (`AdaptiveResampler`).
+/// 8 kHz (telephone) to 192 kHz (studio): beyond them the filter would grow long for no audible use.
+public let audioSourceInputRates: ClosedRange<Int> = 8_000...192_000
+
 extension AudioSource {
     /// Frames already produced but not yet read (a capture ring's backlog); 0 for sources generated on demand.
     /// The sender uses it to map wall-clock time to RTP time for device-paced sources.

@@ -1,6 +1,6 @@
 /// Why an audio source could not be opened or read, naming the input and what to do.
 public enum AudioSourceError: Error, Equatable, CustomStringConvertible {
-    /// The input runs at a rate other than 48 kHz, and the resampler has not landed yet.
+    /// The input runs at a rate outside `audioSourceInputRates`, which the resampler does not take.
     case unsupportedSampleRate(source: String, rate: Int)
     /// A channel count outside what the source can produce or read.
     case unsupportedChannels(source: String, channels: Int)
@@ -15,8 +15,8 @@ public enum AudioSourceError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unsupportedSampleRate(let source, let rate):
-            return "\(source): sample rate is \(rate) Hz, but only 48000 Hz is supported until the resampler lands; "
-                + "convert it first, e.g. `sox in.wav -r 48000 out.wav`"
+            return "\(source): sample rate is \(rate) Hz; supported: \(audioSourceInputRates.lowerBound) ... "
+                + "\(audioSourceInputRates.upperBound) Hz; convert it first, e.g. `sox in.wav -r 48000 out.wav`"
         case .unsupportedChannels(let source, let channels):
             return "\(source): \(channels) channels not supported; use 1 or 2 (input files may have more)"
         case .invalidBlockSize(let frames):

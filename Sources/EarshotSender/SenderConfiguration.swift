@@ -15,9 +15,10 @@ public struct SenderConfiguration: Sendable {
     public enum Source: Sendable, Equatable {
         /// ALSA capture PCM; paced by the device.
         case captureDevice(name: String)
-        /// A 48 kHz WAV file, paced by the sender's clock.
+        /// A WAV file at any rate in `audioSourceInputRates` (resampled to 48 kHz), paced by the sender's clock.
         case wavFile(path: String)
-        /// Raw interleaved PCM on stdin (`channels` = the encoder's channels), paced by the sender's clock.
+        /// Raw interleaved PCM on stdin (`channels` = the encoder's channels) at `sampleRate` (resampled to 48 kHz
+        /// unless it is 48 kHz), paced by the sender's clock.
         case standardInput(format: RawPCMFormat, sampleRate: Int)
         /// A sine at `frequency` Hz and `amplitude` (linear, 0 ... 1), paced by the sender's clock.
         case tone(frequency: Double, amplitude: Float)
@@ -179,16 +180,15 @@ public struct SenderConfiguration: Sendable {
                 return .wavFile(path: input)
             }
             guard let formatText = options.format else {
-                throw .flagNeeds(flag: "--input -", requirement: "--format s16le|s32le|f32le (and --rate 48000)")
+                throw .flagNeeds(flag: "--input -", requirement: "--format s16le|s32le|f32le (and --rate HZ unless 48000)")
             }
             guard let format = RawPCMFormat(rawValue: formatText) else {
                 throw .invalidValue(flag: "--format", value: formatText, valid: "s16le, s32le or f32le")
             }
             let rate = options.rate ?? audioSourceSampleRate
-            guard rate == audioSourceSampleRate else {
-                throw .invalidValue(
-                    flag: "--rate", value: "\(rate)",
-                    valid: "48000 (Hz; no resampler yet: convert with e.g. `sox in.wav -r 48000 -t raw -`)")
+            guard audioSourceInputRates.contains(rate) else {
+                let range = "\(audioSourceInputRates.lowerBound) ... \(audioSourceInputRates.upperBound)"
+                throw .invalidValue(flag: "--rate", value: "\(rate)", valid: "\(range) (Hz; resampled to 48000)")
             }
             return .standardInput(format: format, sampleRate: rate)
         }

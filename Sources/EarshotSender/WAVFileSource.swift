@@ -1,8 +1,10 @@
 import EarshotDSP
 
-/// Plays a 48 kHz WAV file (16/24/32-bit PCM or float) once, converted to the requested channel count.
+/// Plays a WAV file (16/24/32-bit PCM or float, any rate in `audioSourceInputRates`) once, converted to the
+/// requested channel count and to 48 kHz.
 ///
-/// The whole file is decoded and channel-converted in `init`, so `read` only copies memory.
+/// The whole file is decoded, channel-converted and resampled in `init`, so `read` only copies memory. Resampling
+/// is aligned with the file (no filter ramp-in, the tail flushed): it plays as long as the file lasts.
 public struct WAVFileSource: AudioSource {
     public let channels: Int
     public let framesPerBlock: Int
@@ -10,7 +12,7 @@ public struct WAVFileSource: AudioSource {
     private let samples: [Float]
     private var position = 0
 
-    /// Throws `.unsupportedSampleRate` naming the file's rate when it is not 48 kHz.
+    /// Throws `.unsupportedSampleRate` naming the file's rate when it is outside `audioSourceInputRates`.
     public init(path: String, channels: Int, framesPerBlock: Int) throws(AudioSourceError) {
         guard channels == 1 || channels == 2 else { throw .unsupportedChannels(source: path, channels: channels) }
         guard framesPerBlock > 0 else { throw .invalidBlockSize(frames: framesPerBlock) }
@@ -20,7 +22,7 @@ public struct WAVFileSource: AudioSource {
         } catch {
             throw .unreadableFile(path: path, detail: error.description)
         }
-        guard file.sampleRate == audioSourceSampleRate else {
+        guard audioSourceInputRates.contains(file.sampleRate) else {
             throw .unsupportedSampleRate(source: path, rate: file.sampleRate)
         }
         guard file.channels > 0 else { throw .unsupportedChannels(source: path, channels: file.channels) }
@@ -35,7 +37,11 @@ public struct WAVFileSource: AudioSource {
         self.path = path
         self.channels = channels
         self.framesPerBlock = framesPerBlock
-        self.samples = converted
+        // Channels first: mixing down before resampling halves the filter work for stereo files sent as mono.
+        self.samples = file.sampleRate == audioSourceSampleRate
+            ? converted
+            : AdaptiveResampler.convert(
+                converted, channels: channels, inputRate: file.sampleRate, outputRate: audioSourceSampleRate)
     }
 
     public mutating func read(into buffer: UnsafeMutablePointer<Float>) throws(AudioSourceError) -> AudioSourceRead {

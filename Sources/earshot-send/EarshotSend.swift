@@ -23,7 +23,8 @@ struct EarshotSend: ParsableCommand {
     var device: String?
 
     @Option(help: ArgumentHelp(
-        "48 kHz WAV file (16/24/32-bit or float), or - for raw PCM on stdin (then give --format, --rate).",
+        "WAV file (16/24/32-bit or float, 8000 ... 192000 Hz, resampled to 48000), or - for raw PCM on stdin "
+            + "(then give --format, --rate).",
         valueName: "file"))
     var input: String?
 
@@ -37,7 +38,7 @@ struct EarshotSend: ParsableCommand {
     var format: String?
 
     @Option(help: ArgumentHelp(
-        "Sample rate of raw stdin input, Hz (only 48000 for now; default 48000).", valueName: "hz"))
+        "Sample rate of raw stdin input, Hz (8000 ... 192000, resampled to 48000; default 48000).", valueName: "hz"))
     var rate: Int?
 
     // MARK: Encoder

@@ -3,6 +3,7 @@ import EarshotCodec
 import EarshotNet
 @testable import EarshotSender
 import EarshotTestRig
+import Foundation
 import Glibc
 import Testing
 
@@ -48,5 +49,40 @@ import Testing
         #expect(allocations == 0, "\(allocations) allocations in 200 frames")
         #expect(counters.snapshot().packets == 210)
         #expect(counters.snapshot().sendErrors == 0)
+    }
+
+    /// Raw stdin at 44.1 kHz is resampled while the send thread reads it: still no allocation per block.
+    @Test func resampledStandardInputReadAllocatesNothing() throws {
+        let path = NSTemporaryDirectory() + "earshot-\(getpid())-alloc-44k.raw"
+        defer { unlink(path) }
+        var bytes: [UInt8] = []
+        for frame in 0..<(44_100 * 2) {
+            let sample = Int16(16_000 * sin(2 * Double.pi * 997 * Double(frame) / 44_100))
+            for _ in 0..<2 { withUnsafeBytes(of: sample.littleEndian) { bytes += $0 } }
+        }
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+        let descriptor = open(path, O_RDONLY)
+        #expect(descriptor >= 0)
+        defer { close(descriptor) }
+        var source = try RawPCMStreamSource(
+            fileDescriptor: descriptor, format: .s16le, sampleRate: 44_100, inputChannels: 2, channels: 2,
+            framesPerBlock: 240)
+        let block = UnsafeMutablePointer<Float>.allocate(capacity: 480)
+        defer { block.deallocate() }
+        for _ in 0..<10 { _ = try source.read(into: block) }  // warm-up
+        var blocks = 0
+        var failure: AudioSourceError?
+        let allocations = ThreadAllocationCounter.measure {
+            for _ in 0..<200 {
+                do throws(AudioSourceError) {
+                    if try source.read(into: block) == .block { blocks += 1 }
+                } catch {
+                    failure = error
+                }
+            }
+        }
+        #expect(failure == nil)
+        #expect(blocks == 200)
+        #expect(allocations == 0, "\(allocations) allocations in 200 blocks")
     }
 }

@@ -63,14 +63,21 @@ import Testing
         #expect(error { $0.tone = nil }?.description.contains("--device NAME") == true)
     }
 
-    @Test func standardInputNeedsFormatAndFortyEightKilohertz() throws {
+    @Test func standardInputNeedsFormatAndARateTheResamplerTakes() throws {
         #expect(error { $0.tone = nil; $0.input = "-" }?.description.contains("--format") == true)
         #expect(error { $0.tone = nil; $0.input = "-"; $0.format = "u8" }?.description.hasPrefix("--format u8") == true)
-        #expect(error { $0.tone = nil; $0.input = "-"; $0.format = "s16le"; $0.rate = 44_100 }?.description
-            .hasPrefix("--rate 44100") == true)
+        for rate in [7_999, 192_001, 0] {
+            let message = error { $0.tone = nil; $0.input = "-"; $0.format = "s16le"; $0.rate = rate }?.description
+            #expect(message?.hasPrefix("--rate \(rate) is invalid") == true, "\(message ?? "no error")")
+            #expect(message?.contains("8000 ... 192000") == true, "\(message ?? "no error")")
+        }
         #expect(error { $0.format = "s16le" }?.description.hasPrefix("--format needs --input -") == true)
         let configuration = try SenderConfiguration(options { $0.tone = nil; $0.input = "-"; $0.format = "f32le" })
         #expect(configuration.source == .standardInput(format: .f32le, sampleRate: 48_000))
+        let resampled = try SenderConfiguration(options {
+            $0.tone = nil; $0.input = "-"; $0.format = "s16le"; $0.rate = 44_100
+        })
+        #expect(resampled.source == .standardInput(format: .s16le, sampleRate: 44_100))
     }
 
     @Test func fecNeedsASilkCapableMode() throws {

@@ -1,9 +1,14 @@
 import Benchmark
 import CLibOpusBaseline
 import EarshotCodec
+import EarshotDSP
 import EarshotProtocol
 import EarshotRealtime
 import EarshotReceiver
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Micro benchmarks of the receive hot path, each measured per operation (inner loop of 1000, `scalingFactor`),
 /// with malloc counts (target: zero on every hot path).
@@ -11,8 +16,11 @@ import EarshotReceiver
 /// `Receiver per-frame` is what the producer thread does for one device frame — jitter-buffer insert, playout
 /// decision, Opus decode, ring write (plus the consumer's ring skip so the ring never fills) — and
 /// `libopus decode (bare)` is `opus_decode_float` on the same packets with no Earshot code around it. Their ratio
-/// is the receiver's overhead over the codec (target ≤ 1.2×); `run.sh` prints it. No resampler yet: when
-/// EarshotCodec gains one, add it to the per-frame work.
+/// is the receiver's overhead over the codec (target ≤ 1.2×); `run.sh` prints it. The receiver does not resample
+/// yet: when its drift compensation uses `AdaptiveResampler`, add it to the per-frame work.
+///
+/// `AdaptiveResampler …` and `speexdsp Q4 …` do the same work, one 240-frame stereo block per operation at the
+/// same ratio; speexdsp quality 4 is the peer because it has the same filter length (64 taps) and a similar stop band.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .mallocCountTotal, .throughput],
@@ -109,5 +117,50 @@ let benchmarks: @Sendable () -> Void = {
             baseline.step()
         }
         benchmark.stopMeasurement()
+    }
+
+    // MARK: - Resampler vs libspeexdsp (240-frame stereo blocks)
+
+    for (label, inputRate, outputRate, ratio, speexRatio) in [
+        ("ratio 1.0005", 48_000, 48_000, 1.0005, (UInt32(2_000), UInt32(2_001))),
+        ("44.1 to 48 kHz", 44_100, 48_000, 48_000.0 / 44_100, (UInt32(147), UInt32(160))),
+    ] {
+        Benchmark("AdaptiveResampler 240 frames stereo, \(label)") { benchmark in
+            var resampler = AdaptiveResampler(channels: 2, inputRate: inputRate, outputRate: outputRate)
+            resampler.setRatio(ratio)
+            let frames = SpeexResample.blockFrames
+            let input = UnsafeMutablePointer<Float>.allocate(capacity: frames * 2)
+            for frame in 0..<frames {
+                let value = Float(0.5 * sin(2 * Double.pi * 997 * Double(frame) / Double(inputRate)))
+                input[frame * 2] = value
+                input[frame * 2 + 1] = -value
+            }
+            let output = UnsafeMutablePointer<Float>.allocate(capacity: 512 * 2)
+            defer {
+                input.deallocate()
+                output.deallocate()
+            }
+            for _ in 0..<100 {
+                _ = resampler.process(input: input, inputFrames: frames, output: output, outputCapacity: 512)
+            }
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                let result = resampler.process(input: input, inputFrames: frames, output: output, outputCapacity: 512)
+                precondition(result.consumed == frames)
+                blackHole(result.produced)
+            }
+            benchmark.stopMeasurement()
+        }
+
+        Benchmark("speexdsp Q4 resampler 240 frames stereo, \(label)") { benchmark in
+            let peer = SpeexResample(
+                quality: 4, ratioNumerator: speexRatio.0, ratioDenominator: speexRatio.1, inputRate: UInt32(inputRate),
+                outputRate: UInt32(outputRate))
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                peer.step()
+            }
+            benchmark.stopMeasurement()
+        }
     }
 }
