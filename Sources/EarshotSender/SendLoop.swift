@@ -40,6 +40,13 @@ struct SendLoop<Source: AudioSource>: ~Copyable {
     var failure: SenderFailure?
     /// No packet sent since the start or the last DTX gap: the next one carries the marker bit (RFC 7587 §4.2).
     private var afterSilence = true
+    /// `--redundancy`: the last `redundancyPackets` packets as sent, in `packetSlotBytes` slots, and their lengths.
+    /// Slot `sent % redundancyPackets` holds the packet to send again before it is overwritten.
+    let redundancyPackets: Int
+    let packetSlotBytes: Int
+    let history: UnsafeMutableRawBufferPointer
+    let historyLengths: UnsafeMutablePointer<Int>
+    private var packetsSent = 0
 
     init(
         source: consuming Source, encoder: consuming OpusEncoder, configuration: SenderConfiguration, ssrc: UInt32,
@@ -62,6 +69,12 @@ struct SendLoop<Source: AudioSource>: ~Copyable {
         pcm.initialize(repeating: 0, count: samplesPerPacket)
         packet = .allocate(byteCount: RTPPacket.fixedHeaderSize + OpusEncoder.maximumPacketBytes, alignment: 8)
         packet.initializeMemory(as: UInt8.self, repeating: 0)
+        redundancyPackets = configuration.redundancyPackets
+        packetSlotBytes = packet.count
+        history = .allocate(byteCount: max(1, redundancyPackets) * packetSlotBytes, alignment: 8)
+        history.initializeMemory(as: UInt8.self, repeating: 0)
+        historyLengths = .allocate(capacity: max(1, redundancyPackets))
+        historyLengths.initialize(repeating: 0, count: max(1, redundancyPackets))
         self.sockets = sockets
         destinations = configuration.destinations
         self.destinationSockets = destinationSockets
@@ -73,6 +86,8 @@ struct SendLoop<Source: AudioSource>: ~Copyable {
     deinit {
         pcm.deallocate()
         packet.deallocate()
+        history.deallocate()
+        historyLengths.deallocate()
     }
 
     private var shouldStop: Bool {
@@ -147,7 +162,30 @@ struct SendLoop<Source: AudioSource>: ~Copyable {
             sequenceNumber: sequenceNumber, timestamp: clock.timestamp, ssrc: ssrc)
         let headerArea = UnsafeMutableRawBufferPointer(rebasing: packet[0..<RTPPacket.fixedHeaderSize])
         _ = try? RTPPacketWriter.write(header, payload: UnsafeRawBufferPointer(start: nil, count: 0), into: headerArea)
-        let bytes = UnsafeRawBufferPointer(rebasing: packet[0..<(RTPPacket.fixedHeaderSize + payloadBytes)])
+        let length = RTPPacket.fixedHeaderSize + payloadBytes
+        let bytes = UnsafeRawBufferPointer(rebasing: packet[0..<length])
+        sendToAll(bytes)
+        sequenceNumber &+= 1
+        counters.packets.wrappingIncrement(ordering: .relaxed)
+        counters.payloadOctets.wrappingIncrement(by: payloadBytes, ordering: .relaxed)
+        if redundancyPackets > 0 { sendCopy(thenKeep: bytes) }
+        packetsSent &+= 1
+    }
+
+    /// Sends the packet sent `redundancyPackets` packets ago again (after this one, so a copy is never ahead of a
+    /// newer original), then keeps `latest` in its slot.
+    private func sendCopy(thenKeep latest: UnsafeRawBufferPointer) {
+        let slot = packetsSent % redundancyPackets
+        let stored = history.baseAddress! + slot * packetSlotBytes
+        if packetsSent >= redundancyPackets {
+            sendToAll(UnsafeRawBufferPointer(start: stored, count: historyLengths[slot]))
+            counters.redundantPackets.wrappingIncrement(ordering: .relaxed)
+        }
+        stored.copyMemory(from: latest.baseAddress!, byteCount: latest.count)
+        historyLengths[slot] = latest.count
+    }
+
+    private func sendToAll(_ bytes: UnsafeRawBufferPointer) {
         // Index loops: an unoptimised build allocates an iterator per for-in over an Array.
         var index = 0
         while index < destinations.count {
@@ -159,9 +197,6 @@ struct SendLoop<Source: AudioSource>: ~Copyable {
             }
             index += 1
         }
-        sequenceNumber &+= 1
-        counters.packets.wrappingIncrement(ordering: .relaxed)
-        counters.payloadOctets.wrappingIncrement(by: payloadBytes, ordering: .relaxed)
     }
 
     private func raisePeak() {

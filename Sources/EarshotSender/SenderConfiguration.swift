@@ -33,6 +33,10 @@ public struct SenderConfiguration: Sendable {
     public var source: Source
     public var encoder: OpusEncoder.Configuration
     public var payloadType: UInt8
+    /// `--redundancy`: every packet is sent again this many packets later (0: never). A copy that arrives while
+    /// the original is lost fills its slot, and the receiver's delay estimate sees the copy's lateness, so its
+    /// target rises to wait for copies only while packets are being lost.
+    public var redundancyPackets: Int
     /// RTP destinations; RTCP goes to each one's port + 1.
     public var destinations: [SocketAddress]
     /// Multicast hop limit (only used for multicast destinations).
@@ -88,6 +92,16 @@ public struct SenderConfiguration: Sendable {
             channels: options.channels, frameDuration: frame, bitrate: options.bitrateKbps * 1000,
             complexity: options.complexity, application: application, inBandFEC: options.fec,
             expectedPacketLossPercent: options.expectedLossPercent, dtx: options.dtx)
+
+        let copiesLater = options.redundancyMilliseconds / options.frameMilliseconds
+        guard options.redundancyMilliseconds.isFinite, (0...200).contains(options.redundancyMilliseconds),
+            copiesLater == copiesLater.rounded()
+        else {
+            throw .invalidValue(
+                flag: "--redundancy", value: Self.format(options.redundancyMilliseconds),
+                valid: "0 (off) or a multiple of --frame (\(Self.format(options.frameMilliseconds)) ms) up to 200 ms")
+        }
+        redundancyPackets = Int(copiesLater)
 
         guard (96...127).contains(options.payloadType) else {
             throw .invalidValue(flag: "--payload-type", value: "\(options.payloadType)", valid: "96 ... 127 (dynamic)")

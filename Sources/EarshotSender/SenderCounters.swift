@@ -20,6 +20,8 @@ public struct SenderCounters: Sendable, Equatable {
     public var skippedFrames: Int
     /// Encoder failures (the frame was dropped).
     public var encodeErrors: Int
+    /// Second copies sent (`--redundancy`); not in `packets`, which the RTCP sender report counts.
+    public var redundantPackets: Int
 }
 
 /// The atomics behind `SenderCounters` plus the send thread's RTP time anchor and level peak.
@@ -37,6 +39,7 @@ final class SenderCounterCells: @unchecked Sendable {
     let resynchronizations = UnsafeAtomic<Int>.create(0)
     let skippedFrames = UnsafeAtomic<Int>.create(0)
     let encodeErrors = UnsafeAtomic<Int>.create(0)
+    let redundantPackets = UnsafeAtomic<Int>.create(0)
     /// Largest |sample| since the control thread last took it, as Float bits (max-updated by CAS).
     let peakBits = UnsafeAtomic<UInt32>.create(0)
     /// Seqlock over (`anchorTime`, `anchorFrames`): odd while the send thread writes.
@@ -56,7 +59,8 @@ final class SenderCounterCells: @unchecked Sendable {
             missedDeadlines: missedDeadlines.load(ordering: .relaxed),
             resynchronizations: resynchronizations.load(ordering: .relaxed),
             skippedFrames: skippedFrames.load(ordering: .relaxed),
-            encodeErrors: encodeErrors.load(ordering: .relaxed))
+            encodeErrors: encodeErrors.load(ordering: .relaxed),
+            redundantPackets: redundantPackets.load(ordering: .relaxed))
     }
 
     /// Send thread: raises the peak to `value` if larger. Lock-free.
@@ -100,7 +104,7 @@ final class SenderCounterCells: @unchecked Sendable {
     func destroy() {
         for cell in [
             packets, payloadOctets, frames, sendErrors, lastSendErrno, dtxFrames, missedDeadlines, resynchronizations,
-            skippedFrames, encodeErrors, anchorVersion, anchorTime, anchorFrames,
+            skippedFrames, encodeErrors, redundantPackets, anchorVersion, anchorTime, anchorFrames,
         ] { cell.destroy() }
         peakBits.destroy()
     }

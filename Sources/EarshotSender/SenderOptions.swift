@@ -28,6 +28,8 @@ public struct SenderOptions: Sendable, Equatable {
     public var expectedLossPercent: Int = 0
     /// `--application lowdelay|audio`.
     public var application: String = "lowdelay"
+    /// `--redundancy MS`: send every packet a second time this much later (0: off).
+    public var redundancyMilliseconds: Double = 0
     /// `--dtx`: discontinuous transmission.
     public var dtx = false
     /// `--payload-type 96...127`.

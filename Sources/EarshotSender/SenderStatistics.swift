@@ -36,10 +36,10 @@ public struct SenderStatistics: Sendable, Equatable {
     public var logLine: String {
         var line = String(
             printf: "t=%.1fs packets=%ld bytes=%ld bitrate=%.1fkb/s peak=%.1fdBFS late=%ld resyncs=%ld skipped=%ld "
-                + "dtx_frames=%ld send_errors=%ld encode_errors=%ld",
+                + "dtx_frames=%ld send_errors=%ld encode_errors=%ld copies=%ld",
             elapsedSeconds, counters.packets, counters.payloadOctets, bitrate / 1000, peakDBFS,
             counters.missedDeadlines, counters.resynchronizations, counters.skippedFrames, counters.dtxFrames,
-            counters.sendErrors, counters.encodeErrors)
+            counters.sendErrors, counters.encodeErrors, counters.redundantPackets)
         if captureOverrunFrames > 0 || captureXruns > 0 {
             line += " capture_overrun_frames=\(captureOverrunFrames) capture_xruns=\(captureXruns)"
         }

@@ -71,6 +71,12 @@ struct EarshotSend: ParsableCommand {
     @Flag(help: "Discontinuous transmission: send (almost) nothing during silence.")
     var dtx = false
 
+    @Option(help: ArgumentHelp(
+        "Send every packet again this much later, ms (0: off; a multiple of --frame, up to 200). Recovers bursts "
+            + "of loss shorter than it; the receiver waits for the copies only while packets are lost.",
+        valueName: "ms"))
+    var redundancy: Double = 0
+
     // MARK: RTP and network
 
     @Option(name: .customLong("payload-type"), help: ArgumentHelp("RTP payload type, 96 ... 127.", valueName: "n"))
@@ -133,6 +139,7 @@ struct EarshotSend: ParsableCommand {
         options.expectedLossPercent = expectedLoss
         options.application = application
         options.dtx = dtx
+        options.redundancyMilliseconds = redundancy
         options.payloadType = payloadType
         options.destinations = destinations
         options.ttl = ttl

@@ -16,7 +16,9 @@ import Testing
         #expect(array.count >= 99 && allocations >= 1)
     }
 
-    @Test func steadyStateSendAllocatesNothing() throws {
+    /// With and without `--redundancy` (its copies come from a history allocated in `init`).
+    @Test(arguments: [0.0, 15.0])
+    func steadyStateSendAllocatesNothing(redundancyMilliseconds: Double) throws {
         let first = try UDPSocket(bindingTo: try SocketAddress(parsing: "127.0.0.1:0"))
         let second = try UDPSocket(bindingTo: try SocketAddress(parsing: "127.0.0.1:0"))
         try first.setReceiveBufferSize(1 << 20)
@@ -24,6 +26,7 @@ import Testing
         var options = SenderOptions()
         options.tone = 997
         options.destinations = ["\(first.localAddress)", "\(second.localAddress)"]
+        options.redundancyMilliseconds = redundancyMilliseconds
         let configuration = try SenderConfiguration(options)
         let socket = try UDPSocket(bindingTo: try SocketAddress(parsing: "0.0.0.0:0"))
         let counters = SenderCounterCells()
@@ -49,6 +52,7 @@ import Testing
         #expect(allocations == 0, "\(allocations) allocations in 200 frames")
         #expect(counters.snapshot().packets == 210)
         #expect(counters.snapshot().sendErrors == 0)
+        #expect(counters.snapshot().redundantPackets == (redundancyMilliseconds > 0 ? 210 - 3 : 0))
     }
 
     /// Raw stdin at 44.1 kHz is resampled while the send thread reads it: still no allocation per block.

@@ -49,11 +49,23 @@ import Testing
         ("--tone", { (o: inout SenderOptions) in o.tone = 30_000 }, "1 ... 23999"),
         ("--level", { (o: inout SenderOptions) in o.toneLevel = 3 }, "-120 ... 0"),
         ("--priority", { (o: inout SenderOptions) in o.priority = 100 }, "1 ... 99"),
+        ("--redundancy", { (o: inout SenderOptions) in o.redundancyMilliseconds = 7 }, "multiple of --frame (5 ms)"),
+        ("--redundancy", { (o: inout SenderOptions) in o.redundancyMilliseconds = 205 }, "up to 200 ms"),
+        ("--redundancy", { (o: inout SenderOptions) in o.redundancyMilliseconds = -5 }, "0 (off)"),
     ] as [(String, @Sendable (inout SenderOptions) -> Void, String)])
     func badValueNamesFlagAndRange(flag: String, change: @Sendable (inout SenderOptions) -> Void, range: String) {
         let message = error(change)?.description ?? "accepted"
         #expect(message.hasPrefix(flag), "\(message)")
         #expect(message.contains(range), "\(message)")
+    }
+
+    @Test func redundancyIsCountedInPackets() throws {
+        #expect(try SenderConfiguration(options()).redundancyPackets == 0)
+        var change = options()
+        change.redundancyMilliseconds = 15
+        #expect(try SenderConfiguration(change).redundancyPackets == 3)
+        change.frameMilliseconds = 2.5
+        #expect(try SenderConfiguration(change).redundancyPackets == 6)
     }
 
     @Test func exactlyOneSource() {

@@ -76,6 +76,38 @@ import Testing
         #expect(statistics.counters.frames == 48_000)
     }
 
+    /// `--redundancy 15` at 5 ms frames: every packet arrives twice, the copy byte for byte the original and sent
+    /// right after the original three packets newer; the sender report counts originals only.
+    @Test func redundancySendsEveryPacketAgainThreePacketsLater() throws {
+        let receiver = try UDPSocket(bindingTo: try SocketAddress(parsing: "127.0.0.1:0"))
+        try receiver.setReceiveBufferSize(1 << 20)
+        let pipeline = try SenderPipeline(configuration: try configuration(port: receiver.localAddress.port) {
+            $0.redundancyMilliseconds = 15
+        })
+        let wait = start(pipeline)
+        let packets = try ReceivedStream.receive(on: receiver, idleNanoseconds: 1_000_000_000)
+        #expect(try wait(10)?.get() != nil)
+        // 200 originals; the last three have no copy yet when the stream ends.
+        try #require(packets.count == 200 + 197, "received \(packets.count) datagrams")
+        var originals: [UInt16: [UInt8]] = [:]
+        var order: [UInt16] = []
+        for packet in packets {
+            let sequence = packet.header.sequence
+            if let original = originals[sequence] {
+                #expect(packet.bytes == original, "copy of \(sequence) differs")
+                // Three newer originals went out before this copy, and none after it yet.
+                #expect(order.last == sequence &+ 3, "copy of \(sequence) after \(order.last ?? 0)")
+            } else {
+                originals[sequence] = packet.bytes
+                order.append(sequence)
+            }
+        }
+        #expect(originals.count == 200)
+        let counters = pipeline.statistics().counters
+        #expect(counters.packets == 200)
+        #expect(counters.redundantPackets == 197)
+    }
+
     /// A test socket plays the receiver: it gets SRs (the NTP ↔ RTP mapping advances at 48 kHz and matches the
     /// timestamps of the packets around it), answers with an RR echoing LSR/DLSR, and the sender's statistics show
     /// that receiver's loss, jitter and round-trip time; at the end the sender says BYE.
