@@ -102,6 +102,36 @@ import Testing
         #expect(silences.isEmpty, "silent stretches \(silences)")
     }
 
+    // MARK: - 3b. Bursts of loss, recovered by redundancy
+
+    /// Gilbert–Elliott loss (5 % mean, bursts of 4 datagrams on average) with `--redundancy 15`: a frame is missing
+    /// only when its original and its copy (sent 15 ms later) are both dropped, or the copy came too late for the
+    /// target the losses raised. Without the copies every drop would be a lost frame.
+    @Test func burstyLossIsRecoveredByRedundancy() throws {
+        let run = try Self.run(
+            seconds: 6, sender: ["--frame", "5", "--redundancy", "15"], impairment: ["--burst", "1.32,25"],
+            label: "bursty loss + redundancy")
+        let received = Receiver.int(run.stats, "packetsReceived")
+        let lost = Receiver.int(run.stats, "packetsLost")
+        let late = Receiver.int(run.stats, "packetsLate")
+        let duplicates = Receiver.int(run.stats, "packetsDuplicated")
+        let drops = Self.proxyCount(run.proxyLog, "drop")
+        let concealedFrames = Receiver.int(run.stats, "concealedSamples") / 240
+        let glitches = SignalAnalysis.glitchWindows(
+            run.recordedSteady, frequency: 997, sampleRate: 48_000, windowFrames: 480, minimumSNRdB: 20)
+        print("e2e bursty loss + redundancy: proxy drops \(drops), received \(received), duplicates \(duplicates), "
+            + "lost \(lost), late \(late), concealed frames \(concealedFrames), glitch windows \(glitches.count), "
+            + "target \(run.stats["targetDelayMs"] ?? "?") ms")
+        #expect(drops >= 40, "proxy dropped \(drops)")
+        // Most copies arrive after their original was played: counted duplicates, not used.
+        #expect(duplicates > received / 3, "duplicates \(duplicates) of \(received)")
+        // The copies repaired at least three drops in four.
+        #expect(4 * (lost + late) <= drops, "lost \(lost) + late \(late) of \(drops) dropped datagrams")
+        #expect(concealedFrames <= lost + late + 2, "concealed \(concealedFrames), lost \(lost), late \(late)")
+        #expect(Receiver.int(run.stats, "deviceUnderruns") == 0)
+        #expect(glitches.count <= 2 * concealedFrames, "glitch windows \(glitches)")
+    }
+
     // MARK: - 4. Reordering and duplicates
 
     /// 5% of packets held back 12 ms (overtaken by the next two) and 5% duplicated: both counted, nothing lost; a frame is concealed
