@@ -25,7 +25,7 @@ done
 
 # MARK: - Build (release)
 (cd "$root" && swift build -c release)
-swift build -c release --product earshot-latency
+swift build -c release --product earshot-latency && swift build -c release --product earshot-rig-floor
 
 # MARK: - Micro benchmarks
 micro_dir="$results/micro"
@@ -39,7 +39,7 @@ systems=${SYSTEMS:-floor,trx-default,trx-lowest}
 # The Earshot rows once earshot-send and earshot-recv are real (they started as placeholders on main).
 if [ -z "${SYSTEMS:-}" ] && "$root/.build/release/earshot-send" --help 2>&1 | grep -q -- '--to' &&
     "$root/.build/release/earshot-recv" --help 2>&1 | grep -q -- '--listen'; then
-    systems="floor,earshot-default,earshot-lowest,trx-default,trx-lowest"
+    systems="floor,earshot-default,earshot-lowest,earshot-redundant,trx-default,trx-lowest"
 fi
 "$bench/.build/release/earshot-latency" --rig-script "$root/Tests/Rig/audio-rig.sh" \
     --bin-directory "$root/.build/release" --systems "$systems" --bursts "${BURSTS:-30}" --output "$results/e2e.md"

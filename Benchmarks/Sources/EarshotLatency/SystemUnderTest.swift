@@ -75,6 +75,12 @@ public struct SystemUnderTest: Sendable {
         receiver: ["earshot-recv", "--listen", "127.0.0.1:{recv_port}", "--device", "{playback}",
                    "--min-latency", "0"])
 
+    /// Earshot's defaults plus `--redundancy 15` on the sender: every packet again 15 ms later, for bursty loss.
+    public static let earshotRedundant = SystemUnderTest(
+        name: "Earshot + --redundancy 15",
+        sender: ["earshot-send", "--device", "{capture}", "--to", "127.0.0.1:{send_port}", "--redundancy", "15"],
+        receiver: ["earshot-recv", "--listen", "127.0.0.1:{recv_port}", "--device", "{playback}"])
+
     func expand(_ arguments: [String], capture: String, playback: String, sendPort: Int, receivePort: Int)
         -> [String]
     {

@@ -26,7 +26,8 @@ struct EarshotLatencyCommand: ParsableCommand {
     var bursts = 30
 
     @Option(help: """
-        Systems: floor, floor-lowest, piped, trx-default, trx-lowest, earshot-default, earshot-lowest \
+        Systems: floor, floor-lowest, piped, trx-default, trx-lowest, earshot-default, earshot-lowest, \
+        earshot-redundant
         (comma-separated).
         """)
     var systems = "floor,trx-default,trx-lowest"
@@ -50,6 +51,7 @@ struct EarshotLatencyCommand: ParsableCommand {
         let known: [String: SystemUnderTest] = [
             "floor": .rigFloor, "floor-lowest": .rigFloorLowest, "piped": .pipedFloor, "trx-default": .trxDefault, "trx-lowest": .trxLowest,
             "earshot-default": .earshotDefault, "earshot-lowest": .earshotLowest,
+            "earshot-redundant": .earshotRedundant,
         ]
         let conditions: [String: NetworkImpairment] = [
             "clean": .clean, "loss-jitter": .lossAndJitter, "bursty": .burstyLoss,
