@@ -85,7 +85,9 @@ struct ReceiverProducer: ~Copyable {
                 // one cuts the thread's wake-ups by about a third (each costs more than all its audio work on a VM).
                 MonotonicInstant.sleep(nanoseconds: sleep)
                 drainRTP()
-                drainRTCP()
+                // RTCP comes about once a second and nothing in it is urgent: look at its socket only when the
+                // counters are published (every 20 ms), not at every refill, where it cost a failed system call.
+                if MonotonicInstant.now().nanoseconds >= nextPublishNanos { drainRTCP() }
             } else {
                 var pollFailed = false
                 do {
