@@ -6,6 +6,11 @@ public enum OpusPacketFraming {
     /// Longest audio a packet may carry, in 2.5 ms units (120 ms, RFC 6716 R5).
     static let maximumDurationTicks = 48
 
+    /// Whether a packet with this TOC may carry in-band FEC (LBRR): only SILK and hybrid modes have it (RFC 6716
+    /// section 4.2.4); a CELT-only packet (configurations 16–31) never does.
+    @inlinable
+    public static func mayCarryFEC(toc: UInt8) -> Bool { toc >> 3 < 16 }
+
     /// Duration of one frame of `toc`'s configuration in 2.5 ms units (RFC 6716 table 2).
     @inlinable
     public static func frameDurationTicks(toc: UInt8) -> Int {

@@ -1,3 +1,5 @@
+import EarshotProtocol
+
 /// Reorders packets by sequence number and decides, one device frame at a time, what to decode, holding back as
 /// much audio as the `PlayoutDelayEstimator`'s target delay asks for.
 ///
@@ -372,7 +374,11 @@ public struct JitterBuffer: ~Copyable {
         nextSequence += 1
         nextTimestamp += Int64(frameSamples)
         let following = slots[index(nextSequence)]
-        if following.sequence == nextSequence && following.state == .filled {
+        // A CELT-only next packet (every 2.5 and 5 ms frame, and the restricted-low-delay mode) has no FEC to
+        // offer: decoding "its FEC" would be concealment counted as recovery.
+        if following.sequence == nextSequence && following.state == .filled && following.length > 0
+            && OpusPacketFraming.mayCarryFEC(toc: slotPayloadFirstByte(index(nextSequence)))
+        {
             counters.fecRecoveredFrames += 1
             concealmentRunSamples = 0
             let gap = following.timestamp - missingTimestamp
@@ -434,6 +440,11 @@ public struct JitterBuffer: ~Copyable {
 
     private func payloadView(_ slotIndex: Int, length: Int) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: payloads + slotIndex * configuration.maxPayloadBytes, count: length)
+    }
+
+    /// The TOC byte of a filled slot's payload (its length is at least 1).
+    private func slotPayloadFirstByte(_ slotIndex: Int) -> UInt8 {
+        (payloads + slotIndex * configuration.maxPayloadBytes).load(as: UInt8.self)
     }
 
     private mutating func playDue() -> PlayoutDecision {

@@ -124,6 +124,33 @@ private func insert(
         #expect(samples == 480)
     }
 
+    /// RFC 6716 §4.2.4: only SILK and hybrid packets carry LBRR. Before a CELT-only packet (TOC configuration 16–31,
+    /// e.g. every 5 ms frame) a lost frame is concealed and counted as concealment, never as FEC recovery.
+    @Test(arguments: [(UInt8(0xF8), false), (UInt8(0x78), true), (UInt8(0x08), true)])
+    func fecIsTriedOnlyWhenTheNextPacketCanCarryIt(toc: UInt8, fec: Bool) {
+        var buffer = fixedBuffer(latencyMs: 0, frameSamples: 240)
+        for (sequence, first) in [(Int64(10), UInt8(0xF8)), (12, toc)] {
+            let payload: [UInt8] = [first, 1, 2, 3]
+            _ = payload.withUnsafeBytes {
+                buffer.insert(sequence: sequence, timestamp: sequence * 240, arrivalNanos: 0, payload: $0)
+            }
+        }
+        guard case .play = buffer.nextDecision(nowNanos: 10 * ms) else {
+            Issue.record("expected play of 10")
+            return
+        }
+        let decision = buffer.nextDecision(nowNanos: 15 * ms)
+        if case .recoverWithFEC = decision {
+            #expect(fec, "FEC tried before a CELT-only packet (TOC \(toc))")
+        } else {
+            #expect(!fec, "expected FEC before TOC \(toc), got \(decision)")
+            #expect(decision == .conceal(samples: 240))
+        }
+        #expect(buffer.counters.fecRecoveredFrames == (fec ? 1 : 0))
+        #expect(buffer.counters.concealedSamples == (fec ? 0 : 240))
+        #expect(buffer.counters.packetsLost == 1)
+    }
+
     @Test func framesConcealedPastTheLastPacketBecomeLostOnlyWhenALaterPacketArrives() {
         var buffer = fixedBuffer(latencyMs: 0, frameSamples: 480)
         for sequence in Int64(0)..<3 {
