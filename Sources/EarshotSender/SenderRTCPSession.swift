@@ -70,6 +70,9 @@ final class SenderRTCPSession {
         return initialTimestamp &+ UInt32(truncatingIfNeeded: frames)
     }
 
+    /// How soon to try again when a report is due before the first RTP packet.
+    static let firstPacketRetryNanoseconds: Int64 = 20_000_000
+
     /// Sends an SR + SDES (+ BYE when `goodbye`) to every destination if one is due (or `force`). Returns whether
     /// it sent. Needs at least one RTP packet sent, so the NTP ↔ RTP mapping exists.
     @discardableResult
@@ -90,6 +93,9 @@ final class SenderRTCPSession {
             } else if goodbye {
                 try writer.appendReceiverReport(ssrc: ssrc, reportBlocks: [])
             } else {
+                // No packet yet (a capture device still starting): look again shortly. Leaving the due time in the
+                // past made the control loop poll with a zero timeout, a busy loop for the whole start-up stall.
+                nextReportTime = now + Self.firstPacketRetryNanoseconds
                 return false
             }
             try writer.appendSourceDescription(ssrc: ssrc, cname: cname)
