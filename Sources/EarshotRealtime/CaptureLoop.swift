@@ -13,10 +13,6 @@ struct CaptureLoop {
     let periodFrames: Int
     let channels: Int
     let waitTimeoutMilliseconds: Int32
-    /// Wake on a timer instead of on the device's poll descriptor (`DevicePacing.timer`).
-    let pacedByTimer: Bool
-    /// One period's duration: the timer-paced loop's longest sleep.
-    let periodNanoseconds: Int
     /// One period of interleaved samples as read from ALSA.
     let period: UnsafeMutablePointer<Float>
     let counters: CaptureCounterCells
@@ -28,14 +24,6 @@ struct CaptureLoop {
     mutating func run() {
         alsa.enterRealtime()
         _ = alsa.start()
-        if pacedByTimer { runPacedByTimerUntilFirstPeriod() }
-        runPacedByDevice()
-        alsa.exitRealtime()
-    }
-
-    /// Each turn: wait on the device's poll descriptor, then take everything that is ready.
-    @_noLocks
-    mutating func runPacedByDevice() {
         while !stopRequested.load(ordering: .acquiring) {
             let ready = alsa.wait(timeoutMilliseconds: waitTimeoutMilliseconds)
             if ready < 0 {
@@ -49,46 +37,20 @@ struct CaptureLoop {
                 if !recover(Int32(truncatingIfNeeded: waiting)) { break }
                 continue
             }
-            if !readPeriods(max(1, waiting / periodFrames)) { break }
-        }
-    }
-
-    /// While a sound server's stream starts (PulseAudio holds a new stream for about 2 s), `snd_pcm_wait` on its
-    /// plugin spins inside the library: the descriptor stays readable while the plugin reports nothing to read
-    /// (measured: most of the sender's CPU time in a 10 s run). Until the first period has come, look on a timer
-    /// instead: every quarter period, or when the next period should be complete. From then on the plugin's
-    /// wake-ups are followed: on the timer a period is read up to a quarter period late, and the receiver saw more
-    /// late packets with it.
-    @_noLocks
-    mutating func runPacedByTimerUntilFirstPeriod() {
-        while !stopRequested.load(ordering: .acquiring) && counters.periods.load(ordering: .relaxed) == 0 {
-            let waiting = alsa.available()
-            if waiting < 0 {
-                if !recover(Int32(truncatingIfNeeded: waiting)) { break }
-                continue
+            var periods = max(1, waiting / periodFrames)
+            var healthy = true
+            while periods > 0 {
+                let got = alsa.read(into: period, frames: periodFrames)
+                if got < 0 {
+                    if got != -Int(EAGAIN) { healthy = recover(Int32(truncatingIfNeeded: got)) }
+                    break
+                }
+                store(frames: got)
+                periods -= 1
             }
-            let periods = waiting / periodFrames
-            if periods > 0 && !readPeriods(periods) { break }
-            let missingFrames = periodFrames - (waiting - periods * periodFrames)
-            let nanoseconds = missingFrames * periodNanoseconds / periodFrames
-            alsa.sleepForDevice(nanoseconds: max(periodNanoseconds / 4, nanoseconds))
+            if !healthy { break }
         }
-    }
-
-    /// Reads up to `periods` periods into the ring. Returns false when the thread must end.
-    @_noLocks
-    mutating func readPeriods(_ periods: Int) -> Bool {
-        var remaining = periods
-        while remaining > 0 {
-            let got = alsa.read(into: period, frames: periodFrames)
-            if got < 0 {
-                if got != -Int(EAGAIN) { return recover(Int32(truncatingIfNeeded: got)) }
-                return true
-            }
-            store(frames: got)
-            remaining -= 1
-        }
-        return true
+        alsa.exitRealtime()
     }
 
     /// Moves captured frames into the ring, counting what did not fit.

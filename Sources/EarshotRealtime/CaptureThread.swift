@@ -3,8 +3,7 @@ import EarshotALSA
 
 /// Captures from an ALSA PCM into a ring buffer on a dedicated real-time thread.
 ///
-/// Each period: wait for data (`snd_pcm_wait`; for a sound server's PCM a timer until the first period has come: see
-/// `DevicePacing`), read what is there in whole periods, push them into the ring; frames that do not fit are dropped and
+/// Each period: wait for data, read one period, push it into the ring; frames that do not fit are dropped and
 /// counted as an overrun; `-EPIPE`/`-ESTRPIPE` are recovered (capture restarted) and counted as xruns.
 ///
 /// Threads: the consumer reads the ring; `start`, `stop` and `deinit` belong to one control thread; `counters` may
@@ -20,10 +19,7 @@ public final class CaptureThread: @unchecked Sendable {
 
     /// Takes ownership of `device` (a capture PCM, closed when this object goes away). `ring` stays owned by the
     /// caller and must outlive the thread; its channel count must match the device's.
-    public init(
-        device: consuming PCMDevice, ring: RingBuffer, scheduling: RealtimeScheduling = .fifo(priority: 80),
-        pacing: DevicePacing = .automatic
-    ) {
+    public init(device: consuming PCMDevice, ring: RingBuffer, scheduling: RealtimeScheduling = .fifo(priority: 80)) {
         let parameters = device.parameters
         precondition(device.stream == .capture, "CaptureThread needs a capture PCM")
         precondition(
@@ -38,9 +34,7 @@ public final class CaptureThread: @unchecked Sendable {
             to: CaptureLoop(
                 alsa: ALSACall(pcm: device.handle, sanitizer: .resolve()), ring: ring,
                 periodFrames: parameters.periodFrames, channels: parameters.channels,
-                waitTimeoutMilliseconds: Int32(max(1, parameters.periodMilliseconds)),
-                pacedByTimer: pacing.usesTimer(for: device.handle),
-                periodNanoseconds: parameters.periodFrames * 1_000_000_000 / parameters.sampleRate, period: period,
+                waitTimeoutMilliseconds: Int32(max(1, parameters.periodMilliseconds)), period: period,
                 counters: counterCells, stopRequested: stopRequested))
         self.scheduling = scheduling
         self.device = device
@@ -48,9 +42,6 @@ public final class CaptureThread: @unchecked Sendable {
 
     /// Any thread.
     public var counters: CaptureCounters { counterCells.snapshot() }
-
-    /// Whether the loop starts on a timer (`DevicePacing`). Any thread.
-    public var isPacedByTimer: Bool { loop.pointee.pacedByTimer }
 
     /// Prepares the PCM and starts the thread. Returns the one scheduling warning to log, if any. Control thread.
     @discardableResult

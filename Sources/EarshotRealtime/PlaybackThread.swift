@@ -16,7 +16,16 @@ import EarshotALSA
 /// be read from any thread. Shortages are counted only after the first frame came from the ring, so the silence
 /// played while the pipeline fills is not an underrun.
 public final class PlaybackThread: @unchecked Sendable {
-    public typealias Pacing = DevicePacing
+    /// What wakes the thread for the next period.
+    public enum Pacing: Sendable, Equatable {
+        /// The timer for a sound server's plugin (`PCMHandle.isServerBacked`), the device otherwise.
+        case automatic
+        /// `snd_pcm_wait` on the device's poll descriptor: right for hardware, whose interrupt is the clock.
+        case deviceWakeups
+        /// A CLOCK_MONOTONIC sleep until the device will have a period of room (timer-based scheduling, as
+        /// PulseAudio and PipeWire drive hardware themselves).
+        case timer
+    }
 
     public struct Options: Sendable {
         /// Frames of the fade that conceals a shortage (1 ms at 48 kHz by default).
@@ -70,7 +79,7 @@ public final class PlaybackThread: @unchecked Sendable {
                 alsa: ALSACall(pcm: device.handle, sanitizer: .resolve()), ring: ring,
                 periodFrames: parameters.periodFrames, channels: channels,
                 waitTimeoutMilliseconds: Int32(max(1, parameters.periodMilliseconds)),
-                pacedByTimer: options.pacing.usesTimer(for: device.handle),
+                pacedByTimer: options.pacing == .timer || (options.pacing == .automatic && device.handle.isServerBacked),
                 periodNanoseconds: parameters.periodFrames * 1_000_000_000 / parameters.sampleRate,
                 period: period, lastFrame: lastFrame, fadeFrames: max(1, options.concealmentFadeFrames),
                 counters: counterCells, stopRequested: stopRequested, tap: options.tap,
