@@ -150,7 +150,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 rtpSocket: rtpSocket, rtcpSocket: rtcpSocket, poll: ReadinessPoll([rtpSocket, rtcpSocket]),
                 ring: ring, channels: channels, payloadType: UInt8(configuration.payloadType),
                 gain: configuration.linearGain, targetFillFrames: targetFillFrames,
-                refillLevelFrames: targetFillFrames - periodFrames / 2, devicePeriodFrames: periodFrames, scheduling: configuration.producerScheduling, mailbox: mailbox,
+                refillLevelFrames: targetFillFrames - periodFrames / 2, scheduling: configuration.producerScheduling, mailbox: mailbox,
                 gauges: gauges, stopRequested: stopRequested, jitterBuffer: jitterBuffer, decoder: decoder,
                 delayCorrector: PlayoutDelayCorrector(channels: channels),
                 rtcp: ReceiverRTCPSession(cname: configuration.canonicalName),

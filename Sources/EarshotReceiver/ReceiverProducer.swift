@@ -34,8 +34,6 @@ struct ReceiverProducer: ~Copyable {
     /// half a period and a frame are always left for a server (PulseAudio) that takes several periods in one wake.
     /// While not playing (idle, buffering), datagrams wake the producer earlier, and each wake-up refills.
     let refillLevelFrames: Int
-    /// The device's period: it takes the ring's frames a whole period at a time.
-    let devicePeriodFrames: Int
     /// Never sleep less than this (a fill at or below the refill level would otherwise spin).
     let minimumSleepNanos: Int64 = 250_000
     let publishIntervalNanos: Int64 = 20_000_000
@@ -58,8 +56,6 @@ struct ReceiverProducer: ~Copyable {
     let datagram: UnsafeMutableRawBufferPointer
     let pcm: UnsafeMutablePointer<Float>
     let pcmFrames = OpusDecoder.maximumFramesPerPacket
-    /// The last refill found the ring below its target (false: the wake-up came too early, between two takes).
-    var refillWasDue = true
     /// The last decoded frame was quiet enough to drop the next one inaudibly.
     var lastFrameQuiet = false
     var nextPublishNanos: Int64 = 0
@@ -105,7 +101,7 @@ struct ReceiverProducer: ~Copyable {
                 if pollFailed || poll.isReadable(0) { drainRTP() }
                 if pollFailed || poll.isReadable(1) { drainRTCP() }
             }
-            refillWasDue = fillRing()
+            fillRing()
             let now = MonotonicInstant.now().nanoseconds
             if now >= nextPublishNanos {
                 publish()
@@ -122,11 +118,7 @@ struct ReceiverProducer: ~Copyable {
     /// How long the next wait may last: until the ring, drained at the device rate (48 frames per ms), reaches
     /// `refillLevelFrames`, and no later than the next counter publication.
     func sleepNanos(now: Int64) -> Int64 {
-        var spareFrames = Int64(ring.availableToRead() - refillLevelFrames)
-        // The device takes whole periods. A wake-up that found the ring still at its target came between two takes
-        // (the estimate assumes a steady drain); the next take is due within a period, and the continuous estimate
-        // would wake before it again: about a third more wake-ups than refills.
-        if jitterBuffer.isPlaying && !refillWasDue { spareFrames = max(spareFrames, Int64(devicePeriodFrames)) }
+        let spareFrames = Int64(ring.availableToRead() - refillLevelFrames)
         let untilRefill = spareFrames * 1_000_000_000 / Int64(OpusDecoder.sampleRate)
         return max(minimumSleepNanos, min(untilRefill, nextPublishNanos - now))
     }
@@ -247,10 +239,7 @@ struct ReceiverProducer: ~Copyable {
 
     // MARK: - Audio out
 
-    /// Decodes into the ring up to `targetFillFrames`. Returns whether the ring was below it.
-    @discardableResult
-    mutating func fillRing() -> Bool {
-        let wasDue = ring.availableToRead() < targetFillFrames
+    mutating func fillRing() {
         while ring.availableToRead() < targetFillFrames && ring.availableToWrite() >= pcmFrames {
             let decision = jitterBuffer.nextDecision(nowNanos: PlayoutDelayCorrector.playoutClockNanos(
                 nowNanos: MonotonicInstant.now().nanoseconds, ringFrames: ring.availableToRead(),
@@ -267,7 +256,6 @@ struct ReceiverProducer: ~Copyable {
                 _ = try? decoder.decode(skipped, into: pcm, capacityFrames: pcmFrames)
             }
         }
-        return wasDue
     }
 
     /// Decodes one decision into `pcm` with the gain applied; returns frames.
