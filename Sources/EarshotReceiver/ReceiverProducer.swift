@@ -13,7 +13,7 @@ import EarshotRealtime
 /// Each turn: sleep until the ring is due for a refill (see `sleepNanos`: the playback thread drains the ring without
 /// telling anyone, at 48 frames per ms), or, while not playing, until a socket becomes readable; drain every queued
 /// datagram without waiting (RTP: validate, lock onto one SSRC, extend sequence and timestamp, insert into the
-/// jitter buffer with the arrival time; RTCP: SR/BYE); then, while the ring holds less than `targetFillFrames`, take
+/// jitter buffer with the arrival time; RTCP: SR/BYE, read only every `publishIntervalNanos` while playing); then, while the ring holds less than `targetFillFrames`, take
 /// the jitter buffer's next decision, decode it, apply the gain and write it to the ring. Counters are published
 /// every `publishIntervalNanos`; an RTCP receiver report goes out about once a second.
 ///
@@ -85,9 +85,6 @@ struct ReceiverProducer: ~Copyable {
                 // one cuts the thread's wake-ups by about a third (each costs more than all its audio work on a VM).
                 MonotonicInstant.sleep(nanoseconds: sleep)
                 drainRTP()
-                // RTCP comes about once a second and nothing in it is urgent: look at its socket only when the
-                // counters are published (every 20 ms), not at every refill, where it cost a failed system call.
-                if MonotonicInstant.now().nanoseconds >= nextPublishNanos { drainRTCP() }
             } else {
                 var pollFailed = false
                 do {
@@ -104,6 +101,9 @@ struct ReceiverProducer: ~Copyable {
             fillRing()
             let now = MonotonicInstant.now().nanoseconds
             if now >= nextPublishNanos {
+                // While playing, RTCP (about once a second, nothing urgent) is read here, every 20 ms, not at every
+                // refill, where it cost a failed system call.
+                if jitterBuffer.isPlaying { drainRTCP() }
                 publish()
                 nextPublishNanos = now + publishIntervalNanos
             }
