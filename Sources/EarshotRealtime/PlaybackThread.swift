@@ -27,9 +27,9 @@ public final class PlaybackThread: @unchecked Sendable {
         case timer
     }
 
-    /// Device wake-ups by default: with the timer on PulseAudio, the rig's recording of what was played came out
-    /// garbled (wrong level, extra glitch windows) in 2 of 4 fresh-clone CI runs, while the receiver's own record
-    /// was clean; a late write forcing a server rewind is the suspect, not verified. `.automatic` halves the CPU.
+    /// `.automatic` by default: on PulseAudio the timer halves the playback thread's CPU. (It was off for a while
+    /// because the rig's recording looked garbled with it; that was the test's whole-run sine fit reading a phase
+    /// shift as a wrong level, and it failed as often with device wake-ups: 5 of 8 runs against 1 of 8.)
     public struct Options: Sendable {
         /// Frames of the fade that conceals a shortage (1 ms at 48 kHz by default).
         public var concealmentFadeFrames: Int
@@ -43,7 +43,7 @@ public final class PlaybackThread: @unchecked Sendable {
 
         public init(
             concealmentFadeFrames: Int = 48, scheduling: RealtimeScheduling = .fifo(priority: 80),
-            pacing: Pacing = .deviceWakeups, tap: RingBuffer? = nil
+            pacing: Pacing = .automatic, tap: RingBuffer? = nil
         ) {
             self.concealmentFadeFrames = concealmentFadeFrames
             self.scheduling = scheduling
