@@ -27,9 +27,9 @@ public final class PlaybackThread: @unchecked Sendable {
         case timer
     }
 
-    /// `.automatic` by default: on PulseAudio the timer halves the playback thread's CPU. (It was off for a while
-    /// because the rig's recording looked garbled with it; that was the test's whole-run sine fit reading a phase
-    /// shift as a wrong level, and it failed as often with device wake-ups: 5 of 8 runs against 1 of 8.)
+    /// Device wake-ups by default. `.automatic` halves the playback thread's CPU on PulseAudio, but under host CPU
+    /// steal the timer-paced loop dropped out more on the rig: 5, 12 and 44 dropouts in 20 s rows against 3 and 3
+    /// with device wake-ups (2026-11-26). The garbled recordings first blamed on it were a test's whole-run sine fit.
     public struct Options: Sendable {
         /// Frames of the fade that conceals a shortage (1 ms at 48 kHz by default).
         public var concealmentFadeFrames: Int
@@ -43,7 +43,7 @@ public final class PlaybackThread: @unchecked Sendable {
 
         public init(
             concealmentFadeFrames: Int = 48, scheduling: RealtimeScheduling = .fifo(priority: 80),
-            pacing: Pacing = .automatic, tap: RingBuffer? = nil
+            pacing: Pacing = .deviceWakeups, tap: RingBuffer? = nil
         ) {
             self.concealmentFadeFrames = concealmentFadeFrames
             self.scheduling = scheduling
