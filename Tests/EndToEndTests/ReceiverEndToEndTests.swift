@@ -9,30 +9,6 @@ import Testing
 @Suite(.serialized) struct ReceiverEndToEndTests {
     static func product(_ name: String) -> String { ChildProcess.product(name) }
 
-    /// A child process with a hard time limit (SIGKILL after `limitSeconds`).
-    final class Child {
-        let process = Process()
-        let output = Pipe()
-
-        init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-        }
-
-        /// Waits for exit (SIGKILL after `limitSeconds`) and returns stdout.
-        func finish(limitSeconds: Double) -> String {
-            let deadline = Date().addingTimeInterval(limitSeconds)
-            while process.isRunning && Date() < deadline { usleep(20_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-            return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        }
-    }
-
     /// An RTP/RTCP port pair on loopback, different for each call and each test process.
     static func portPair() -> Int {
         counter += 4
@@ -40,8 +16,8 @@ import Testing
     }
     nonisolated(unsafe) static var counter = 0
 
-    static func ffmpeg(port: Int, seconds: Int) throws -> Child {
-        try Child(
+    static func ffmpeg(port: Int, seconds: Int) throws -> ChildProcess {
+        try ChildProcess(
             "/usr/bin/ffmpeg",
             [
                 "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "sine=frequency=997:sample_rate=48000",
@@ -55,10 +31,10 @@ import Testing
     static let deviceWarmUpSeconds = 2.5
 
     /// Starts `earshot-recv` for `seconds` of streaming after the device warm-up, and waits out the warm-up.
-    static func receiver(rig: AudioRig, port: Int, seconds: Double, extra: [String] = []) throws -> Child {
+    static func receiver(rig: AudioRig, port: Int, seconds: Double, extra: [String] = []) throws -> ChildProcess {
         // A 30 ms device buffer (6 × 5 ms periods): the rig's PulseAudio, itself not real-time on a 2-core VM, reported
         // xruns and gaps with 15 ms; a sound card plays the 3-period default.
-        let child = try Child(
+        let child = try ChildProcess(
             product("earshot-recv"),
             ["--listen", "127.0.0.1:\(port)", "--device", "spk", "--duration", "\(seconds + deviceWarmUpSeconds)",
              "--stats", "0.5", "--buffer-periods", "6"] + extra,
@@ -67,8 +43,8 @@ import Testing
         return child
     }
 
-    static func impair(from proxyPort: Int, to receiverPort: Int, _ arguments: [String]) throws -> Child {
-        try Child(
+    static func impair(from proxyPort: Int, to receiverPort: Int, _ arguments: [String]) throws -> ChildProcess {
+        try ChildProcess(
             product("earshot-impair"),
             ["--listen", "127.0.0.1:\(proxyPort)", "--to", "127.0.0.1:\(receiverPort)"] + arguments)
     }
@@ -119,8 +95,9 @@ import Testing
         let receiver = try Self.receiver(
             rig: rig, port: port, seconds: 5.5, extra: ["--record", wav, "--min-latency", "25"])
         let sender = try Self.ffmpeg(port: port, seconds: 6)
-        let output = receiver.finish(limitSeconds: 10)
-        _ = sender.finish(limitSeconds: 5)
+        receiver.wait(seconds: 10)
+        let output = receiver.log
+        sender.wait(seconds: 5)
         let samples = try recording.stop()
         let stats = try Self.finalStats(output)
 
@@ -172,9 +149,10 @@ import Testing
         let proxy = try Self.impair(
             from: proxyPort, to: receiverPort, ["--loss", "5", "--seed", "7", "--log", log, "--duration", "7.5"])
         let sender = try Self.ffmpeg(port: proxyPort, seconds: 6)
-        _ = sender.finish(limitSeconds: 9)
-        let output = receiver.finish(limitSeconds: 10)
-        _ = proxy.finish(limitSeconds: 10)
+        sender.wait(seconds: 9)
+        receiver.wait(seconds: 10)
+        let output = receiver.log
+        proxy.wait(seconds: 10)
         let samples = try recording.stop()
         let stats = try Self.finalStats(output)
 
@@ -217,11 +195,12 @@ import Testing
         // Phase 1: 20 ms jitter for about 4 s; phase 2: a clean proxy on the same port.
         let jittery = try Self.impair(from: proxyPort, to: receiverPort, ["--jitter", "20", "--delay", "20", "--duration", "4.3"])
         let sender = try Self.ffmpeg(port: proxyPort, seconds: 10)
-        _ = jittery.finish(limitSeconds: 6)
+        jittery.wait(seconds: 6)
         let clean = try Self.impair(from: proxyPort, to: receiverPort, ["--duration", "7"])
-        let output = receiver.finish(limitSeconds: 12)
-        _ = sender.finish(limitSeconds: 3)
-        _ = clean.finish(limitSeconds: 3)
+        receiver.wait(seconds: 12)
+        let output = receiver.log
+        sender.wait(seconds: 3)
+        clean.wait(seconds: 3)
         let stats = try Self.finalStats(output)
         let delays = Self.delays(output)
         print("e2e jitter: delays \(delays.map { "\($0.current)/\($0.target)" }.joined(separator: " "))")
