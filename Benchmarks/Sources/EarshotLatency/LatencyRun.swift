@@ -13,6 +13,8 @@ public struct LatencyResult: Sendable {
     public var note: String?
     /// The receiver's own last `stats …` line, if it prints one (earshot-recv does at exit).
     public var receiverReport: String?
+    /// Share of the machine's CPU time the host stole while the row ran (see `HostSteal`), percent.
+    public var hostStealPercent: Double?
 }
 
 /// Runs one system under one network condition on the rig:
@@ -36,6 +38,8 @@ public struct LatencyRun {
     }
 
     public func measure(_ system: SystemUnderTest, _ impairment: NetworkImpairment, index: Int) throws -> LatencyResult {
+        let stealAtStart = HostSteal.read()
+        let startedAt = Date()
         let directory = rig.directory.appendingPathComponent("run-\(index)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let primerFile = rig.directory.appendingPathComponent("primer.raw")
@@ -107,6 +111,9 @@ public struct LatencyRun {
         result.sender = sender?.usage()
         result.receiverSeconds = Date().timeIntervalSince(receiver.started)
         result.senderSeconds = sender.map { Date().timeIntervalSince($0.started) } ?? 0
+        if let stealAtStart, let stealNow = HostSteal.read() {
+            result.hostStealPercent = stealAtStart.percent(until: stealNow, elapsed: Date().timeIntervalSince(startedAt))
+        }
         for child in children.reversed() { child.stop() }
         children.removeAll()
         if let log = try? String(contentsOf: directory.appendingPathComponent("receiver.log"), encoding: .utf8) {

@@ -5,8 +5,8 @@ public enum ResultsTable {
     public static func markdown(_ results: [LatencyResult]) -> String {
         var lines = [
             "| system | network | latency median (ms) | p99 (ms) | max (ms) | bursts missed | dropouts (total ms)"
-                + " | glitch windows (10 ms) | receiver-reported concealment | recv CPU s/min | send CPU s/min | recv peak RSS (MB) | send peak RSS (MB) |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+                + " | glitch windows (10 ms) | receiver-reported concealment | recv CPU s/min | send CPU s/min | recv peak RSS (MB) | send peak RSS (MB) | host steal (%) |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
         ]
         for result in results {
             var cells = [result.system, result.impairment]
@@ -24,6 +24,7 @@ public enum ResultsTable {
             cells += [
                 cpu(result.receiver, seconds: result.receiverSeconds), cpu(result.sender, seconds: result.senderSeconds),
                 rss(result.receiver), rss(result.sender),
+                result.hostStealPercent.map { String(format: "%.1f", $0) } ?? "—",
             ]
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
