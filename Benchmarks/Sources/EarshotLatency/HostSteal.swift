@@ -5,9 +5,10 @@ import Foundation
 /// Why: on a shared VM the paced rig drops out when the host steals CPU, whatever system runs on it; a row measured
 /// while the host stole a lot is suspect, and the table says so next to it.
 public struct HostSteal: Sendable {
-    /// Steal time since boot, seconds over all CPUs; nil where /proc/stat has no steal field.
+    /// Steal time since boot, seconds over all CPUs.
     public var seconds: Double
 
+    /// The current reading; nil where /proc/stat has no steal field.
     public static func read() -> HostSteal? {
         guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
             let line = stat.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") })
