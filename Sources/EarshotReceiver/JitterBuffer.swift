@@ -377,7 +377,7 @@ public struct JitterBuffer: ~Copyable {
         // A CELT-only next packet (every 2.5 and 5 ms frame, and the restricted-low-delay mode) has no FEC to
         // offer: decoding "its FEC" would be concealment counted as recovery.
         if following.sequence == nextSequence && following.state == .filled && following.length > 0
-            && OpusPacketFraming.mayCarryFEC(toc: slotPayloadFirstByte(index(nextSequence)))
+            && OpusPacketFraming.mayCarryFEC(toc: payloadView(index(nextSequence), length: 1)[0])
         {
             counters.fecRecoveredFrames += 1
             concealmentRunSamples = 0
@@ -440,11 +440,6 @@ public struct JitterBuffer: ~Copyable {
 
     private func payloadView(_ slotIndex: Int, length: Int) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: payloads + slotIndex * configuration.maxPayloadBytes, count: length)
-    }
-
-    /// The TOC byte of a filled slot's payload (its length is at least 1).
-    private func slotPayloadFirstByte(_ slotIndex: Int) -> UInt8 {
-        (payloads + slotIndex * configuration.maxPayloadBytes).load(as: UInt8.self)
     }
 
     private mutating func playDue() -> PlayoutDecision {

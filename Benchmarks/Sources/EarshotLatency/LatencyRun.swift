@@ -112,7 +112,8 @@ public struct LatencyRun {
         result.receiverSeconds = Date().timeIntervalSince(receiver.started)
         result.senderSeconds = sender.map { Date().timeIntervalSince($0.started) } ?? 0
         if let stealAtStart, let stealNow = HostSteal.read() {
-            result.hostStealPercent = stealAtStart.percent(until: stealNow, elapsed: Date().timeIntervalSince(startedAt))
+            result.hostStealPercent = stealAtStart.percent(
+                until: stealNow, elapsed: Date().timeIntervalSince(startedAt))
         }
         for child in children.reversed() { child.stop() }
         children.removeAll()
