@@ -27,6 +27,8 @@ struct PlaybackLoop {
     let stopRequested: UnsafeAtomic<Bool>
     /// Optional copy of every period played (see `PlaybackThread.Options.tap`).
     let tap: RingBuffer?
+    /// Optional stamp of every take from the ring (see `PlaybackThread.Options.cadence`).
+    let cadence: PlaybackCadence?
     /// Test-only: `EARSHOT_INJECT_LOOP_ALLOCATION=1` when the thread was created. Proves the allocation detector works.
     let injectAllocation: Bool
     let injectedAllocationSink: UnsafeAtomic<Int>
@@ -115,6 +117,7 @@ struct PlaybackLoop {
             }
         }
         let got = ring.read(into: period, frames: periodFrames)
+        if let cadence { cadence.recordTake() }
         if got > 0 {
             hasPlayed = true
             fadePosition = 0

@@ -28,9 +28,10 @@ public final class PlaybackThread: @unchecked Sendable {
         case timer
     }
 
-    /// Device wake-ups by default. `.automatic` halves the playback thread's CPU on PulseAudio, but under host CPU
-    /// steal the timer-paced loop dropped out more on the rig: 5, 12 and 44 dropouts in 20 s rows against 3 and 3
-    /// with device wake-ups (2026-11-26). The garbled recordings first blamed on it were a test's whole-run sine fit.
+    /// `.automatic` by default: the timer on a sound server's PCM, device wake-ups on hardware. On the PulseAudio rig
+    /// (2026-11-26, twelve interleaved 60-burst rows on a host losing 1-16 % of its CPU to steal) the timer's rows had
+    /// 20 rig dropouts and 24 glitch windows against 28 and 46 for device wake-ups, about 5 ms less latency and less CPU
+    /// in 5 of 6 pairs. (An earlier verdict against the timer came from 5 noisy rows and a test's whole-run sine fit.)
     public struct Options: Sendable {
         /// Frames of the fade that conceals a shortage (1 ms at 48 kHz by default).
         public var concealmentFadeFrames: Int
@@ -42,14 +43,19 @@ public final class PlaybackThread: @unchecked Sendable {
         /// owns it and drains it from another thread; channel count must match the device's.
         public var tap: RingBuffer?
 
+        /// Stamped at every period taken from the ring, for a producer that refills between takes. The caller owns
+        /// it (destroyed after the thread stopped).
+        public var cadence: PlaybackCadence?
+
         public init(
             concealmentFadeFrames: Int = 48, scheduling: RealtimeScheduling = .fifo(priority: 80),
-            pacing: Pacing = .deviceWakeups, tap: RingBuffer? = nil
+            pacing: Pacing = .automatic, tap: RingBuffer? = nil, cadence: PlaybackCadence? = nil
         ) {
             self.concealmentFadeFrames = concealmentFadeFrames
             self.scheduling = scheduling
             self.pacing = pacing
             self.tap = tap
+            self.cadence = cadence
         }
     }
 
@@ -86,7 +92,7 @@ public final class PlaybackThread: @unchecked Sendable {
                 pacedByTimer: options.pacing == .timer || (options.pacing == .automatic && device.handle.isServerBacked),
                 periodNanoseconds: parameters.periodFrames * 1_000_000_000 / parameters.sampleRate,
                 period: period, lastFrame: lastFrame, fadeFrames: max(1, options.concealmentFadeFrames),
-                counters: counterCells, stopRequested: stopRequested, tap: options.tap,
+                counters: counterCells, stopRequested: stopRequested, tap: options.tap, cadence: options.cadence,
                 injectAllocation: getenv("EARSHOT_INJECT_LOOP_ALLOCATION").map { $0.pointee == 0x31 } ?? false,
                 injectedAllocationSink: injectedAllocationSink))
         self.device = device

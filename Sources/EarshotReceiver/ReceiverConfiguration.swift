@@ -28,6 +28,16 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         }
     }
 
+    /// Parses `--pacing`: `device`, `timer` or `auto`.
+    public static func pacing(parsing text: String) throws(ReceiverConfigurationError) -> PlaybackThread.Pacing {
+        switch text.lowercased() {
+        case "device": return .deviceWakeups
+        case "timer": return .timer
+        case "auto": return .automatic
+        default: throw .malformed(flag: "--pacing", value: text, expected: "device, timer or auto")
+        }
+    }
+
     public static let millisecondsRange: ClosedRange<Double> = 0...2000
     public static let periodRange: ClosedRange<Double> = 1...50
     public static let volumeRange: ClosedRange<Double> = -60...20
@@ -47,6 +57,8 @@ public struct ReceiverConfiguration: Sendable, Equatable {
     /// `--period`: ALSA period in ms; the device buffer holds `bufferPeriods` periods.
     public var periodMs: Double
     public var bufferPeriods: Int
+    /// `--pacing`: what wakes the playback thread (see `PlaybackThread.Pacing`).
+    public var pacing: PlaybackThread.Pacing
     public var payloadType: Int
     public var channels: Int
     /// `--volume`: gain in dB applied after decoding.
@@ -68,6 +80,7 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         maximumLatencyMs: Double = 200,
         periodMs: Double = 5,
         bufferPeriods: Int = 3,
+        pacing: PlaybackThread.Pacing = .automatic,
         payloadType: Int = 96,
         channels: Int = 2,
         volumeDB: Double = 0,
@@ -84,6 +97,7 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         self.maximumLatencyMs = maximumLatencyMs
         self.periodMs = periodMs
         self.bufferPeriods = bufferPeriods
+        self.pacing = pacing
         self.payloadType = payloadType
         self.channels = channels
         self.volumeDB = volumeDB

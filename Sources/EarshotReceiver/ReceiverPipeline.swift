@@ -46,6 +46,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
     public let targetFillFrames: Int
 
     private let playback: PlaybackThread?
+    /// The playback thread's takes, which time the producer's refills (nil with `Output.caller`).
+    private let cadence: PlaybackCadence?
     private let tap: RingBuffer?
     private let tapScratch: UnsafeMutablePointer<Float>?
     private let tapScratchFrames = 4096
@@ -102,6 +104,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
         switch output {
         case .caller:
             playback = nil
+            cadence = nil
             tap = nil
             tapScratch = nil
             deviceParameters = nil
@@ -119,6 +122,9 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 throw .device(error)
             }
             deviceParameters = device.parameters
+            let deviceCadence = PlaybackCadence(
+                periodNanoseconds: device.parameters.periodFrames * 1_000_000_000 / device.parameters.sampleRate)
+            cadence = deviceCadence
             if let recordingSeconds {
                 let tapRing = RingBuffer(
                     minimumCapacity: max(48_000, Int(recordingSeconds * 48_000)), channels: channels)
@@ -130,7 +136,9 @@ public final class ReceiverPipeline: @unchecked Sendable {
             }
             playback = PlaybackThread(
                 device: device, ring: ring,
-                options: PlaybackThread.Options(scheduling: configuration.playbackScheduling, tap: tap))
+                options: PlaybackThread.Options(
+                    scheduling: configuration.playbackScheduling, pacing: configuration.pacing, tap: tap,
+                    cadence: deviceCadence))
         }
 
         let decoder: OpusDecoder
@@ -148,7 +156,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
         producer.initialize(
             to: ReceiverProducer(
                 rtpSocket: rtpSocket, rtcpSocket: rtcpSocket, poll: ReadinessPoll([rtpSocket, rtcpSocket]),
-                ring: ring, channels: channels, payloadType: UInt8(configuration.payloadType),
+                ring: ring, cadence: cadence, channels: channels, payloadType: UInt8(configuration.payloadType),
                 gain: configuration.linearGain, targetFillFrames: targetFillFrames,
                 refillLevelFrames: targetFillFrames - periodFrames / 2, scheduling: configuration.producerScheduling, mailbox: mailbox,
                 gauges: gauges, stopRequested: stopRequested, jitterBuffer: jitterBuffer, decoder: decoder,
@@ -247,6 +255,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
         // The playback thread (if any) was stopped above and no longer reads these rings.
         ring.deallocate()
         tap?.deallocate()
+        cadence?.destroy()
         stopRequested.destroy()
         producerStarted.destroy()
     }

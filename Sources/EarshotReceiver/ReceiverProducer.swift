@@ -25,6 +25,9 @@ struct ReceiverProducer: ~Copyable {
     let rtcpSocket: UDPSocket
     var poll: ReadinessPoll
     let ring: RingBuffer
+    /// The playback thread's takes (nil when the caller drains the ring): while playing, the producer wakes halfway
+    /// between two takes, once per period.
+    let cadence: PlaybackCadence?
     let channels: Int
     let payloadType: UInt8
     let gain: Float
@@ -116,9 +119,14 @@ struct ReceiverProducer: ~Copyable {
         publish()
     }
 
-    /// How long the next wait may last: until the ring, drained at the device rate (48 frames per ms), reaches
-    /// `refillLevelFrames`, and no later than the next counter publication.
+    /// How long the next wait may last. While playing with a `cadence`: until halfway between the device's next two
+    /// takes; counters and RTCP then ride on those wake-ups (at most a period late) rather than adding their own.
+    /// Otherwise until the ring, drained at the device rate (48 frames per ms), reaches `refillLevelFrames`, and no
+    /// later than the next counter publication.
     func sleepNanos(now: Int64) -> Int64 {
+        if jitterBuffer.isPlaying, let refill = cadence?.refillInstant(after: Int(now)) {
+            return max(minimumSleepNanos, Int64(refill) - now)
+        }
         let spareFrames = Int64(ring.availableToRead() - refillLevelFrames)
         let untilRefill = spareFrames * 1_000_000_000 / Int64(OpusDecoder.sampleRate)
         return max(minimumSleepNanos, min(untilRefill, nextPublishNanos - now))

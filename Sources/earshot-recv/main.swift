@@ -45,6 +45,14 @@ struct EarshotRecv: ParsableCommand {
     @Option(help: "ALSA buffer size in periods (2...8).")
     var bufferPeriods = 3
 
+    @Option(
+        help: """
+            What wakes the playback thread: 'device' (its poll descriptor, right for hardware), 'timer' (a sleep until \
+            the device has a period of room: fewer wake-ups on a sound server such as PulseAudio), or 'auto' (the timer \
+            on a sound server's PCM, the device otherwise).
+            """)
+    var pacing = "auto"
+
     @Option(help: "RTP payload type of the Opus stream (0...127).")
     var payloadType = 96
 
@@ -97,7 +105,8 @@ struct EarshotRecv: ParsableCommand {
         ReceiverConfiguration(
             listen: listen, interface: interface, device: device, deviceConfigurationFile: deviceConfig,
             latency: try ReceiverConfiguration.Latency(parsing: latency), minimumLatencyMs: minLatency,
-            maximumLatencyMs: maxLatency, periodMs: period, bufferPeriods: bufferPeriods, payloadType: payloadType,
+            maximumLatencyMs: maxLatency, periodMs: period, bufferPeriods: bufferPeriods,
+            pacing: try ReceiverConfiguration.pacing(parsing: pacing), payloadType: payloadType,
             channels: channels, volumeDB: volume, sourceTimeoutSeconds: sourceTimeout, priority: priority,
             canonicalName: "earshot-recv@\(hostName())")
     }

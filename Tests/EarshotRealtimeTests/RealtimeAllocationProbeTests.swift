@@ -22,6 +22,7 @@ import Testing
         // ≥ 5 s of periods actually played (the rig's stream start-up stall comes on top).
         #expect(periods >= 5 * 48_000 / 240 * 9 / 10, "periods: \(periods)\n\(result.standardOutput)")
         #expect(Self.counter("fatalError", in: result.standardOutput) == 0)
+        #expect(result.standardOutput.contains("takesStamped=true"), "the cadence stamp ran under the sanitizer")
     }
 
     /// The hidden switch makes the loop allocate; the detector must notice, or the test above proves nothing.

@@ -31,6 +31,17 @@ import Testing
         #expect(throws: ReceiverConfigurationError.self) { try ReceiverConfiguration.Latency(parsing: "fast") }
     }
 
+    @Test func pacingParsesAndNamesTheFlag() throws {
+        #expect(try ReceiverConfiguration.pacing(parsing: "device") == .deviceWakeups)
+        #expect(try ReceiverConfiguration.pacing(parsing: "Timer") == .timer)
+        #expect(try ReceiverConfiguration.pacing(parsing: "auto") == .automatic)
+        #expect {
+            try ReceiverConfiguration.pacing(parsing: "fast")
+        } throws: { error in
+            "\(error)".contains("--pacing") && "\(error)".contains("device, timer or auto")
+        }
+    }
+
     @Test func volumeIsDecibels() {
         #expect(abs(ReceiverConfiguration(volumeDB: -6.0206).linearGain - 0.5) < 1e-4)
     }

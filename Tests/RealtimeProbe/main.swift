@@ -22,7 +22,9 @@ do {
         configuration: PCMConfiguration(periodFrames: 240, bufferFrames: 1920),
         configurationFile: arguments[1])
     let ring = RingBuffer(minimumCapacity: 16_384, channels: device.parameters.channels)
-    let playback = PlaybackThread(device: device, ring: ring)
+    // With a cadence, so the take stamp is inside what the sanitizer watches.
+    let cadence = PlaybackCadence(periodNanoseconds: 5_000_000)
+    let playback = PlaybackThread(device: device, ring: ring, options: PlaybackThread.Options(cadence: cadence))
     var tone = ToneGenerator(frequency: 997, amplitude: 0.5, channels: ring.channels)
     var chunk = [Float](repeating: 0, count: 480 * ring.channels)
     if let warning = try playback.start() { print("scheduling: \(warning)") }
@@ -36,10 +38,13 @@ do {
     }
     let counters = playback.counters
     playback.stop()
+    let stamped = cadence.refillInstant(after: 0) != nil
+    cadence.destroy()
     ring.deallocate()
     print(
         "periods=\(counters.periods) framesFromRing=\(counters.framesFromRing)",
-        "underrunEvents=\(counters.underrunEvents) xruns=\(counters.xruns) fatalError=\(counters.fatalError)")
+        "underrunEvents=\(counters.underrunEvents) xruns=\(counters.xruns) fatalError=\(counters.fatalError)",
+        "takesStamped=\(stamped)")
     exit(0)
 } catch {
     FileHandle.standardError.write("\(error)\n".data(using: .utf8)!)

@@ -5,7 +5,7 @@ public enum ResultsTable {
     public static func markdown(_ results: [LatencyResult]) -> String {
         var lines = [
             "| system | network | latency median (ms) | p99 (ms) | max (ms) | bursts missed | dropouts (total ms)"
-                + " | glitch windows (10 ms) | receiver-reported concealment | recv CPU s/min | send CPU s/min"
+                + " | glitch windows (10 ms) | receiver-reported concealment; ring shortages, xruns | recv CPU s/min | send CPU s/min"
                 + " | recv peak RSS (MB) | send peak RSS (MB) | host steal (%) |",
             "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
         ]
@@ -32,14 +32,24 @@ public enum ResultsTable {
         return lines.joined(separator: "\n")
     }
 
-    /// "plc N smp/M ev fec F" from earshot-recv's stats line, as "M events, N ms, F FEC"; "n/a" without one.
+    /// "plc N smp/M ev fec F … dev-under U xrun X" from earshot-recv's stats line, as "M events, N ms, F FEC; U, X";
+    /// "n/a" without one. Ring shortages and xruns are the receiver's own dropouts, told apart from the rig's.
     static func concealment(_ report: String?) -> String {
         guard let report, let range = report.range(of: "plc ") else { return "n/a" }
         let words = report[range.upperBound...].split(separator: " ")
         guard words.count >= 5, let samples = Int(words[0]), words[1].hasPrefix("smp/") else { return "n/a" }
         let events = words[1].dropFirst(4)
         let fec = words[2] == "ev" && words[3] == "fec" ? String(words[4]) : "?"
-        return "\(events) events, \(String(format: "%.0f", Double(samples) / 48)) ms, FEC \(fec)"
+        let concealment = "\(events) events, \(String(format: "%.0f", Double(samples) / 48)) ms, FEC \(fec)"
+        guard let shortages = value(after: "dev-under", in: words), let xruns = value(after: "xrun", in: words) else {
+            return concealment
+        }
+        return "\(concealment); \(shortages), \(xruns)"
+    }
+
+    static func value(after name: String, in words: [Substring]) -> Substring? {
+        guard let index = words.firstIndex(of: Substring(name)), index + 1 < words.count else { return nil }
+        return words[index + 1]
     }
 
     static func ms(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "—" }

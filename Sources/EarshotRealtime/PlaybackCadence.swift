@@ -1,0 +1,65 @@
+import Atomics
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// When the playback thread last took a period from the ring, so that the producer can wake once per period, halfway
+/// between two takes, instead of guessing the takes' phase from the ring's level.
+///
+/// Why: the device takes whole periods, so a producer that sleeps until the ring "should" have drained to its refill
+/// level wakes a quarter more often than it refills (250 wake-ups a second against 200 refills at 5 ms periods), and
+/// on a VM each wake-up costs more than the audio work it does. Halfway between takes leaves half a period of slack
+/// on both sides for the two threads' scheduling jitter.
+///
+/// Threads: only the playback thread calls `recordTake`; any thread may call `refillInstant`. The owner creates it
+/// before either thread starts and calls `destroy()` after both have stopped. A trivial value: copies share the cell.
+public struct PlaybackCadence: @unchecked Sendable {
+    /// One device period, in nanoseconds.
+    public let periodNanoseconds: Int
+    /// CLOCK_MONOTONIC nanoseconds of the last take; 0 before the first.
+    private let lastTakeNanoseconds: UnsafeAtomic<Int>
+
+    public init(periodNanoseconds: Int) {
+        precondition(periodNanoseconds > 0, "a period must be positive")
+        self.periodNanoseconds = periodNanoseconds
+        lastTakeNanoseconds = .create(0)
+    }
+
+    /// Owner only, after both threads have stopped.
+    public func destroy() { lastTakeNanoseconds.destroy() }
+
+    /// Notes that a period was taken now. Playback thread; allocation- and lock-free (a vDSO clock read and one store).
+    @inline(__always)
+    func recordTake() { recordTake(atNanoseconds: Self.nowNanoseconds()) }
+
+    @inline(__always)
+    func recordTake(atNanoseconds instant: Int) {
+        // Releasing, paired with the acquiring load in `refillInstant`: a producer that sees this instant also sees
+        // the ring's read index of the take it stamps.
+        lastTakeNanoseconds.store(instant, ordering: .releasing)
+    }
+
+    /// The first instant after `nowNanoseconds` that lies halfway between two expected takes (the last take plus
+    /// whole periods plus half of one), or nil before the first take. Any thread.
+    public func refillInstant(after nowNanoseconds: Int) -> Int? {
+        let last = lastTakeNanoseconds.load(ordering: .acquiring)
+        guard last > 0 else { return nil }
+        let halfway = last + periodNanoseconds / 2
+        guard halfway <= nowNanoseconds else { return halfway }
+        // A take that has not come (the device stalled, or took several periods at once): keep the phase.
+        let periodsPast = (nowNanoseconds - halfway) / periodNanoseconds + 1
+        return halfway + periodsPast * periodNanoseconds
+    }
+
+    /// CLOCK_MONOTONIC in nanoseconds. `clock_gettime` is served by the vDSO: no system call, lock or allocation, so it
+    /// is hidden from the `@_noLocks` check, which cannot see into C.
+    @inline(__always)
+    static func nowNanoseconds() -> Int {
+        _unsafePerformance {
+            var time = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &time)
+            return time.tv_sec * 1_000_000_000 + time.tv_nsec
+        }
+    }
+}
