@@ -97,7 +97,11 @@ public final class SenderPipeline: @unchecked Sendable {
             throw .encoder(error)
         }
 
-        if let path = configuration.sdpPath { try Self.writeSessionDescription(configuration, to: path) }
+        if let path = configuration.sdpPath {
+            for (index, written) in try Self.writeSessionDescriptions(configuration, to: path).enumerated() {
+                logger.info("SDP for \(configuration.destinations[index]) written to \(written)")
+            }
+        }
 
         rtcp = SenderRTCPSession(
             ssrc: ssrc, cname: configuration.cname, sockets: rtcpSockets, rtpDestinations: configuration.destinations,
@@ -258,9 +262,11 @@ public final class SenderPipeline: @unchecked Sendable {
     /// Receivers' latest reports; control thread (or after `run()` returned).
     public var receivers: [RemoteReceiverStatistics] { rtcp.receivers.values.sorted { $0.ssrc < $1.ssrc } }
 
-    /// The SDP for the first destination (an SDP names one connection address).
-    public static func sessionDescription(_ configuration: SenderConfiguration) -> OpusSessionDescription {
-        let destination = configuration.destinations[0]
+    /// The SDP for destination `index` (an SDP names one connection address, so each destination has its own).
+    public static func sessionDescription(
+        _ configuration: SenderConfiguration, destination index: Int = 0
+    ) -> OpusSessionDescription {
+        let destination = configuration.destinations[index]
         let connection = SDPConnection(
             addressType: destination.family == AF_INET6 ? .ipv6 : .ipv4, address: destination.host,
             ttl: destination.isMulticast && destination.family == AF_INET ? UInt8(configuration.multicastHops) : nil)
@@ -274,16 +280,34 @@ public final class SenderPipeline: @unchecked Sendable {
         return description
     }
 
-    /// Writes `sessionDescription` to `path` (replacing it).
-    public static func writeSessionDescription(_ configuration: SenderConfiguration, to path: String)
-        throws(SenderError)
+    /// Where `--sdp PATH` puts each destination's SDP: PATH for the first, then PATH with `-2`, `-3`, … before the
+    /// extension of its last component (`stream.sdp`, `stream-2.sdp`; `out/x`, `out/x-2`).
+    public static func sessionDescriptionPaths(for path: String, destinations: Int) -> [String] {
+        guard destinations > 1 else { return [path] }
+        let directoryEnd = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
+        let name = path[directoryEnd...]
+        let stemEnd = name.lastIndex(of: ".").flatMap { $0 == name.startIndex ? nil : $0 } ?? name.endIndex
+        let stem = path[..<stemEnd]
+        let suffix = path[stemEnd...]
+        return [path] + (2...destinations).map { "\(stem)-\($0)\(suffix)" }
+    }
+
+    /// Writes every destination's `sessionDescription` (see `sessionDescriptionPaths`), replacing the files.
+    /// Returns the paths in destination order.
+    @discardableResult
+    public static func writeSessionDescriptions(_ configuration: SenderConfiguration, to path: String)
+        throws(SenderError) -> [String]
     {
-        let text = sessionDescription(configuration).render()
-        guard let file = fopen(path, "w") else { throw .sdpFile(path: path, errno: errno) }
-        let written = text.utf8.withContiguousStorageIfAvailable { fwrite($0.baseAddress, 1, $0.count, file) }
-            ?? Array(text.utf8).withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
-        let closed = fclose(file)
-        guard written == text.utf8.count, closed == 0 else { throw .sdpFile(path: path, errno: errno) }
+        let paths = sessionDescriptionPaths(for: path, destinations: configuration.destinations.count)
+        for (index, target) in paths.enumerated() {
+            let text = sessionDescription(configuration, destination: index).render()
+            guard let file = fopen(target, "w") else { throw .sdpFile(path: target, errno: errno) }
+            let written = text.utf8.withContiguousStorageIfAvailable { fwrite($0.baseAddress, 1, $0.count, file) }
+                ?? Array(text.utf8).withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+            let closed = fclose(file)
+            guard written == text.utf8.count, closed == 0 else { throw .sdpFile(path: target, errno: errno) }
+        }
+        return paths
     }
 }
 

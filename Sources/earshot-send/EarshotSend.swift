@@ -97,7 +97,8 @@ struct EarshotSend: ParsableCommand {
     var interface: String?
 
     @Option(help: ArgumentHelp(
-        "Write the session description (SDP) for the first --to to this file.", valueName: "file"))
+        "Write the session description (SDP) to this file; with several --to, one file each: FILE for the first, "
+            + "then FILE-2, FILE-3, ... (numbered before the extension).", valueName: "file"))
     var sdp: String?
 
     @Flag(
@@ -166,7 +167,9 @@ struct EarshotSend: ParsableCommand {
         let logger = Logger(label: "earshot-send")
         let configuration = try SenderConfiguration(options)
         if sdpOnly, let path = sdp {
-            try SenderPipeline.writeSessionDescription(configuration, to: path)
+            for (index, written) in try SenderPipeline.writeSessionDescriptions(configuration, to: path).enumerated() {
+                logger.info("SDP for \(configuration.destinations[index]) written to \(written)")
+            }
             return
         }
         StopSignal.install()

@@ -1,5 +1,7 @@
 import EarshotCodec
+import EarshotProtocol
 import EarshotSender
+import Foundation
 import Testing
 
 @Suite struct SenderConfigurationTests {
@@ -115,5 +117,27 @@ import Testing
         #expect(text.contains("a=rtpmap:96 opus/48000/2\r\n"))
         #expect(text.contains("stereo=0;sprop-stereo=0"))
         #expect(text.contains("a=ptime:2.5\r\n"))
+    }
+
+    @Test func everyDestinationGetsItsOwnSessionDescription() throws {
+        let configuration = try SenderConfiguration(options {
+            $0.destinations = ["192.0.2.20:5004", "[2001:db8::7]:6000", "239.255.1.2:7000"]
+        })
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-sdp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let paths = try SenderPipeline.writeSessionDescriptions(
+            configuration, to: directory.appendingPathComponent("stream.sdp").path)
+        #expect(paths.map { ($0 as NSString).lastPathComponent } == ["stream.sdp", "stream-2.sdp", "stream-3.sdp"])
+        let parsed = try paths.map { try OpusSessionDescription.parse(String(contentsOfFile: $0, encoding: .utf8)) }
+        #expect(parsed.map(\.connection.address) == ["192.0.2.20", "2001:db8::7", "239.255.1.2"])
+        #expect(parsed.map(\.port) == [5004, 6000, 7000])
+        #expect(parsed.map(\.connection.addressType) == [.ipv4, .ipv6, .ipv4])
+    }
+
+    @Test func sessionDescriptionPathsNumberBeforeTheExtension() {
+        #expect(SenderPipeline.sessionDescriptionPaths(for: "a.b/stream", destinations: 2) == ["a.b/stream", "a.b/stream-2"])
+        #expect(SenderPipeline.sessionDescriptionPaths(for: ".sdp", destinations: 2) == [".sdp", ".sdp-2"])
+        #expect(SenderPipeline.sessionDescriptionPaths(for: "x.sdp", destinations: 1) == ["x.sdp"])
     }
 }
