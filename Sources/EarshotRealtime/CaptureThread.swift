@@ -10,12 +10,9 @@ import EarshotALSA
 /// be read from any thread.
 public final class CaptureThread: @unchecked Sendable {
     public let parameters: PCMParameters
-    private let device: PCMDevice
-    private let scheduling: RealtimeScheduling
+    private var lifecycle: DeviceThreadLifecycle
     private let loop: UnsafeMutablePointer<CaptureLoop>
     private let counterCells: CaptureCounterCells
-    private let stopRequested: UnsafeAtomic<Bool>
-    private var thread: RealtimeThread?
 
     /// Takes ownership of `device` (a capture PCM, closed when this object goes away). `ring` stays owned by the
     /// caller and must outlive the thread; its channel count must match the device's.
@@ -28,16 +25,15 @@ public final class CaptureThread: @unchecked Sendable {
         let period = UnsafeMutablePointer<Float>.allocate(capacity: parameters.periodFrames * parameters.channels)
         period.initialize(repeating: 0, count: parameters.periodFrames * parameters.channels)
         counterCells = CaptureCounterCells()
-        stopRequested = .create(false)
+        let lifecycle = DeviceThreadLifecycle(device: device, scheduling: scheduling)
         loop = .allocate(capacity: 1)
         loop.initialize(
             to: CaptureLoop(
-                alsa: ALSACall(pcm: device.handle, sanitizer: .resolve()), ring: ring,
+                alsa: ALSACall(pcm: lifecycle.device.handle, sanitizer: .resolve()), ring: ring,
                 periodFrames: parameters.periodFrames, channels: parameters.channels,
                 waitTimeoutMilliseconds: Int32(max(1, parameters.periodMilliseconds)), period: period,
-                counters: counterCells, stopRequested: stopRequested))
-        self.scheduling = scheduling
-        self.device = device
+                counters: counterCells, stopRequested: lifecycle.stopRequested))
+        self.lifecycle = lifecycle
     }
 
     /// Any thread.
@@ -46,28 +42,14 @@ public final class CaptureThread: @unchecked Sendable {
     /// Prepares the PCM and starts the thread. Returns the one scheduling warning to log, if any. Control thread.
     @discardableResult
     public func start() throws(ALSAError) -> String? {
-        precondition(thread == nil, "CaptureThread started twice")
-        try device.check(device.prepare(), "snd_pcm_prepare")
-        stopRequested.store(false, ordering: .releasing)
-        let spawned = RealtimeThread.spawn(scheduling: scheduling, context: UnsafeMutableRawPointer(loop)) { context in
+        try lifecycle.start(context: UnsafeMutableRawPointer(loop)) { context in
             context!.assumingMemoryBound(to: CaptureLoop.self).pointee.run()
             return nil
         }
-        guard let started = spawned.thread else {
-            throw ALSAError.callFailed(device: device.name, operation: "pthread_create", code: -spawned.error)
-        }
-        thread = started
-        return spawned.warning
     }
 
     /// Stops the thread (within about one period) and stops the PCM. Control thread; safe when not started.
-    public func stop() {
-        guard let running = thread else { return }
-        stopRequested.store(true, ordering: .releasing)
-        running.join()
-        thread = nil
-        _ = device.drop()
-    }
+    public func stop() { lifecycle.stop() }
 
     deinit {
         stop()
@@ -75,6 +57,5 @@ public final class CaptureThread: @unchecked Sendable {
         loop.deinitialize(count: 1)
         loop.deallocate()
         counterCells.destroy()
-        stopRequested.destroy()
     }
 }

@@ -29,9 +29,10 @@ public final class PlaybackThread: @unchecked Sendable {
     }
 
     /// `.automatic` by default: the timer on a sound server's PCM, device wake-ups on hardware. On the PulseAudio rig
-    /// (2026-11-26, twelve interleaved 60-burst rows on a host losing 1-16 % of its CPU to steal) the timer's rows had
-    /// 20 rig dropouts and 24 glitch windows against 28 and 46 for device wake-ups, about 5 ms less latency and less CPU
-    /// in 5 of 6 pairs. (An earlier verdict against the timer came from 5 noisy rows and a test's whole-run sine fit.)
+    /// (2026-11-26, twelve interleaved 60-burst rows on a host losing 1-16 % of its CPU to steal) the timer's rows
+    /// had 20 rig dropouts and 24 glitch windows against 28 and 46 for device wake-ups, about 5 ms less latency, and
+    /// less CPU in 5 of 6 pairs. (An earlier verdict against the timer came from 5 noisy rows and a test's whole-run
+    /// sine fit.)
     public struct Options: Sendable {
         /// Frames of the fade that conceals a shortage (1 ms at 48 kHz by default).
         public var concealmentFadeFrames: Int
@@ -60,13 +61,10 @@ public final class PlaybackThread: @unchecked Sendable {
     }
 
     public let parameters: PCMParameters
-    private let options: Options
-    private let device: PCMDevice
+    private var lifecycle: DeviceThreadLifecycle
     private let loop: UnsafeMutablePointer<PlaybackLoop>
     private let counterCells: PlaybackCounterCells
-    private let stopRequested: UnsafeAtomic<Bool>
     private let injectedAllocationSink: UnsafeAtomic<Int>
-    private var thread: RealtimeThread?
 
     /// Takes ownership of `device` (closed when this object goes away). `ring` stays owned by the caller and must
     /// outlive the thread; its channel count must match the device's.
@@ -81,22 +79,23 @@ public final class PlaybackThread: @unchecked Sendable {
         let lastFrame = UnsafeMutablePointer<Float>.allocate(capacity: channels)
         lastFrame.initialize(repeating: 0, count: channels)
         counterCells = PlaybackCounterCells()
-        stopRequested = .create(false)
         injectedAllocationSink = .create(0)
+        let lifecycle = DeviceThreadLifecycle(device: device, scheduling: options.scheduling)
+        let handle = lifecycle.device.handle
         loop = .allocate(capacity: 1)
         loop.initialize(
             to: PlaybackLoop(
-                alsa: ALSACall(pcm: device.handle, sanitizer: .resolve()), ring: ring,
+                alsa: ALSACall(pcm: handle, sanitizer: .resolve()), ring: ring,
                 periodFrames: parameters.periodFrames, channels: channels,
                 waitTimeoutMilliseconds: Int32(max(1, parameters.periodMilliseconds)),
-                pacedByTimer: options.pacing == .timer || (options.pacing == .automatic && device.handle.isServerBacked),
+                pacedByTimer: options.pacing == .timer || (options.pacing == .automatic && handle.isServerBacked),
                 periodNanoseconds: parameters.periodFrames * 1_000_000_000 / parameters.sampleRate,
                 period: period, lastFrame: lastFrame, fadeFrames: max(1, options.concealmentFadeFrames),
-                counters: counterCells, stopRequested: stopRequested, tap: options.tap, cadence: options.cadence,
+                counters: counterCells, stopRequested: lifecycle.stopRequested, tap: options.tap,
+                cadence: options.cadence,
                 injectAllocation: getenv("EARSHOT_INJECT_LOOP_ALLOCATION").map { $0.pointee == 0x31 } ?? false,
                 injectedAllocationSink: injectedAllocationSink))
-        self.device = device
-        self.options = options
+        self.lifecycle = lifecycle
     }
 
     /// Whether the loop sleeps on a timer (`Pacing.timer`, or `.automatic` on a sound server's PCM). Any thread.
@@ -109,30 +108,15 @@ public final class PlaybackThread: @unchecked Sendable {
     /// was refused. Control thread.
     @discardableResult
     public func start() throws(ALSAError) -> String? {
-        precondition(thread == nil, "PlaybackThread started twice")
-        try device.check(device.prepare(), "snd_pcm_prepare")
-        stopRequested.store(false, ordering: .releasing)
-        let spawned = RealtimeThread.spawn(scheduling: options.scheduling, context: UnsafeMutableRawPointer(loop)) {
-            context in
+        try lifecycle.start(context: UnsafeMutableRawPointer(loop)) { context in
             context!.assumingMemoryBound(to: PlaybackLoop.self).pointee.run()
             return nil
         }
-        guard let started = spawned.thread else {
-            throw ALSAError.callFailed(device: device.name, operation: "pthread_create", code: -spawned.error)
-        }
-        thread = started
-        return spawned.warning
     }
 
     /// Asks the thread to stop, waits for it (at most about one period plus one ALSA write), and drops queued
     /// frames. Control thread. Safe to call when not started.
-    public func stop() {
-        guard let running = thread else { return }
-        stopRequested.store(true, ordering: .releasing)
-        running.join()
-        thread = nil
-        _ = device.drop()
-    }
+    public func stop() { lifecycle.stop() }
 
     deinit {
         stop()
@@ -141,7 +125,6 @@ public final class PlaybackThread: @unchecked Sendable {
         loop.deinitialize(count: 1)
         loop.deallocate()
         counterCells.destroy()
-        stopRequested.destroy()
         injectedAllocationSink.destroy()
     }
 }
