@@ -23,8 +23,6 @@ struct DeviceThreadLifecycle: ~Copyable {
         stopRequested.destroy()
     }
 
-    var isRunning: Bool { thread != nil }
-
     /// Prepares the PCM and runs `entry(context)` on a new real-time thread. Returns the one scheduling warning to
     /// log, if real-time scheduling was refused.
     mutating func start(

@@ -10,13 +10,13 @@ import EarshotRealtime
 
 /// The producer thread's state and loop: sockets in, decoded audio out to the playback ring.
 ///
-/// Each turn: sleep until the ring is due for a refill (see `sleepNanos`: the playback thread drains the ring without
-/// telling anyone, at 48 frames per ms), or, while not playing, until a socket becomes readable; drain every queued
-/// datagram without waiting (RTP: validate, lock onto one SSRC, extend sequence and timestamp, insert into the
+/// Each turn: sleep until the ring is due for a refill (see `sleepNanos`: halfway between two of the playback
+/// thread's takes, from its `PlaybackCadence`), or, while not playing, until a socket becomes readable; drain every
+/// queued datagram without waiting (RTP: validate, lock onto one SSRC, extend sequence and timestamp, insert into the
 /// jitter buffer with the arrival time; RTCP: SR/BYE, read only every `publishIntervalNanos` while playing); then,
 /// while the ring holds less than `targetFillFrames`, take the jitter buffer's next decision, decode it, apply the
-/// gain and write it to the ring. Counters are published every `publishIntervalNanos`; an RTCP receiver report goes out
-/// about once a second.
+/// gain and write it to the ring. Counters are published every `publishIntervalNanos` (while playing, at the first
+/// refill after that); an RTCP receiver report goes out about once a second.
 ///
 /// Invariant: every buffer is allocated in `init`; the loop allocates nothing (errors are rare, typed and caught).
 /// Lives in memory owned by `ReceiverPipeline`; only the producer thread touches it between start and join.
