@@ -29,7 +29,7 @@ import Testing
         #expect(cadence.refillInstant(after: take + 6_100_000) == take + 8_500_000)
     }
 
-    /// The playback thread stamps its takes (on the unpaced file plugin, so many take place at once).
+    /// The playback thread stamps its takes (on ALSA's unpaced `null` PCM, so many take place at once).
     @Test func playbackThreadStampsItsTakes() throws {
         let device = try PCMDevice(
             name: "null", stream: .playback,

@@ -153,8 +153,11 @@ import Testing
         // 5 ms CELT at 128 kbps, −6 dBFS: measured 40+ dB through the rig. A splice (matched at ≥ 0.95) may leave
         // the tone's phase off by up to ~0.3 rad, and a segment may hold a few while the delay follows a falling
         // target (23–39 dB measured). A dropped or concealed block brings a 0.1 s segment below 15 dB; 20 dB leaves
-        // room for the splices, and the 10 ms glitch windows below catch a click.
-        #expect(segmentSNR > (late == 0 ? 20 : 10), "worst segment SNR \(segmentSNR) dB")
+        // room for the splices, and the 10 ms glitch windows below catch a click. After a late packet or an xrun
+        // (the rig's stream underflowing while the host steals CPU) the delay is rebuilt by a run of splices within
+        // a few tenths of a second: 16.4 dB in one CI run with 1 xrun, 0 late packets and 0 glitch windows.
+        let xruns = Receiver.int(stats, "xruns")
+        #expect(segmentSNR > (late == 0 && xruns == 0 ? 20 : 10), "worst segment SNR \(segmentSNR) dB, xruns \(xruns)")
         #expect(glitches.count <= Receiver.int(stats, "concealmentEvents"), "glitch windows \(glitches)")
         // What the device played: the receiver's glitches plus at most one dropout of the rig's own. The rig's
         // PulseAudio is not real-time on a VM whose host steals CPU (2.7 s of 80 CPU-seconds in one run of this test;
@@ -173,7 +176,7 @@ import Testing
         #expect(Receiver.int(stats, "underruns") == 0)
         #expect(Receiver.int(stats, "deviceUnderruns") == 0)
         // At most the one underflow of the rig's stream allowed above.
-        #expect(Receiver.int(stats, "xruns") <= 1, "xruns \(Receiver.int(stats, "xruns")), rig dropouts \(rigDropouts)")
+        #expect(xruns <= 1, "xruns \(xruns), rig dropouts \(rigDropouts)")
 
         try #require(delays.count >= Int(seconds) - 4, "too few stats lines:\n\(receiver.log)")
         if latency == "auto" {

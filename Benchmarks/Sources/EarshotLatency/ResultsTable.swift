@@ -5,8 +5,8 @@ public enum ResultsTable {
     public static func markdown(_ results: [LatencyResult]) -> String {
         var lines = [
             "| system | network | latency median (ms) | p99 (ms) | max (ms) | bursts missed | dropouts (total ms)"
-                + " | glitch windows (10 ms) | receiver-reported concealment; ring shortages, xruns | recv CPU s/min | send CPU s/min"
-                + " | recv peak RSS (MB) | send peak RSS (MB) | host steal (%) |",
+                + " | glitch windows (10 ms) | receiver-reported concealment; ring shortages, xruns"
+                + " | recv CPU s/min | send CPU s/min | recv peak RSS (MB) | send peak RSS (MB) | host steal (%) |",
             "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
         ]
         for result in results {
