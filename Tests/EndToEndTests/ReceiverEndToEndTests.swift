@@ -125,7 +125,8 @@ import Testing
         #expect(Self.int(stats, "concealmentEvents") <= Self.int(stats, "packetsLate"))
         #expect(Self.int(stats, "underruns") == 0)
         #expect(Self.int(stats, "deviceUnderruns") <= 1, "one ring shortage is tolerated on the shared rig; more is a bug")
-        #expect(Self.int(stats, "xruns") == 0)
+        // One underflow of the rig's own stream while the host steals CPU (see `toneLoopbackIsClean`).
+        #expect(Self.int(stats, "xruns") <= 1)
         #expect(Self.int(stats, "rtcpReportsSent") >= 4)
 
         let recorded = try WAVFile.read(path: wav)
@@ -211,6 +212,7 @@ import Testing
         #expect(peak > 40, "target during 20 ms jitter: \(peak) ms")
         #expect(final < peak - 10, "target after jitter stopped: \(final) ms (peak \(peak) ms)")
         #expect(Self.int(stats, "deviceUnderruns") == 0)
-        #expect(Self.int(stats, "xruns") == 0)
+        // One underflow of the rig's own stream while the host steals CPU (see `toneLoopbackIsClean`).
+        #expect(Self.int(stats, "xruns") <= 1)
     }
 }
