@@ -29,7 +29,8 @@ public struct PlaybackCadence: @unchecked Sendable {
     /// Owner only, after both threads have stopped.
     public func destroy() { lastTakeNanoseconds.destroy() }
 
-    /// Notes that a period was taken now. Playback thread; allocation- and lock-free (a vDSO clock read and one store).
+    /// Notes that the last period of this wake was taken now. Playback thread; allocation- and lock-free (a vDSO clock
+    /// read and one store).
     @inline(__always)
     func recordTake() { recordTake(atNanoseconds: Self.nowNanoseconds()) }
 

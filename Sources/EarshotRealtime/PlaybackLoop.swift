@@ -27,7 +27,7 @@ struct PlaybackLoop {
     let stopRequested: UnsafeAtomic<Bool>
     /// Optional copy of every period played (see `PlaybackThread.Options.tap`).
     let tap: RingBuffer?
-    /// Optional stamp of every take from the ring (see `PlaybackThread.Options.cadence`).
+    /// Optional stamp of each wake's takes from the ring (see `PlaybackThread.Options.cadence`).
     let cadence: PlaybackCadence?
     /// Test-only: `EARSHOT_INJECT_LOOP_ALLOCATION=1` when the thread was created. Proves the allocation detector works.
     let injectAllocation: Bool
@@ -102,6 +102,8 @@ struct PlaybackLoop {
             if !writePeriod() { return false }
             remaining -= 1
         }
+        // Once per wake, after its last take: the producer times its refill from the last one only.
+        if let cadence { cadence.recordTake() }
         return true
     }
 
@@ -117,7 +119,6 @@ struct PlaybackLoop {
             }
         }
         let got = ring.read(into: period, frames: periodFrames)
-        if let cadence { cadence.recordTake() }
         if got > 0 {
             hasPlayed = true
             fadePosition = 0

@@ -44,8 +44,8 @@ public final class PlaybackThread: @unchecked Sendable {
         /// owns it and drains it from another thread; channel count must match the device's.
         public var tap: RingBuffer?
 
-        /// Stamped at every period taken from the ring, for a producer that refills between takes. The caller owns
-        /// it (destroyed after the thread stopped).
+        /// Stamped after each wake's takes from the ring, for a producer that refills between takes. The caller
+        /// owns it (destroyed after the thread stopped).
         public var cadence: PlaybackCadence?
 
         public init(

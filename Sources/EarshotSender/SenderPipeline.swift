@@ -97,11 +97,7 @@ public final class SenderPipeline: @unchecked Sendable {
             throw .encoder(error)
         }
 
-        if let path = configuration.sdpPath {
-            for (index, written) in try Self.writeSessionDescriptions(configuration, to: path).enumerated() {
-                logger.info("SDP for \(configuration.destinations[index]) written to \(written)")
-            }
-        }
+        if let path = configuration.sdpPath { try Self.writeSessionDescriptions(configuration, to: path, logger: logger) }
 
         rtcp = SenderRTCPSession(
             ssrc: ssrc, cname: configuration.cname, sockets: rtcpSockets, rtpDestinations: configuration.destinations,
@@ -292,12 +288,12 @@ public final class SenderPipeline: @unchecked Sendable {
         return [path] + (2...destinations).map { "\(stem)-\($0)\(suffix)" }
     }
 
-    /// Writes every destination's `sessionDescription` (see `sessionDescriptionPaths`), replacing the files.
-    /// Returns the paths in destination order.
+    /// Writes every destination's `sessionDescription` (see `sessionDescriptionPaths`), replacing the files, and logs
+    /// each path. Returns the paths in destination order.
     @discardableResult
-    public static func writeSessionDescriptions(_ configuration: SenderConfiguration, to path: String)
-        throws(SenderError) -> [String]
-    {
+    public static func writeSessionDescriptions(
+        _ configuration: SenderConfiguration, to path: String, logger: Logger? = nil
+    ) throws(SenderError) -> [String] {
         let paths = sessionDescriptionPaths(for: path, destinations: configuration.destinations.count)
         for (index, target) in paths.enumerated() {
             let text = sessionDescription(configuration, destination: index).render()
@@ -306,6 +302,7 @@ public final class SenderPipeline: @unchecked Sendable {
                 ?? Array(text.utf8).withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
             let closed = fclose(file)
             guard written == text.utf8.count, closed == 0 else { throw .sdpFile(path: target, errno: errno) }
+            logger?.info("SDP for \(configuration.destinations[index]) written to \(target)")
         }
         return paths
     }

@@ -167,9 +167,7 @@ struct EarshotSend: ParsableCommand {
         let logger = Logger(label: "earshot-send")
         let configuration = try SenderConfiguration(options)
         if sdpOnly, let path = sdp {
-            for (index, written) in try SenderPipeline.writeSessionDescriptions(configuration, to: path).enumerated() {
-                logger.info("SDP for \(configuration.destinations[index]) written to \(written)")
-            }
+            try SenderPipeline.writeSessionDescriptions(configuration, to: path, logger: logger)
             return
         }
         StopSignal.install()
