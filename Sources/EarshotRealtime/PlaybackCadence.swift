@@ -19,27 +19,45 @@ public struct PlaybackCadence: @unchecked Sendable {
     public let periodNanoseconds: Int
     /// CLOCK_MONOTONIC nanoseconds of the last take; 0 before the first.
     private let lastTakeNanoseconds: UnsafeAtomic<Int>
+    /// Frames the device held just after the last wake's writes; 0 before the first.
+    private let heldFrames: UnsafeAtomic<Int>
 
     public init(periodNanoseconds: Int) {
         precondition(periodNanoseconds > 0, "a period must be positive")
         self.periodNanoseconds = periodNanoseconds
         lastTakeNanoseconds = .create(0)
+        heldFrames = .create(0)
     }
 
     /// Owner only, after both threads have stopped.
-    public func destroy() { lastTakeNanoseconds.destroy() }
+    public func destroy() {
+        lastTakeNanoseconds.destroy()
+        heldFrames.destroy()
+    }
 
-    /// Notes that the last period of this wake was taken now. Playback thread; allocation- and lock-free (a vDSO clock
-    /// read and one store).
+    /// Notes that the last period of this wake was taken now, leaving the device holding `deviceHeldFrames`.
+    /// Playback thread; allocation- and lock-free (a vDSO clock read and two stores).
     @inline(__always)
-    func recordTake() { recordTake(atNanoseconds: Self.nowNanoseconds()) }
+    func recordTake(deviceHeldFrames: Int) {
+        recordTake(atNanoseconds: Self.nowNanoseconds(), deviceHeldFrames: deviceHeldFrames)
+    }
+
+    /// Notes what the device holds after a wake that took nothing (no room, or the ring short of a period), so the
+    /// producer does not top up against a level the device has since drained from. Playback thread; one store.
+    @inline(__always)
+    func recordHeld(deviceHeldFrames: Int) { heldFrames.store(deviceHeldFrames, ordering: .releasing) }
 
     @inline(__always)
-    func recordTake(atNanoseconds instant: Int) {
+    func recordTake(atNanoseconds instant: Int, deviceHeldFrames: Int) {
+        heldFrames.store(deviceHeldFrames, ordering: .releasing)
         // Releasing, paired with the acquiring load in `refillInstant`: a producer that sees this instant also sees
         // the ring's read index of the take it stamps.
         lastTakeNanoseconds.store(instant, ordering: .releasing)
     }
+
+    /// The frames the device held just after the last take's writes (0 before the first): with the ring's level,
+    /// what is queued ahead of the producer's next frame. Any thread.
+    public var deviceHeldFrames: Int { heldFrames.load(ordering: .acquiring) }
 
     /// The first instant after `nowNanoseconds` that lies halfway between two expected takes (the last take plus
     /// whole periods plus half of one), or nil before the first take. Any thread.

@@ -12,6 +12,8 @@ struct PlaybackLoop {
     let alsa: ALSACall
     let ring: RingBuffer
     let periodFrames: Int
+    /// The device buffer: what it holds is its size less the room `available()` reports.
+    let bufferFrames: Int
     let channels: Int
     let waitTimeoutMilliseconds: Int32
     /// Wake on a timer instead of on the device's poll descriptor (`PlaybackThread.Pacing.timer`).
@@ -49,7 +51,7 @@ struct PlaybackLoop {
         alsa.exitRealtime()
     }
 
-    /// Each turn: wait on the device's poll descriptor (`snd_pcm_wait`), then fill all the room there is.
+    /// Each turn: wait on the device's poll descriptor (`snd_pcm_wait`), then fill the room (see `periodsToWrite`).
     @_noLocks
     mutating func runPacedByDevice() {
         while !stopRequested.load(ordering: .acquiring) {
@@ -59,18 +61,22 @@ struct PlaybackLoop {
                 continue
             }
             if ready == 0 { continue }
-            // Fill all the room there is: a server such as PulseAudio may wake us less often than once a period.
+            // All the room there is counts: a server such as PulseAudio may wake us less often than once a period.
             let room = alsa.available()
             if room < 0 {
                 if !recover(Int32(truncatingIfNeeded: room)) { break }
                 continue
             }
-            if !writePeriods(max(1, room / periodFrames)) { break }
+            let periods = periodsToWrite(room: max(room, periodFrames))
+            if !writePeriods(periods, room: room) { break }
+            // Held back for the producer while the device still holds a period: the device would wake us again at
+            // once, so wait a little on the clock instead.
+            if periods < room / periodFrames { alsa.sleepForDevice(nanoseconds: periodNanoseconds / 4) }
         }
     }
 
-    /// Each turn: fill all the room there is, then sleep until the device, draining at its rate, will have room for
-    /// one more period. For a sound server's plugin: its poll descriptor is signalled by the plugin's thread, which
+    /// Each turn: fill the room (see `periodsToWrite`), then sleep until the device, draining at its rate, will have
+    /// room for one more period. For a sound server's plugin: its poll descriptor is signalled by the plugin's thread, which
     /// still holds the stream lock when it wakes us, so every `snd_pcm_wait` ended in a priority-inheritance
     /// hand-over (a real-time thread blocking on a normal one), and each period cost three plugin calls. On the
     /// timer, a period costs one `avail` and one write, and they seldom meet the plugin's thread.
@@ -82,19 +88,48 @@ struct PlaybackLoop {
                 if !recover(Int32(truncatingIfNeeded: room)) { break }
                 continue
             }
-            let periods = room / periodFrames
-            if periods > 0 && !writePeriods(periods) { break }
-            // The room left is under a period; the device frees the rest at its rate (a server may free it in one
-            // later burst instead, then a turn finds no room and sleeps again).
+            let periods = periodsToWrite(room: room)
+            if !writePeriods(periods, room: room) { break }
+            // Normally the room left is under a period and the device frees the rest at its rate (a server may free it
+            // in one later burst instead, then a turn finds no room and sleeps again). Held back for the producer, a
+            // period or more is left: come back in a quarter period.
             let missingFrames = periodFrames - (room - periods * periodFrames)
             let nanoseconds = missingFrames * periodNanoseconds / periodFrames
             alsa.sleepForDevice(nanoseconds: max(periodNanoseconds / 4, nanoseconds))
         }
     }
 
-    /// Renders and writes `periods` periods. Returns false when the thread must end.
     @_noLocks
-    mutating func writePeriods(_ periods: Int) -> Bool {
+    func periodsToWrite(room: Int) -> Int {
+        Self.periodsToWrite(
+            room: room, ringFrames: ring.availableToRead(), bufferFrames: bufferFrames, periodFrames: periodFrames,
+            hasPlayed: hasPlayed)
+    }
+
+    /// How many periods to write into `room` frames of room: as many as the ring holds whole (`ringFrames`), so the
+    /// ring and the device buffer together carry the margin; one more, with its shortage concealed, only when the
+    /// device would otherwise be left holding less than a period. Before the first frame came from the ring
+    /// (`hasPlayed` false), every period of room is filled, with silence.
+    ///
+    /// Why: a sound server may free the whole buffer at once, and filling all of it at every wake made the ring keep
+    /// a device buffer of audio in reserve (10 ms of latency on the PulseAudio rig). A producer late by part of a
+    /// period now costs nothing while the device still holds a period: the thread comes back a quarter period later.
+    @_noLocks
+    static func periodsToWrite(room: Int, ringFrames: Int, bufferFrames: Int, periodFrames: Int, hasPlayed: Bool)
+        -> Int
+    {
+        let wanted = room / periodFrames
+        guard wanted > 0, hasPlayed else { return wanted }
+        let ready = ringFrames / periodFrames
+        if ready >= wanted { return wanted }
+        let heldAfterWriting = max(0, bufferFrames - room) + ready * periodFrames
+        return heldAfterWriting >= periodFrames ? ready : ready + 1
+    }
+
+    /// Renders and writes `periods` periods (possibly none) into `room` frames of room, then stamps the cadence.
+    /// Returns false when the thread must end.
+    @_noLocks
+    mutating func writePeriods(_ periods: Int, room: Int) -> Bool {
         var remaining = periods
         while remaining > 0 {
             renderPeriod()
@@ -102,8 +137,16 @@ struct PlaybackLoop {
             if !writePeriod() { return false }
             remaining -= 1
         }
-        // Once per wake, after its last take: the producer times its refill from the last one only.
-        if let cadence { cadence.recordTake() }
+        // Once per wake, after its last take: the producer times its refill from the last one only, and tops the ring
+        // up against what the device now holds.
+        if let cadence {
+            let held = min(bufferFrames, max(0, bufferFrames - room) + periods * periodFrames)
+            if periods > 0 {
+                cadence.recordTake(deviceHeldFrames: held)
+            } else {
+                cadence.recordHeld(deviceHeldFrames: held)
+            }
+        }
         return true
     }
 

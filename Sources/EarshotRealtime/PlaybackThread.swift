@@ -8,8 +8,9 @@ import EarshotALSA
 /// Plays a ring buffer through an ALSA PCM on a dedicated real-time thread.
 ///
 /// Each period: wait for room (`snd_pcm_wait`, or a timer for a sound server's PCM: see `Pacing`), take one period
-/// from the ring, fill any shortage with a short fade of the last frame then silence (counted as an underrun), write
-/// it; `-EPIPE`/`-ESTRPIPE` are recovered and counted as xruns. Everything the loop needs is allocated in `init`; the
+/// from the ring and write it. While the device still holds a period, a ring short of one is waited for (a quarter
+/// period at a time, never blocking); then the shortage is filled with a short fade of the last frame and silence
+/// (counted as an underrun); `-EPIPE`/`-ESTRPIPE` are recovered and counted as xruns. Everything the loop needs is allocated in `init`; the
 /// loop itself neither allocates nor locks (`PlaybackLoop` is `@_noLocks`, and `RealtimeAllocationProbeTests` prove
 /// it at run time under RealtimeSanitizer).
 ///
@@ -86,7 +87,7 @@ public final class PlaybackThread: @unchecked Sendable {
         loop.initialize(
             to: PlaybackLoop(
                 alsa: ALSACall(pcm: handle, sanitizer: .resolve()), ring: ring,
-                periodFrames: parameters.periodFrames, channels: channels,
+                periodFrames: parameters.periodFrames, bufferFrames: parameters.bufferFrames, channels: channels,
                 waitTimeoutMilliseconds: Int32(max(1, parameters.periodMilliseconds)),
                 pacedByTimer: options.pacing == .timer || (options.pacing == .automatic && handle.isServerBacked),
                 periodNanoseconds: parameters.periodFrames * 1_000_000_000 / parameters.sampleRate,

@@ -13,6 +13,7 @@ public final class ReceiverGauges: @unchecked Sendable {
     private let jitterBits = UnsafeAtomic<UInt64>.create(0)
     private let delayBits = UnsafeAtomic<UInt64>.create(0)
     private let targetBits = UnsafeAtomic<UInt64>.create(0)
+    private let queueBits = UnsafeAtomic<UInt64>.create(Double.nan.bitPattern)
     /// RTCP receiver reports sent, and sender reports / BYEs received.
     let reportsSent = UnsafeAtomic<Int>.create(0)
     let senderReportsReceived = UnsafeAtomic<Int>.create(0)
@@ -32,7 +33,7 @@ public final class ReceiverGauges: @unchecked Sendable {
     deinit {
         for index in 0..<rejectionCount { rejections[index].destroy() }
         rejections.deallocate()
-        for cell in [jitterBits, delayBits, targetBits] { cell.destroy() }
+        for cell in [jitterBits, delayBits, targetBits, queueBits] { cell.destroy() }
         for cell in [reportsSent, senderReportsReceived, goodbyesReceived, sourceChanges, sourceProbationDrops, truncated] { cell.destroy() }
     }
 
@@ -50,10 +51,11 @@ public final class ReceiverGauges: @unchecked Sendable {
 
     /// Producer thread.
     @inline(__always)
-    func publish(jitterMs: Double, delayMs: Double, targetMs: Double) {
+    func publish(jitterMs: Double, delayMs: Double, targetMs: Double, outputQueueMs: Double) {
         jitterBits.store(jitterMs.bitPattern, ordering: .relaxed)
         delayBits.store(delayMs.bitPattern, ordering: .relaxed)
         targetBits.store(targetMs.bitPattern, ordering: .relaxed)
+        queueBits.store(outputQueueMs.bitPattern, ordering: .relaxed)
     }
 
     /// Any thread. Non-zero counts only, keyed by the stable stat names (`rtp_bad_version`, `rtcp_…`).
@@ -73,4 +75,5 @@ public final class ReceiverGauges: @unchecked Sendable {
     public var jitterMs: Double { Double(bitPattern: jitterBits.load(ordering: .relaxed)) }
     public var delayMs: Double { Double(bitPattern: delayBits.load(ordering: .relaxed)) }
     public var targetMs: Double { Double(bitPattern: targetBits.load(ordering: .relaxed)) }
+    public var outputQueueMs: Double { Double(bitPattern: queueBits.load(ordering: .relaxed)) }
 }

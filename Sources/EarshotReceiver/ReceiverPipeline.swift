@@ -42,7 +42,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
     public let ring: RingBuffer
     /// Device parameters actually granted (nil with `Output.caller`).
     public let deviceParameters: PCMParameters?
-    /// Frames per channel the producer keeps in the ring: one period plus one 5 ms frame.
+    /// Frames per channel the producer keeps queued in the ring and the device together: the device buffer plus two
+    /// periods.
     public let targetFillFrames: Int
 
     private let playback: PlaybackThread?
@@ -95,10 +96,12 @@ public final class ReceiverPipeline: @unchecked Sendable {
 
         let channels = configuration.channels
         let periodFrames = configuration.periodFrames
-        // The whole device buffer plus a 5 ms frame: a server-backed PCM (PulseAudio) can open the whole buffer of
-        // room in one wake and the playback thread fills it at once; the producer refills half a period below this,
-        // so less than a full buffer in the ring underran whenever the server took every period together.
-        targetFillFrames = configuration.bufferPeriods * periodFrames + 240
+        // The device buffer plus two periods, for the ring and the device together (the producer tops the ring up
+        // against what the device held at the last take): with the device full, the ring holds the next take and one
+        // more, for a late refill or a server that takes two periods in one wake. On the PulseAudio rig one period
+        // more gave ring shortages after every xrun (the ring may hold nothing just after a take), and the earlier
+        // rule, a whole device buffer in the ring besides the device, cost 10 ms of latency (BENCHMARKS.md).
+        targetFillFrames = (configuration.bufferPeriods + 2) * periodFrames
         ring = RingBuffer(minimumCapacity: 2 * (periodFrames + OpusDecoder.maximumFramesPerPacket), channels: channels)
 
         switch output {
@@ -158,7 +161,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 rtpSocket: rtpSocket, rtcpSocket: rtcpSocket, poll: ReadinessPoll([rtpSocket, rtcpSocket]),
                 ring: ring, cadence: cadence, channels: channels, payloadType: UInt8(configuration.payloadType),
                 gain: configuration.linearGain, targetFillFrames: targetFillFrames,
-                refillLevelFrames: targetFillFrames - periodFrames / 2, scheduling: configuration.producerScheduling, mailbox: mailbox,
+                refillLevelFrames: targetFillFrames - periodFrames / 2, scheduling: configuration.producerScheduling,
+                mailbox: mailbox,
                 gauges: gauges, stopRequested: stopRequested, jitterBuffer: jitterBuffer, decoder: decoder,
                 delayCorrector: PlayoutDelayCorrector(channels: channels),
                 rtcp: ReceiverRTCPSession(cname: configuration.canonicalName),
@@ -234,6 +238,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
             stats.deviceUnderruns = counters.underrunEvents
             stats.deviceUnderrunFrames = counters.underrunFrames
         }
+        stats.outputQueueMs = gauges.outputQueueMs
         stats.rtcpReportsSent = gauges.reportsSent.load(ordering: .relaxed)
         stats.rtcpSenderReportsReceived = gauges.senderReportsReceived.load(ordering: .relaxed)
         stats.rtcpGoodbyesReceived = gauges.goodbyesReceived.load(ordering: .relaxed)

@@ -14,9 +14,10 @@ import EarshotRealtime
 /// thread's takes, from its `PlaybackCadence`), or, while not playing, until a socket becomes readable; drain every
 /// queued datagram without waiting (RTP: validate, lock onto one SSRC, extend sequence and timestamp, insert into the
 /// jitter buffer with the arrival time; RTCP: SR/BYE, read only every `publishIntervalNanos` while playing); then,
-/// while the ring holds less than `targetFillFrames`, take the jitter buffer's next decision, decode it, apply the
-/// gain and write it to the ring. Counters are published every `publishIntervalNanos` (while playing, at the first
-/// refill after that); an RTCP receiver report goes out about once a second.
+/// while the ring and the device (as of the last take) hold less than `targetFillFrames`, take the jitter buffer's
+/// next decision, decode it, apply the gain and write it to the ring. Counters are published every
+/// `publishIntervalNanos` (while playing, at the first refill after that); an RTCP receiver report goes out about
+/// once a second.
 ///
 /// Invariant: every buffer is allocated in `init`; the loop allocates nothing (errors are rare, typed and caught).
 /// Lives in memory owned by `ReceiverPipeline`; only the producer thread touches it between start and join.
@@ -34,8 +35,7 @@ struct ReceiverProducer: ~Copyable {
     let targetFillFrames: Int
     /// The timed wake-up is due when the ring, drained continuously from its fill after the last refill, would
     /// hold this little: half a period below `targetFillFrames`. The device takes whole periods, so the real fill
-    /// may be up to a period lower at the wake-up: with the target of the device buffer plus a frame, at least
-    /// half a period and a frame are always left for a server (PulseAudio) that takes several periods in one wake.
+    /// may be up to a period lower at the wake-up. Used only without a `cadence` (the caller drains the ring).
     /// While not playing (idle, buffering), datagrams wake the producer earlier, and each wake-up refills.
     let refillLevelFrames: Int
     /// Never sleep less than this (a fill at or below the refill level would otherwise spin).
@@ -134,8 +134,10 @@ struct ReceiverProducer: ~Copyable {
 
     mutating func publish() {
         mailbox.publish(jitterBuffer.counters)
+        let queuedFrames = ring.availableToRead() + (cadence?.deviceHeldFrames ?? 0)
         gauges.publish(
-            jitterMs: jitterBuffer.jitterMs, delayMs: jitterBuffer.currentDelayMs, targetMs: jitterBuffer.targetDelayMs)
+            jitterMs: jitterBuffer.jitterMs, delayMs: jitterBuffer.currentDelayMs, targetMs: jitterBuffer.targetDelayMs,
+            outputQueueMs: Double(queuedFrames) * 1000 / Double(OpusDecoder.sampleRate))
     }
 
     // MARK: - Packets in
@@ -249,9 +251,12 @@ struct ReceiverProducer: ~Copyable {
     // MARK: - Audio out
 
     mutating func fillRing() {
-        while ring.availableToRead() < targetFillFrames && ring.availableToWrite() >= pcmFrames {
+        // The device's part of the queue, as of the last take: the ring tops the two up to `targetFillFrames`, so a
+        // device left short by a late refill is made up at the next one, and a full device needs only a period here.
+        let deviceHeld = cadence?.deviceHeldFrames ?? 0
+        while ring.availableToRead() + deviceHeld < targetFillFrames && ring.availableToWrite() >= pcmFrames {
             let decision = jitterBuffer.nextDecision(nowNanos: PlayoutDelayCorrector.playoutClockNanos(
-                nowNanos: MonotonicInstant.now().nanoseconds, ringFrames: ring.availableToRead(),
+                nowNanos: MonotonicInstant.now().nanoseconds, ringFrames: ring.availableToRead() + deviceHeld,
                 fillFrames: targetFillFrames))
             var frames = render(decision)
             if case .play = decision {

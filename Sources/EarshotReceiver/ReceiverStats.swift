@@ -28,6 +28,10 @@ public struct ReceiverStats: Equatable, Sendable {
     /// Current playout delay held by the jitter buffer (see `JitterBuffer.currentDelayMs`).
     public var playoutDelayMs: Double
     public var targetDelayMs: Double
+    /// Decoded audio queued ahead of the speaker, after the producer's last refill: the ring plus what the device
+    /// buffer held at the playback thread's last wake (the ring alone when the caller drains it). NaN before the
+    /// first publication.
+    public var outputQueueMs = Double.nan
     /// Times the playback ring ran short after playback started (PlaybackThread underrun events), and the frames
     /// filled with fade/silence because of it.
     public var deviceUnderruns = 0
@@ -73,7 +77,7 @@ public struct ReceiverStats: Equatable, Sendable {
 
     /// One line for periodic printing, e.g.
     /// `rx 1200 lost 3 late 1 dup 0 reord 2 bad 0 | plc 1440 smp/2 ev fec 1 stretch +240/-480 smp under 0 xrun 0
-    /// resync 0 | jitter 1.2 ms delay 6.0/6.5 ms` (delay is current/target).
+    /// resync 0 | jitter 1.2 ms delay 6.0/6.5 ms queue 20.0 ms` (delay is current/target; queue is `outputQueueMs`).
     public var description: String {
         var line = "rx \(packetsReceived) lost \(packetsLost) late \(packetsLate) dup \(packetsDuplicated)"
         line += " reord \(packetsReordered) bad \(packetsMalformed + packetsTooLarge + packetsOutOfRange)"
@@ -82,6 +86,7 @@ public struct ReceiverStats: Equatable, Sendable {
         line += " under \(underruns) dev-under \(deviceUnderruns) xrun \(xruns) resync \(resyncs)"
         line += " | jitter \(Self.format(jitterMs)) ms"
         line += " delay \(Self.format(playoutDelayMs))/\(Self.format(targetDelayMs)) ms"
+        line += " queue \(Self.format(outputQueueMs)) ms"
         return line
     }
 

@@ -17,7 +17,11 @@ extension ReceiverStats {
             ("packetsInSourceProbation", packetsInSourceProbation),
         ]
         var fields = integers.map { "\"\($0.0)\":\($0.1)" }
-        for (key, value) in [("jitterMs", jitterMs), ("playoutDelayMs", playoutDelayMs), ("targetDelayMs", targetDelayMs)] {
+        let figures = [
+            ("jitterMs", jitterMs), ("playoutDelayMs", playoutDelayMs), ("targetDelayMs", targetDelayMs),
+            ("outputQueueMs", outputQueueMs),
+        ]
+        for (key, value) in figures {
             fields.append("\"\(key)\":\(value.isFinite ? "\((value * 1000).rounded() / 1000)" : "null")")
         }
         let reasons = packetsMalformedByReason.keys.sorted().map { "\"\($0)\":\(packetsMalformedByReason[$0]!)" }

@@ -16,7 +16,7 @@ import Testing
         let cadence = PlaybackCadence(periodNanoseconds: Self.period)
         defer { cadence.destroy() }
         let take = 1_000_000_000
-        cadence.recordTake(atNanoseconds: take)
+        cadence.recordTake(atNanoseconds: take, deviceHeldFrames: 720)
         // Just after the take: halfway to the next one.
         #expect(cadence.refillInstant(after: take + 100_000) == take + 2_500_000)
         // At or past halfway (the producer has just refilled): halfway to the take after next.
@@ -25,8 +25,43 @@ import Testing
         // Takes that did not come (a stalled device): the phase of the last one is kept, never a time in the past.
         #expect(cadence.refillInstant(after: take + 23_000_000) == take + 27_500_000)
         // The next take re-phases the refills.
-        cadence.recordTake(atNanoseconds: take + 6_000_000)
+        cadence.recordTake(atNanoseconds: take + 6_000_000, deviceHeldFrames: 720)
         #expect(cadence.refillInstant(after: take + 6_100_000) == take + 8_500_000)
+    }
+
+    /// The producer tops the ring up against what the device held at the last wake, whether it took or not; a wake
+    /// that took nothing keeps the refills' phase.
+    @Test func deviceHeldFramesFollowEveryWake() {
+        let cadence = PlaybackCadence(periodNanoseconds: Self.period)
+        defer { cadence.destroy() }
+        #expect(cadence.deviceHeldFrames == 0)
+        let take = 1_000_000_000
+        cadence.recordTake(atNanoseconds: take, deviceHeldFrames: 720)
+        #expect(cadence.deviceHeldFrames == 720)
+        cadence.recordHeld(deviceHeldFrames: 480)
+        #expect(cadence.deviceHeldFrames == 480)
+        #expect(cadence.refillInstant(after: take + 100_000) == take + 2_500_000)
+    }
+
+    /// The playback thread writes what the ring holds in whole periods, and conceals only when the device would be
+    /// left with less than a period (5 ms periods, a 3-period device buffer).
+    @Test(arguments: [
+        // room, ring frames, has played, expected periods
+        (720, 0, false, 3),  // before the first audio: fill the device (with silence)
+        (240, 480, true, 1),  // the usual take: one period of room, the ring has it
+        (480, 480, true, 2),  // a server that took two periods at once, the ring has both
+        (480, 300, true, 1),  // ... the ring has one whole period: write it, the device keeps 480
+        (480, 100, true, 0),  // ... none whole, the device still holds 240: wait for the producer
+        (720, 100, true, 1),  // the device is empty: conceal one period (100 frames and a fade)
+        (720, 240, true, 1),  // after an xrun: write the period there is, the device then holds one
+        (600, 0, true, 1),  // 120 held: below a period, so conceal
+        (100, 0, true, 0),  // no whole period of room
+    ] as [(Int, Int, Bool, Int)])
+    func periodsToWrite(room: Int, ringFrames: Int, hasPlayed: Bool, expected: Int) {
+        #expect(
+            PlaybackLoop.periodsToWrite(
+                room: room, ringFrames: ringFrames, bufferFrames: 720, periodFrames: 240, hasPlayed: hasPlayed)
+                == expected)
     }
 
     /// The playback thread stamps its takes (on ALSA's unpaced `null` PCM, so many take place at once).

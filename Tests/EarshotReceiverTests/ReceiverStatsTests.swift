@@ -21,6 +21,11 @@ import Testing
         #expect(line.contains("rx 1200 lost 3 late 1"))
         #expect(line.contains("plc 1440 smp/2 ev fec 1"))
         #expect(line.contains("xrun 4"))
-        #expect(line.contains("jitter 1.2 ms delay 6.0/6.5 ms"))
+        #expect(line.contains("jitter 1.2 ms delay 6.0/6.5 ms queue - ms"))
+        var queued = stats
+        queued.outputQueueMs = 19.96
+        #expect(queued.description.hasSuffix("queue 20.0 ms"))
+        #expect(queued.json.contains("\"outputQueueMs\":19.96"))
+        #expect(stats.json.contains("\"outputQueueMs\":null"))
     }
 }

@@ -179,6 +179,13 @@ import Testing
         #expect(xruns <= 1, "xruns \(xruns), rig dropouts \(rigDropouts)")
 
         try #require(delays.count >= Int(seconds) - 4, "too few stats lines:\n\(receiver.log)")
+        // What is queued ahead of the speaker after each refill: the ring tops itself and the device buffer (6 periods
+        // here) up to the buffer plus two periods, 40 ms, overshooting by less than a 5 ms frame. The earlier rule kept
+        // a whole device buffer and a frame in the ring besides the device's own: 65 ms.
+        let queues = Receiver.outputQueues(receiver.log).dropFirst(5)
+        let queue = Self.median(Array(queues))
+        print(String(format: "e2e loopback tone (--latency %@): output queue median %.1f ms", latency, queue))
+        #expect(queue >= 35 && queue <= 45, "output queue \(Array(queues)) ms")
         if latency == "auto" {
             #expect(Double(recordedSteady.count) / 48_000 >= 10, "at least 10 s of steady tone analysed")
         }

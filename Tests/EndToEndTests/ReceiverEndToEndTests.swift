@@ -70,6 +70,14 @@ import Testing
         }
     }
 
+    /// The periodic `stats` lines' "queue X ms" (`outputQueueMs`), where published.
+    static func outputQueues(_ output: String) -> [Double] {
+        output.split(separator: "\n").filter { $0.hasPrefix("stats rx") }.compactMap { line in
+            guard let range = line.range(of: " queue ") else { return nil }
+            return Double(line[range.upperBound...].split(separator: " ")[0])
+        }
+    }
+
     /// Left channel from `skipSeconds` after the tone starts to `trimSeconds` before it ends.
     static func steadyPart(_ interleaved: [Float], skipSeconds: Double, trimSeconds: Double) throws -> [Float] {
         let left = SignalAnalysis.channel(0, of: interleaved, channels: 2)
