@@ -5,14 +5,16 @@ import Atomics
 #endif
 
 /// When the playback thread last took a period from the ring, so that the producer can wake once per period, halfway
-/// between two takes, instead of guessing the takes' phase from the ring's level.
+/// between two takes, instead of guessing the takes' phase from the ring's level; and what the device held after
+/// that wake, so that the producer tops up the ring and the device together (`deviceHeldFrames`).
 ///
 /// Why: the device takes whole periods, so a producer that sleeps until the ring "should" have drained to its refill
 /// level wakes a quarter more often than it refills (250 wake-ups a second against 200 refills at 5 ms periods), and
 /// on a VM each wake-up costs more than the audio work it does. Halfway between takes leaves half a period of slack
 /// on both sides for the two threads' scheduling jitter.
 ///
-/// Threads: only the playback thread calls `recordTake`; any thread may call `refillInstant`. The owner creates it
+/// Threads: only the playback thread calls `recordTake` and `recordHeld`; any thread may call `refillInstant` and
+/// read `deviceHeldFrames`. The owner creates it
 /// before either thread starts and calls `destroy()` after both have stopped. A trivial value: copies share the cell.
 public struct PlaybackCadence: @unchecked Sendable {
     /// One device period, in nanoseconds.

@@ -76,10 +76,10 @@ struct PlaybackLoop {
     }
 
     /// Each turn: fill the room (see `periodsToWrite`), then sleep until the device, draining at its rate, will have
-    /// room for one more period. For a sound server's plugin: its poll descriptor is signalled by the plugin's thread, which
-    /// still holds the stream lock when it wakes us, so every `snd_pcm_wait` ended in a priority-inheritance
-    /// hand-over (a real-time thread blocking on a normal one), and each period cost three plugin calls. On the
-    /// timer, a period costs one `avail` and one write, and they seldom meet the plugin's thread.
+    /// room for one more period. For a sound server's plugin: its poll descriptor is signalled by the plugin's
+    /// thread, which still holds the stream lock when it wakes us, so every `snd_pcm_wait` ended in a
+    /// priority-inheritance hand-over (a real-time thread blocking on a normal one), and each period cost three
+    /// plugin calls. On the timer, a period costs one `avail` and one write, and they seldom meet the plugin's thread.
     @_noLocks
     mutating func runPacedByTimer() {
         while !stopRequested.load(ordering: .acquiring) {

@@ -10,9 +10,9 @@ import EarshotALSA
 /// Each period: wait for room (`snd_pcm_wait`, or a timer for a sound server's PCM: see `Pacing`), take one period
 /// from the ring and write it. While the device still holds a period, a ring short of one is waited for (a quarter
 /// period at a time, never blocking); then the shortage is filled with a short fade of the last frame and silence
-/// (counted as an underrun); `-EPIPE`/`-ESTRPIPE` are recovered and counted as xruns. Everything the loop needs is allocated in `init`; the
-/// loop itself neither allocates nor locks (`PlaybackLoop` is `@_noLocks`, and `RealtimeAllocationProbeTests` prove
-/// it at run time under RealtimeSanitizer).
+/// (counted as an underrun); `-EPIPE`/`-ESTRPIPE` are recovered and counted as xruns. Everything the loop needs is
+/// allocated in `init`; the loop itself neither allocates nor locks (`PlaybackLoop` is `@_noLocks`, and
+/// `RealtimeAllocationProbeTests` prove it at run time under RealtimeSanitizer).
 ///
 /// Threads: the producer writes the ring; `start`, `stop` and `deinit` belong to one control thread; `counters` may
 /// be read from any thread. Shortages are counted only after the first frame came from the ring, so the silence

@@ -251,8 +251,9 @@ struct ReceiverProducer: ~Copyable {
     // MARK: - Audio out
 
     mutating func fillRing() {
-        // The device's part of the queue, as of the last take: the ring tops the two up to `targetFillFrames`, so a
-        // device left short by a late refill is made up at the next one, and a full device needs only a period here.
+        // The device's part of the queue, as of the playback thread's last wake: the ring tops the two up to
+        // `targetFillFrames`, so a device left short by a late refill is made up at the next one, and with the device
+        // full the ring holds two periods.
         let deviceHeld = cadence?.deviceHeldFrames ?? 0
         while ring.availableToRead() + deviceHeld < targetFillFrames && ring.availableToWrite() >= pcmFrames {
             let decision = jitterBuffer.nextDecision(nowNanos: PlayoutDelayCorrector.playoutClockNanos(
