@@ -99,6 +99,7 @@ import Testing
         let seconds = latency == "auto" ? 13.0 : 6.0
         let rig = try AudioRig(outputs: 1)
         defer { rig.stop() }
+        let steal = HostStealMeter()
         let port = Receiver.portPair()
         let recording = try rig.startRecording()
         // The receiver stops before the sender does, so the end of the stream is not concealed as loss.
@@ -163,9 +164,15 @@ import Testing
         // PulseAudio is not real-time on a VM whose host steals CPU (2.7 s of 80 CPU-seconds in one run of this test;
         // the rig's direct loop dropped out 1–56 times per 20 s in the same hour): its stream then underflows once,
         // which the receiver counts as an xrun and the recording shows as a 10–30 ms gap (windows [191, 193]). The
-        // receiver's own record above must stay clean, so a late or missing write of ours still fails.
+        // receiver's own record above must stay clean, so a late or missing write of ours still fails. While the host
+        // steals more than 2 % of the CPU, the rig underflows more often (30 s streams on 2026-11-26: 37 xruns at 19 %
+        // steal, 1-8 at 3-7 %, 0-1 on a quiet host, whichever build played): up to three are the host's then.
+        let stealPercent = steal.percent()
+        let rigUnderflows = stealPercent > 2 ? 3 : 1
+        print(String(format: "e2e loopback tone (--latency %@): host steal %.1f %%", latency, stealPercent))
         let rigDropouts = Self.glitchEvents(rigGlitches)
-        #expect(rigDropouts <= glitches.count + 1, "glitch windows on the rig \(rigGlitches)")
+        #expect(rigDropouts <= glitches.count + rigUnderflows,
+                "glitch windows on the rig \(rigGlitches), host steal \(stealPercent) %")
         #expect(abs(20 * log10(rigSegments.medianAmplitude) - -6) < 1,
                 "level \(20 * log10(rigSegments.medianAmplitude)) dBFS")
         #expect(Receiver.int(stats, "packetsReceived") >= Int(seconds * 200) - 10)
@@ -175,8 +182,8 @@ import Testing
         #expect(Receiver.int(stats, "concealedSamples") <= late * 240)
         #expect(Receiver.int(stats, "underruns") == 0)
         #expect(Receiver.int(stats, "deviceUnderruns") == 0)
-        // At most the one underflow of the rig's stream allowed above.
-        #expect(xruns <= 1, "xruns \(xruns), rig dropouts \(rigDropouts)")
+        // At most the underflows of the rig's stream allowed above.
+        #expect(xruns <= rigUnderflows, "xruns \(xruns), rig dropouts \(rigDropouts), host steal \(stealPercent) %")
 
         try #require(delays.count >= Int(seconds) - 4, "too few stats lines:\n\(receiver.log)")
         // What is queued ahead of the speaker after each refill: the ring tops itself and the device buffer (6 periods
