@@ -13,6 +13,9 @@ public struct LatencyResult: Sendable {
     public var note: String?
     /// The receiver's own last `stats …` line, if it prints one (earshot-recv does at exit).
     public var receiverReport: String?
+    /// Medians over earshot-recv's periodic `stats` lines (`--stats`), after its first 3: playout delay, its target
+    /// and the output queue (ring + device), in ms.
+    public var receiverDelays: ReceiverDelays?
     /// Share of the machine's CPU time the host stole while the row ran (see `HostSteal`), percent.
     public var hostStealPercent: Double?
 }
@@ -119,6 +122,7 @@ public struct LatencyRun {
         children.removeAll()
         if let log = try? String(contentsOf: directory.appendingPathComponent("receiver.log"), encoding: .utf8) {
             result.receiverReport = log.split(separator: "\n").last { $0.hasPrefix("stats ") }.map { String($0.dropFirst(6)) }
+            result.receiverDelays = ReceiverDelays(log: log)
         }
 
         let recording = AlignedRecording(interleaved: try Self.readRaw(recordingFile))

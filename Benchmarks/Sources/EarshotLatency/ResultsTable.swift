@@ -6,8 +6,9 @@ public enum ResultsTable {
         var lines = [
             "| system | network | latency median (ms) | p99 (ms) | max (ms) | bursts missed | dropouts (total ms)"
                 + " | glitch windows (10 ms) | receiver-reported concealment; ring shortages, xruns"
+                + " | recv playout delay (target); output queue, median ms"
                 + " | recv CPU s/min | send CPU s/min | recv peak RSS (MB) | send peak RSS (MB) | host steal (%) |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
+            "|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|",
         ]
         for result in results {
             var cells = [result.system, result.impairment]
@@ -22,6 +23,7 @@ public enum ResultsTable {
                 cells += [result.note ?? "—", "—", "—", "—", "—", "—"]
             }
             cells.append(concealment(result.receiverReport))
+            cells.append(result.receiverDelays?.description ?? "n/a")
             cells += [
                 cpu(result.receiver, seconds: result.receiverSeconds), cpu(result.sender, seconds: result.senderSeconds),
                 rss(result.receiver), rss(result.sender),

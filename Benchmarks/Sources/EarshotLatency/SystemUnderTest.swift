@@ -60,11 +60,12 @@ public struct SystemUnderTest: Sendable {
         receiver: ["trx-rx", "-d", "{playback}", "-h", "127.0.0.1", "-p", "{recv_port}", "-j", "8", "-m", "8"])
 
     /// Earshot as shipped: `earshot-send` 5 ms low-delay frames, `earshot-recv` adaptive jitter buffer (3-200 ms),
-    /// 5 ms ALSA periods × 3.
+    /// 5 ms ALSA periods × 3. Earshot's receivers print their stats every second (`--stats 1`) for the table's
+    /// playout-delay and output-queue medians.
     public static let earshotDefault = SystemUnderTest(
         name: "Earshot defaults",
         sender: ["earshot-send", "--device", "{capture}", "--to", "127.0.0.1:{send_port}"],
-        receiver: ["earshot-recv", "--listen", "127.0.0.1:{recv_port}", "--device", "{playback}"])
+        receiver: ["earshot-recv", "--listen", "127.0.0.1:{recv_port}", "--device", "{playback}", "--stats", "1"])
 
     /// Earshot at its lowest-latency settings on this rig: 2.5 ms frames and an adaptive buffer floor of 0 ms. The
     /// devices keep their 5 ms × 3 periods: at 2.5 ms × 2 the rig itself drops out (see the floor row at those
@@ -72,14 +73,14 @@ public struct SystemUnderTest: Sendable {
     public static let earshotLowest = SystemUnderTest(
         name: "Earshot lowest",
         sender: ["earshot-send", "--device", "{capture}", "--to", "127.0.0.1:{send_port}", "--frame", "2.5"],
-        receiver: ["earshot-recv", "--listen", "127.0.0.1:{recv_port}", "--device", "{playback}",
+        receiver: ["earshot-recv", "--listen", "127.0.0.1:{recv_port}", "--device", "{playback}", "--stats", "1",
                    "--min-latency", "0"])
 
     /// Earshot's defaults plus `--redundancy 15` on the sender: every packet again 15 ms later, for bursty loss.
     public static let earshotRedundant = SystemUnderTest(
         name: "Earshot + --redundancy 15",
         sender: ["earshot-send", "--device", "{capture}", "--to", "127.0.0.1:{send_port}", "--redundancy", "15"],
-        receiver: ["earshot-recv", "--listen", "127.0.0.1:{recv_port}", "--device", "{playback}"])
+        receiver: ["earshot-recv", "--listen", "127.0.0.1:{recv_port}", "--device", "{playback}", "--stats", "1"])
 
     func expand(_ arguments: [String], capture: String, playback: String, sendPort: Int, receivePort: Int)
         -> [String]
