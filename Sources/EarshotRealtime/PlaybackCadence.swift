@@ -14,8 +14,8 @@ import Atomics
 /// on both sides for the two threads' scheduling jitter.
 ///
 /// Threads: only the playback thread calls `recordTake` and `recordHeld`; any thread may call `refillInstant` and
-/// read `deviceHeldFrames`. The owner creates it
-/// before either thread starts and calls `destroy()` after both have stopped. A trivial value: copies share the cell.
+/// read `deviceHeldFrames`. The owner creates it before either thread starts and calls `destroy()` after both have
+/// stopped. A trivial value: copies share the cells.
 public struct PlaybackCadence: @unchecked Sendable {
     /// One device period, in nanoseconds.
     public let periodNanoseconds: Int
@@ -51,13 +51,13 @@ public struct PlaybackCadence: @unchecked Sendable {
 
     @inline(__always)
     func recordTake(atNanoseconds instant: Int, deviceHeldFrames: Int) {
-        heldFrames.store(deviceHeldFrames, ordering: .releasing)
+        recordHeld(deviceHeldFrames: deviceHeldFrames)
         // Releasing, paired with the acquiring load in `refillInstant`: a producer that sees this instant also sees
         // the ring's read index of the take it stamps.
         lastTakeNanoseconds.store(instant, ordering: .releasing)
     }
 
-    /// The frames the device held just after the last take's writes (0 before the first): with the ring's level,
+    /// The frames the device held after the playback thread's last wake (0 before the first): with the ring's level,
     /// what is queued ahead of the producer's next frame. Any thread.
     public var deviceHeldFrames: Int { heldFrames.load(ordering: .acquiring) }
 

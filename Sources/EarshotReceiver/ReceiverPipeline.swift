@@ -96,16 +96,12 @@ public final class ReceiverPipeline: @unchecked Sendable {
 
         let channels = configuration.channels
         let periodFrames = configuration.periodFrames
-        // The device buffer plus two periods, for the ring and the device together (the producer tops the ring up
-        // against what the device held at the last take): with the device full, the ring holds the next take and one
-        // more, for a late refill or a server that takes two periods in one wake. On the PulseAudio rig one period
-        // more gave ring shortages after every xrun (the ring may hold nothing just after a take), and the earlier
-        // rule, a whole device buffer in the ring besides the device, cost 10 ms of latency (BENCHMARKS.md).
-        targetFillFrames = (configuration.bufferPeriods + 2) * periodFrames
         ring = RingBuffer(minimumCapacity: 2 * (periodFrames + OpusDecoder.maximumFramesPerPacket), channels: channels)
 
         switch output {
         case .caller:
+            targetFillFrames = Self.targetFillFrames(
+                bufferFrames: configuration.bufferPeriods * periodFrames, periodFrames: periodFrames)
             playback = nil
             cadence = nil
             tap = nil
@@ -125,6 +121,10 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 throw .device(error)
             }
             deviceParameters = device.parameters
+            // From what the device granted: a card that rounds the period or buffer up would otherwise hold more
+            // than the target allows for, and the ring would never get its share.
+            targetFillFrames = Self.targetFillFrames(
+                bufferFrames: device.parameters.bufferFrames, periodFrames: device.parameters.periodFrames)
             let deviceCadence = PlaybackCadence(
                 periodNanoseconds: device.parameters.periodFrames * 1_000_000_000 / device.parameters.sampleRate)
             cadence = deviceCadence
@@ -227,6 +227,13 @@ public final class ReceiverPipeline: @unchecked Sendable {
             recording.append(contentsOf: UnsafeBufferPointer(start: tapScratch, count: frames * tap.channels))
         }
     }
+
+    /// The device buffer plus two periods, for the ring and the device together (the producer tops the ring up
+    /// against what the device held at the playback thread's last wake): with the device full, the ring holds the next
+    /// take and one more, for a late refill or a server that takes two periods in one wake. On the PulseAudio rig one
+    /// period more gave ring shortages after every xrun (the ring may hold nothing just after a take), and the earlier
+    /// rule, a whole device buffer in the ring besides the device, cost 10 ms of latency (BENCHMARKS.md).
+    static func targetFillFrames(bufferFrames: Int, periodFrames: Int) -> Int { bufferFrames + 2 * periodFrames }
 
     /// A snapshot of all statistics. Any thread.
     public func stats() -> ReceiverStats {
