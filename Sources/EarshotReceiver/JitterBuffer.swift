@@ -183,6 +183,15 @@ public struct JitterBuffer: ~Copyable {
     }
     private var frameMs: Double { Double(frameSamples) / 48 }
 
+    /// True while playing when the frame due next has not arrived, so `nextDecision` would conceal it (or rebuild it
+    /// from the next packet's FEC) now. A caller with audio still queued ahead of the speaker may wait for it instead:
+    /// the decision is best taken as late as the output allows, since a packet that arrives before then plays.
+    public var isDueFrameMissing: Bool {
+        guard phase == .playing, !(streamEnded && bufferedPackets == 0) else { return false }
+        let due = slots[index(nextSequence)]
+        return !(due.sequence == nextSequence && due.state == .filled)
+    }
+
     /// A snapshot of the statistics; allocates, so call it off the hot path or rarely.
     public func stats(xruns: Int = 0, packetsMalformedByReason: [String: Int] = [:]) -> ReceiverStats {
         ReceiverStats(

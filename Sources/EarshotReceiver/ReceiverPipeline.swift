@@ -98,10 +98,12 @@ public final class ReceiverPipeline: @unchecked Sendable {
         let periodFrames = configuration.periodFrames
         ring = RingBuffer(minimumCapacity: 2 * (periodFrames + OpusDecoder.maximumFramesPerPacket), channels: channels)
 
+        let concealFloorFrames: Int
         switch output {
         case .caller:
             targetFillFrames = Self.targetFillFrames(
                 bufferFrames: configuration.bufferPeriods * periodFrames, periodFrames: periodFrames)
+            concealFloorFrames = targetFillFrames
             playback = nil
             cadence = nil
             tap = nil
@@ -125,6 +127,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
             // than the target allows for, and the ring would never get its share.
             targetFillFrames = Self.targetFillFrames(
                 bufferFrames: device.parameters.bufferFrames, periodFrames: device.parameters.periodFrames)
+            concealFloorFrames = Self.concealFloorFrames(bufferFrames: device.parameters.bufferFrames)
             let deviceCadence = PlaybackCadence(
                 periodNanoseconds: device.parameters.periodFrames * 1_000_000_000 / device.parameters.sampleRate)
             cadence = deviceCadence
@@ -161,6 +164,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 rtpSocket: rtpSocket, rtcpSocket: rtcpSocket, poll: ReadinessPoll([rtpSocket, rtcpSocket]),
                 ring: ring, cadence: cadence, channels: channels, payloadType: UInt8(configuration.payloadType),
                 gain: configuration.linearGain, targetFillFrames: targetFillFrames,
+                concealFloorFrames: concealFloorFrames,
                 refillLevelFrames: targetFillFrames - periodFrames / 2, scheduling: configuration.producerScheduling,
                 mailbox: mailbox,
                 gauges: gauges, stopRequested: stopRequested, jitterBuffer: jitterBuffer, decoder: decoder,
@@ -234,6 +238,13 @@ public final class ReceiverPipeline: @unchecked Sendable {
     /// period more gave ring shortages after every xrun (the ring may hold nothing just after a take), and the earlier
     /// rule, a whole device buffer in the ring besides the device, cost 10 ms of latency (BENCHMARKS.md).
     static func targetFillFrames(bufferFrames: Int, periodFrames: Int) -> Int { bufferFrames + 2 * periodFrames }
+
+    /// A full device buffer: while ring + device hold at least that, a frame that has not arrived is waited for
+    /// rather than concealed. The producer wakes once a period and finds the queue a period below
+    /// `targetFillFrames`, so a missing frame gets two more wake-ups (two periods) before it is concealed, and the
+    /// device still holds over a period when the refill comes. On the PulseAudio rig, packets held back 8 ms behind a
+    /// 3 ms target: 0–2 late of 40 instead of 21–44 (BENCHMARKS.md).
+    static func concealFloorFrames(bufferFrames: Int) -> Int { bufferFrames }
 
     /// A snapshot of all statistics. Any thread.
     public func stats() -> ReceiverStats {

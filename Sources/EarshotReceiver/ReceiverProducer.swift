@@ -15,7 +15,8 @@ import EarshotRealtime
 /// queued datagram without waiting (RTP: validate, lock onto one SSRC, extend sequence and timestamp, insert into the
 /// jitter buffer with the arrival time; RTCP: SR/BYE, read only every `publishIntervalNanos` while playing); then,
 /// while the ring and the device (as of the last take) hold less than `targetFillFrames`, take the jitter buffer's
-/// next decision, decode it, apply the gain and write it to the ring. Counters are published every
+/// next decision, decode it, apply the gain and write it to the ring; a frame that has not arrived is left for the
+/// next wake-up while they still hold `concealFloorFrames`, and concealed only below that. Counters are published every
 /// `publishIntervalNanos` (while playing, at the first refill after that); an RTCP receiver report goes out about
 /// once a second.
 ///
@@ -33,6 +34,11 @@ struct ReceiverProducer: ~Copyable {
     let payloadType: UInt8
     let gain: Float
     let targetFillFrames: Int
+    /// A frame that has not arrived is concealed only once the ring and the device hold less than this; above it the
+    /// producer leaves the queue to drain and asks again at its next wake-up, so a packet up to that much late still
+    /// plays. The latency is unchanged: the refill after it arrives restores the queue. `targetFillFrames` (caller
+    /// mode) never waits.
+    let concealFloorFrames: Int
     /// The timed wake-up is due when the ring, drained continuously from its fill after the last refill, would
     /// hold this little: half a period below `targetFillFrames`. The device takes whole periods, so the real fill
     /// may be up to a period lower at the wake-up. Used only without a `cadence` (the caller drains the ring).
@@ -256,6 +262,7 @@ struct ReceiverProducer: ~Copyable {
         // full the ring holds two periods.
         let deviceHeld = cadence?.deviceHeldFrames ?? 0
         while ring.availableToRead() + deviceHeld < targetFillFrames && ring.availableToWrite() >= pcmFrames {
+            if ring.availableToRead() + deviceHeld >= concealFloorFrames && jitterBuffer.isDueFrameMissing { break }
             let decision = jitterBuffer.nextDecision(nowNanos: PlayoutDelayCorrector.playoutClockNanos(
                 nowNanos: MonotonicInstant.now().nanoseconds, ringFrames: ring.availableToRead() + deviceHeld,
                 fillFrames: targetFillFrames))

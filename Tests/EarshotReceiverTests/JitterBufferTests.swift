@@ -195,6 +195,42 @@ private func insert(
         #expect(!playing)
     }
 
+    /// What the producer asks before it conceals: only a playing stream whose next frame is absent may be waited for.
+    @Test func dueFrameIsMissingOnlyWhilePlayingWithoutIt() {
+        var buffer = fixedBuffer(latencyMs: 0, frameSamples: 480)
+        var missing = buffer.isDueFrameMissing
+        #expect(!missing, "idle: nothing is due")
+        _ = insert(&buffer, sequence: 0, timestamp: 0, at: 0)
+        _ = insert(&buffer, sequence: 2, timestamp: 960, at: 1 * ms)
+        missing = buffer.isDueFrameMissing
+        #expect(!missing, "buffering: nothing is due yet")
+        guard case .play = buffer.nextDecision(nowNanos: 10 * ms) else {
+            Issue.record("expected play of 0")
+            return
+        }
+        missing = buffer.isDueFrameMissing
+        #expect(missing, "1 has not arrived")
+        // Waiting for it cost nothing: it arrives and plays, neither late nor concealed.
+        #expect(insert(&buffer, sequence: 1, timestamp: 480, at: 12 * ms) == .stored)
+        missing = buffer.isDueFrameMissing
+        #expect(!missing)
+        guard case .play(_, 480, _) = buffer.nextDecision(nowNanos: 20 * ms) else {
+            Issue.record("expected play of 1")
+            return
+        }
+        let counters = buffer.counters
+        #expect(counters.packetsLate == 0 && counters.concealmentEvents == 0)
+        guard case .play(_, 960, _) = buffer.nextDecision(nowNanos: 30 * ms) else {
+            Issue.record("expected play of 2")
+            return
+        }
+        missing = buffer.isDueFrameMissing
+        #expect(missing, "3 has not arrived")
+        buffer.endOfStream()
+        missing = buffer.isDueFrameMissing
+        #expect(!missing, "the sender said BYE: nothing more will come")
+    }
+
     @Test func missingPacketWithNothingAfterIsConcealedAndLateWhenItArrives() {
         var buffer = fixedBuffer(latencyMs: 0, frameSamples: 480)
         for sequence in Int64(0)..<5 {

@@ -22,7 +22,7 @@ import Testing
 
     /// Streams `seconds` through the proxy with `impairment`; `duringStream` runs on the test thread meanwhile.
     static func run(
-        seconds: Double, sender: [String], impairment: [String], label: String,
+        seconds: Double, sender: [String], impairment: [String], label: String, receiver receiverFlags: [String] = [],
         duringStream: (_ receiverPort: Int) throws -> Void = { _ in }
     ) throws -> Run {
         let rig = try AudioRig(outputs: 1)
@@ -33,7 +33,7 @@ import Testing
         let wav = rig.directory.appendingPathComponent("recv.wav").path
         let recording = try rig.startRecording()
         let receiver = try LoopbackEndToEndTests.receiver(
-            rig: rig, port: receiverPort, device: "spk", seconds: seconds, extra: ["--record", wav])
+            rig: rig, port: receiverPort, device: "spk", seconds: seconds, extra: ["--record", wav] + receiverFlags)
         let proxy = try ChildProcess(
             Receiver.product("earshot-impair"),
             ["--listen", "127.0.0.1:\(proxyPort)", "--to", "127.0.0.1:\(receiverPort)", "--seed", "7", "--log", logFile,
@@ -159,6 +159,31 @@ import Testing
         // Sub-frame stretching is inaudible to the 10 ms windows; only a concealed frame (it can straddle two
         // windows) may show.
         #expect(glitches.count <= 2 * concealedFrames, "glitch windows \(glitches)")
+    }
+
+    /// A fixed 3 ms target and 3 % of packets held back 8 ms: each of those is due before it arrives. While the ring
+    /// and the device still hold a device buffer, the receiver leaves the frame for its next wake-ups instead of
+    /// concealing it (two periods), so it plays. Concealing at once, as before, made nearly every held-back packet a
+    /// late one with a concealed frame (21–44 of about 40 in four runs; 0–2 with the wait).
+    @Test func aPacketLaterThanTheTargetPlaysWhileTheOutputQueueHoldsIt() throws {
+        let run = try Self.run(
+            seconds: 6, sender: ["--frame", "5"], impairment: ["--reorder", "3", "--reorder-delay", "8"],
+            label: "held back 8 ms, --latency 3", receiver: ["--latency", "3"])
+        let heldBack = Self.proxyCount(run.proxyLog, "reorder")
+        let late = Receiver.int(run.stats, "packetsLate")
+        let concealmentEvents = Receiver.int(run.stats, "concealmentEvents")
+        let glitches = SignalAnalysis.glitchWindows(
+            run.recordedSteady, frequency: 997, sampleRate: 48_000, windowFrames: 480, minimumSNRdB: 20)
+        print("e2e held back 8 ms, --latency 3: proxy held back \(heldBack), late \(late), concealment events "
+            + "\(concealmentEvents), glitch windows \(glitches.count), xruns \(Receiver.int(run.stats, "xruns"))")
+        #expect(heldBack >= 20, "proxy held back \(heldBack)")
+        #expect((run.stats["targetDelayMs"] as? NSNumber)?.doubleValue == 3, "target \(run.stats["targetDelayMs"] ?? "?")")
+        // An xrun of the rig's stream (the host stealing CPU) can make a packet or two late on its own.
+        #expect(4 * late <= heldBack, "late \(late) of \(heldBack) held back")
+        #expect(4 * concealmentEvents <= heldBack, "concealment events \(concealmentEvents) of \(heldBack) held back")
+        #expect(Receiver.int(run.stats, "packetsLost") == 0)
+        #expect(Receiver.int(run.stats, "deviceUnderruns") == 0)
+        #expect(glitches.count <= 2 * concealmentEvents, "glitch windows \(glitches)")
     }
 
     // MARK: - 5. Corruption and garbage
