@@ -39,6 +39,10 @@ public struct PlayoutDelayEstimator: ~Copyable {
         public var bucketMs: Double
         /// Target before any jitter has been measured; enters as a peak, so it decays like one.
         public var initialTargetMs: Double
+        /// How much later than its turn a frame may still arrive and play, because the receiver waits for a missing
+        /// frame while its output queue has room to spare (see `ReceiverPipeline.concealFloorFrames`): the target
+        /// covers the quantile and margin less this, never below the minimum. 0 for a caller that conceals at once.
+        public var lateAllowanceMs: Double
 
         public init(
             mode: Mode = .automatic(minimumMs: 2, maximumMs: 500),
@@ -49,7 +53,8 @@ public struct PlayoutDelayEstimator: ~Copyable {
             windowSeconds: Double = 2,
             windowCapacity: Int = 1024,
             bucketMs: Double = 1,
-            initialTargetMs: Double = 20
+            initialTargetMs: Double = 20,
+            lateAllowanceMs: Double = 0
         ) {
             self.mode = mode
             self.quantile = quantile
@@ -60,6 +65,7 @@ public struct PlayoutDelayEstimator: ~Copyable {
             self.windowCapacity = windowCapacity
             self.bucketMs = bucketMs
             self.initialTargetMs = initialTargetMs
+            self.lateAllowanceMs = lateAllowanceMs
         }
     }
 
@@ -178,7 +184,7 @@ public struct PlayoutDelayEstimator: ~Copyable {
         } else if arrivalNanos > peakHoldUntilNanos {
             peakMs *= forget
         }
-        targetDelayMs = clamped(max(quantileMs, peakMs) + configuration.marginMs)
+        targetDelayMs = clamped(max(quantileMs, peakMs) + configuration.marginMs - configuration.lateAllowanceMs)
     }
 
     /// How long after its fastest possible arrival a frame with `timestamp` is played if played at `nowNanos`, in

@@ -153,6 +153,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
         // Start at 20 ms: a sender that bursts (ffmpeg -re sends 4 packets per 20 ms) is not concealed while the
         // estimator learns; a smooth LAN sender is decayed down to the minimum within seconds.
         delay.initialTargetMs = min(configuration.maximumLatencyMs, max(configuration.minimumLatencyMs, 20))
+        // What waiting for a missing frame adds (see `concealFloorFrames`) need not be held in the jitter buffer too.
+        delay.lateAllowanceMs = Double(targetFillFrames - concealFloorFrames) * 1000 / Double(OpusDecoder.sampleRate)
         let jitterBuffer = JitterBuffer(
             configuration: JitterBuffer.Configuration(
                 capacity: configuration.jitterBufferCapacity, maxPayloadBytes: 1500, delay: delay,
@@ -243,7 +245,9 @@ public final class ReceiverPipeline: @unchecked Sendable {
     /// rather than concealed. The producer wakes once a period and finds the queue a period below
     /// `targetFillFrames`, so a missing frame gets two more wake-ups (two periods) before it is concealed, and the
     /// device still holds over a period when the refill comes. On the PulseAudio rig, packets held back 8 ms behind a
-    /// 3 ms target: 0–2 late of 40 instead of 21–44 (BENCHMARKS.md).
+    /// fixed 3 ms target: 0–2 late of about 40 instead of 21–44. The automatic target is lowered by the same two
+    /// periods (`PlayoutDelayEstimator.Configuration.lateAllowanceMs`): a frame may arrive as late as before, and the
+    /// jitter buffer holds 10 ms less at the default period (BENCHMARKS.md).
     static func concealFloorFrames(bufferFrames: Int) -> Int { bufferFrames }
 
     /// A snapshot of all statistics. Any thread.

@@ -36,6 +36,27 @@ import Testing
         #expect(estimator.targetDelayMs == 30)
     }
 
+    /// The same arrivals with and without the receiver's allowance for waiting: the automatic target is lower by
+    /// it, down to the minimum; a fixed latency is what the user asked for and stays.
+    @Test func lateAllowanceLowersTheAutomaticTargetOnly() {
+        func target(_ mode: PlayoutDelayEstimator.Mode, allowanceMs: Double, lateMs: Int64) -> Double {
+            var estimator = PlayoutDelayEstimator(
+                configuration: .init(mode: mode, initialTargetMs: 0, lateAllowanceMs: allowanceMs))
+            for index in 0..<200 {
+                let late: Int64 = index % 50 == 25 ? lateMs * 1_000_000 : 0
+                estimator.recordArrival(
+                    timestamp: Int64(index) * 240, arrivalNanos: UInt64(Int64(index) * 5_000_000 + late))
+            }
+            return estimator.targetDelayMs
+        }
+        let automatic = PlayoutDelayEstimator.Mode.automatic(minimumMs: 2, maximumMs: 500)
+        let withoutAllowance = target(automatic, allowanceMs: 0, lateMs: 15)
+        #expect(withoutAllowance >= 15, "a 15 ms late packet raises the target to cover it")
+        #expect(target(automatic, allowanceMs: 10, lateMs: 15) == withoutAllowance - 10)
+        #expect(target(automatic, allowanceMs: 10, lateMs: 5) == 2, "never below the minimum")
+        #expect(target(.fixed(milliseconds: 7), allowanceMs: 10, lateMs: 15) == 7)
+    }
+
     @Test func interarrivalJitterFollowsRFC3550() {
         var estimator = PlayoutDelayEstimator()
         // Alternating ±2 ms around the line: |D| = 4 ms each step, J converges to 4 ms.
