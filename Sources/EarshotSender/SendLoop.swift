@@ -173,11 +173,12 @@ struct SendLoop<Source: AudioSource>: ~Copyable {
     }
 
     /// Sends the packet sent `redundancyPackets` packets ago again (after this one, so a copy is never ahead of a
-    /// newer original), then keeps `latest` in its slot.
+    /// newer original) while copies are on, then keeps `latest` in its slot: the history is kept while they are off,
+    /// so copies resume with the packets just before the switch.
     private func sendCopy(thenKeep latest: UnsafeRawBufferPointer) {
         let slot = packetsSent % redundancyPackets
         let stored = history.baseAddress! + slot * packetSlotBytes
-        if packetsSent >= redundancyPackets {
+        if packetsSent >= redundancyPackets && counters.redundancyOn.load(ordering: .relaxed) {
             sendToAll(UnsafeRawBufferPointer(start: stored, count: historyLengths[slot]))
             counters.redundantPackets.wrappingIncrement(ordering: .relaxed)
         }

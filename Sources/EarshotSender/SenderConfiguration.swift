@@ -37,6 +37,8 @@ public struct SenderConfiguration: Sendable {
     /// the original is lost fills its slot, and the receiver's delay estimate sees the copy's lateness, so its
     /// target rises to wait for copies only while packets are being lost.
     public var redundancyPackets: Int
+    /// `--redundancy auto`: copies only while receivers' reports show loss (`RedundancyPolicy`); otherwise always.
+    public var redundancyAutomatic: Bool
     /// RTP destinations; RTCP goes to each one's port + 1.
     public var destinations: [SocketAddress]
     /// Multicast hop limit (only used for multicast destinations).
@@ -52,6 +54,8 @@ public struct SenderConfiguration: Sendable {
 
     /// Valid Opus frame durations for `--frame` (one frame per RTP packet).
     public static let frameMilliseconds: [Double] = [2.5, 5, 10, 20]
+    /// How much later `--redundancy auto` sends a copy (rounded up to whole packets).
+    public static let automaticRedundancyMilliseconds = 15.0
 
     /// Checks every option and throws the first problem, naming the flag and the valid range.
     public init(_ options: SenderOptions) throws(SenderConfigurationError) {
@@ -93,15 +97,22 @@ public struct SenderConfiguration: Sendable {
             complexity: options.complexity, application: application, inBandFEC: options.fec,
             expectedPacketLossPercent: options.expectedLossPercent, dtx: options.dtx)
 
-        let copiesLater = options.redundancyMilliseconds / options.frameMilliseconds
-        guard options.redundancyMilliseconds.isFinite, (0...200).contains(options.redundancyMilliseconds),
-            copiesLater == copiesLater.rounded()
-        else {
-            throw .invalidValue(
-                flag: "--redundancy", value: Self.format(options.redundancyMilliseconds),
-                valid: "0 (off) or a multiple of --frame (\(Self.format(options.frameMilliseconds)) ms) up to 200 ms")
+        if options.redundancy == "auto" {
+            // 15 ms covers the bursts of a few datagrams a Wi-Fi link drops; at least one packet later.
+            redundancyPackets = max(1, Int((Self.automaticRedundancyMilliseconds / options.frameMilliseconds).rounded(.up)))
+            redundancyAutomatic = true
+        } else {
+            let milliseconds = Double(options.redundancy) ?? .nan
+            let copiesLater = milliseconds / options.frameMilliseconds
+            guard milliseconds.isFinite, (0...200).contains(milliseconds), copiesLater == copiesLater.rounded() else {
+                throw .invalidValue(
+                    flag: "--redundancy", value: options.redundancy,
+                    valid: "auto, 0 (off) or a multiple of --frame (\(Self.format(options.frameMilliseconds)) ms) "
+                        + "up to 200 ms")
+            }
+            redundancyPackets = Int(copiesLater)
+            redundancyAutomatic = false
         }
-        redundancyPackets = Int(copiesLater)
 
         guard (96...127).contains(options.payloadType) else {
             throw .invalidValue(flag: "--payload-type", value: "\(options.payloadType)", valid: "96 ... 127 (dynamic)")

@@ -22,11 +22,14 @@ public struct SenderCounters: Sendable, Equatable {
     public var encodeErrors: Int
     /// Second copies sent (`--redundancy`); not in `packets`, which the RTCP sender report counts.
     public var redundantPackets: Int
+    /// Copies are being sent now (always with `--redundancy MS`; while receivers report loss with `auto`).
+    public var redundancyOn: Bool
 }
 
 /// The atomics behind `SenderCounters` plus the send thread's RTP time anchor and level peak.
 ///
-/// Written by the send thread only (relaxed stores, or the seqlock below), read from the control thread.
+/// Written by the send thread only (relaxed stores, or the seqlock below), read from the control thread; except
+/// `redundancyOn`, the control thread's switch.
 /// Allocated at start-up; `destroy()` after the send thread has been joined.
 final class SenderCounterCells: @unchecked Sendable {
     let packets = UnsafeAtomic<Int>.create(0)
@@ -40,6 +43,9 @@ final class SenderCounterCells: @unchecked Sendable {
     let skippedFrames = UnsafeAtomic<Int>.create(0)
     let encodeErrors = UnsafeAtomic<Int>.create(0)
     let redundantPackets = UnsafeAtomic<Int>.create(0)
+    /// The one cell the control thread writes: whether the send thread sends copies (`RedundancyPolicy`). Read once
+    /// per packet; a switch takes effect at the next packet, and nothing else hangs on it, so relaxed is enough.
+    let redundancyOn = UnsafeAtomic<Bool>.create(false)
     /// Largest |sample| since the control thread last took it, as Float bits (max-updated by CAS).
     let peakBits = UnsafeAtomic<UInt32>.create(0)
     /// Seqlock over (`anchorTime`, `anchorFrames`): odd while the send thread writes.
@@ -60,7 +66,8 @@ final class SenderCounterCells: @unchecked Sendable {
             resynchronizations: resynchronizations.load(ordering: .relaxed),
             skippedFrames: skippedFrames.load(ordering: .relaxed),
             encodeErrors: encodeErrors.load(ordering: .relaxed),
-            redundantPackets: redundantPackets.load(ordering: .relaxed))
+            redundantPackets: redundantPackets.load(ordering: .relaxed),
+            redundancyOn: redundancyOn.load(ordering: .relaxed))
     }
 
     /// Send thread: raises the peak to `value` if larger. Lock-free.
@@ -107,5 +114,6 @@ final class SenderCounterCells: @unchecked Sendable {
             skippedFrames, encodeErrors, redundantPackets, anchorVersion, anchorTime, anchorFrames,
         ] { cell.destroy() }
         peakBits.destroy()
+        redundancyOn.destroy()
     }
 }

@@ -28,8 +28,9 @@ public struct SenderOptions: Sendable, Equatable {
     public var expectedLossPercent: Int = 0
     /// `--application lowdelay|audio`.
     public var application: String = "lowdelay"
-    /// `--redundancy MS`: send every packet a second time this much later (0: off).
-    public var redundancyMilliseconds: Double = 0
+    /// `--redundancy auto|MS`: send every packet a second time this much later; `auto` (15 ms) only while receivers
+    /// report loss; 0: off.
+    public var redundancy: String = "auto"
     /// `--dtx`: discontinuous transmission.
     public var dtx = false
     /// `--payload-type 96...127`.

@@ -41,6 +41,8 @@ public final class SenderPipeline: @unchecked Sendable {
     private var lastStatistics: SenderStatistics?
     private var hasRun = false
     private var overallPeak: Float = 0
+    /// `--redundancy auto` only: switches copies from the receivers' reports.
+    private var redundancyPolicy: RedundancyPolicy?
 
     /// Opens the source, sockets and encoder and writes `--sdp`. Nothing is sent until `run()`.
     ///
@@ -99,6 +101,11 @@ public final class SenderPipeline: @unchecked Sendable {
 
         if let path = configuration.sdpPath { try Self.writeSessionDescriptions(configuration, to: path, logger: logger) }
 
+        if configuration.redundancyAutomatic {
+            redundancyPolicy = RedundancyPolicy()
+        } else {
+            counters.redundancyOn.store(configuration.redundancyPackets > 0, ordering: .relaxed)
+        }
         rtcp = SenderRTCPSession(
             ssrc: ssrc, cname: configuration.cname, sockets: rtcpSockets, rtpDestinations: configuration.destinations,
             destinationSockets: destinationSockets, counters: counters, initialTimestamp: initialTimestamp)
@@ -207,6 +214,7 @@ public final class SenderPipeline: @unchecked Sendable {
             let untilDisplay = display == nil ? Int64.max : nextDisplay - now
             rtcp.receiveReports(timeoutNanoseconds: max(0, min(untilReport, untilDisplay, 50_000_000)))
             rtcp.sendReportIfDue()
+            updateRedundancy()
             if let display, MonotonicInstant.now().nanoseconds >= nextDisplay {
                 display.show(statistics())
                 nextDisplay += Int64(display.interval * 1e9)
@@ -222,6 +230,18 @@ public final class SenderPipeline: @unchecked Sendable {
         let final = statistics()
         display?.finish(final)
         if let failure { throw .stopped(failure) }
+    }
+
+    /// `--redundancy auto`: copies on or off from the receivers' latest reports. Control thread.
+    private func updateRedundancy() {
+        guard var policy = redundancyPolicy else { return }
+        let on = policy.update(receivers: receivers, nowNanos: MonotonicInstant.now().nanoseconds)
+        redundancyPolicy = policy
+        guard on != counters.redundancyOn.load(ordering: .relaxed) else { return }
+        counters.redundancyOn.store(on, ordering: .relaxed)
+        logger.notice(on
+            ? "redundancy auto: a receiver reports loss, sending every packet again \(configuration.redundancyPackets) later"
+            : "redundancy auto: no loss reported for \(policy.holdNanoseconds / 1_000_000_000) s, copies off")
     }
 
     private var deviceName: String {

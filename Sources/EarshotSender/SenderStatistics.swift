@@ -23,6 +23,7 @@ public struct SenderStatistics: Sendable, Equatable {
             printf: "level %6.1f dBFS  %6.1f kb/s  %ld pkts", peakDBFS, bitrate / 1000, counters.packets)
         if counters.sendErrors > 0 { line += "  send errors \(counters.sendErrors)" }
         if counters.resynchronizations > 0 { line += "  resyncs \(counters.resynchronizations)" }
+        if counters.redundancyOn { line += "  copies on" }
         if captureOverrunFrames > 0 || captureXruns > 0 {
             line += "  overrun \(captureOverrunFrames) fr  xruns \(captureXruns)"
         }
@@ -36,10 +37,10 @@ public struct SenderStatistics: Sendable, Equatable {
     public var logLine: String {
         var line = String(
             printf: "t=%.1fs packets=%ld bytes=%ld bitrate=%.1fkb/s peak=%.1fdBFS late=%ld resyncs=%ld skipped=%ld "
-                + "dtx_frames=%ld send_errors=%ld encode_errors=%ld copies=%ld",
+                + "dtx_frames=%ld send_errors=%ld encode_errors=%ld copies=%ld copies_on=%ld",
             elapsedSeconds, counters.packets, counters.payloadOctets, bitrate / 1000, peakDBFS,
             counters.missedDeadlines, counters.resynchronizations, counters.skippedFrames, counters.dtxFrames,
-            counters.sendErrors, counters.encodeErrors, counters.redundantPackets)
+            counters.sendErrors, counters.encodeErrors, counters.redundantPackets, counters.redundancyOn ? 1 : 0)
         if captureOverrunFrames > 0 || captureXruns > 0 {
             line += " capture_overrun_frames=\(captureOverrunFrames) capture_xruns=\(captureXruns)"
         }

@@ -72,10 +72,11 @@ struct EarshotSend: ParsableCommand {
     var dtx = false
 
     @Option(help: ArgumentHelp(
-        "Send every packet again this much later, ms (0: off; a multiple of --frame, up to 200). Recovers bursts "
-            + "of loss shorter than it; the receiver waits for the copies only while packets are lost.",
-        valueName: "ms"))
-    var redundancy: Double = 0
+        "Send every packet again this much later, ms (0: off; a multiple of --frame, up to 200), or 'auto': 15 ms "
+            + "later, only while receivers' RTCP reports show loss and for 10 s after. Recovers bursts of loss "
+            + "shorter than it; the receiver waits for the copies only while packets are lost.",
+        valueName: "auto|ms"))
+    var redundancy: String = "auto"
 
     // MARK: RTP and network
 
@@ -140,7 +141,7 @@ struct EarshotSend: ParsableCommand {
         options.expectedLossPercent = expectedLoss
         options.application = application
         options.dtx = dtx
-        options.redundancyMilliseconds = redundancy
+        options.redundancy = redundancy
         options.payloadType = payloadType
         options.destinations = destinations
         options.ttl = ttl

@@ -16,9 +16,10 @@ import Testing
         #expect(array.count >= 99 && allocations >= 1)
     }
 
-    /// With and without `--redundancy` (its copies come from a history allocated in `init`).
-    @Test(arguments: [0.0, 15.0])
-    func steadyStateSendAllocatesNothing(redundancyMilliseconds: Double) throws {
+    /// With and without `--redundancy` (its copies come from a history allocated in `init`); `auto` keeps the
+    /// history while its copies are off (no receiver reported loss here).
+    @Test(arguments: ["0", "15", "auto"])
+    func steadyStateSendAllocatesNothing(redundancy: String) throws {
         let first = try UDPSocket(bindingTo: try SocketAddress(parsing: "127.0.0.1:0"))
         let second = try UDPSocket(bindingTo: try SocketAddress(parsing: "127.0.0.1:0"))
         try first.setReceiveBufferSize(1 << 20)
@@ -26,7 +27,7 @@ import Testing
         var options = SenderOptions()
         options.tone = 997
         options.destinations = ["\(first.localAddress)", "\(second.localAddress)"]
-        options.redundancyMilliseconds = redundancyMilliseconds
+        options.redundancy = redundancy
         let configuration = try SenderConfiguration(options)
         let socket = try UDPSocket(bindingTo: try SocketAddress(parsing: "0.0.0.0:0"))
         let counters = SenderCounterCells()
@@ -35,6 +36,7 @@ import Testing
             counters.destroy()
             stop.destroy()
         }
+        counters.redundancyOn.store(redundancy == "15", ordering: .relaxed)
         var loop = SendLoop(
             source: try ToneSource(frequency: 997, amplitude: 0.5, channels: 2, framesPerBlock: 240),
             encoder: try OpusEncoder(configuration.encoder), configuration: configuration, ssrc: 1,
@@ -52,7 +54,7 @@ import Testing
         #expect(allocations == 0, "\(allocations) allocations in 200 frames")
         #expect(counters.snapshot().packets == 210)
         #expect(counters.snapshot().sendErrors == 0)
-        #expect(counters.snapshot().redundantPackets == (redundancyMilliseconds > 0 ? 210 - 3 : 0))
+        #expect(counters.snapshot().redundantPackets == (redundancy == "15" ? 210 - 3 : 0))
     }
 
     /// Raw stdin at 44.1 kHz is resampled while the send thread reads it: still no allocation per block.

@@ -51,9 +51,10 @@ import Testing
         ("--tone", { (o: inout SenderOptions) in o.tone = 30_000 }, "1 ... 23999"),
         ("--level", { (o: inout SenderOptions) in o.toneLevel = 3 }, "-120 ... 0"),
         ("--priority", { (o: inout SenderOptions) in o.priority = 100 }, "1 ... 99"),
-        ("--redundancy", { (o: inout SenderOptions) in o.redundancyMilliseconds = 7 }, "multiple of --frame (5 ms)"),
-        ("--redundancy", { (o: inout SenderOptions) in o.redundancyMilliseconds = 205 }, "up to 200 ms"),
-        ("--redundancy", { (o: inout SenderOptions) in o.redundancyMilliseconds = -5 }, "0 (off)"),
+        ("--redundancy", { (o: inout SenderOptions) in o.redundancy = "7" }, "multiple of --frame (5 ms)"),
+        ("--redundancy", { (o: inout SenderOptions) in o.redundancy = "205" }, "up to 200 ms"),
+        ("--redundancy", { (o: inout SenderOptions) in o.redundancy = "-5" }, "0 (off)"),
+        ("--redundancy", { (o: inout SenderOptions) in o.redundancy = "sometimes" }, "auto, 0 (off)"),
     ] as [(String, @Sendable (inout SenderOptions) -> Void, String)])
     func badValueNamesFlagAndRange(flag: String, change: @Sendable (inout SenderOptions) -> Void, range: String) {
         let message = error(change)?.description ?? "accepted"
@@ -62,12 +63,24 @@ import Testing
     }
 
     @Test func redundancyIsCountedInPackets() throws {
-        #expect(try SenderConfiguration(options()).redundancyPackets == 0)
         var change = options()
-        change.redundancyMilliseconds = 15
+        change.redundancy = "0"
+        #expect(try SenderConfiguration(change).redundancyPackets == 0)
+        change.redundancy = "15"
         #expect(try SenderConfiguration(change).redundancyPackets == 3)
+        #expect(try SenderConfiguration(change).redundancyAutomatic == false)
         change.frameMilliseconds = 2.5
         #expect(try SenderConfiguration(change).redundancyPackets == 6)
+    }
+
+    /// The default: 15 ms later, rounded up to whole packets, switched by the receivers' reports.
+    @Test(arguments: [(2.5, 6), (5.0, 3), (10.0, 2), (20.0, 1)])
+    func automaticRedundancyIsTheDefault(frameMs: Double, packets: Int) throws {
+        var change = options()
+        change.frameMilliseconds = frameMs
+        let configuration = try SenderConfiguration(change)
+        #expect(configuration.redundancyAutomatic)
+        #expect(configuration.redundancyPackets == packets)
     }
 
     @Test func exactlyOneSource() {

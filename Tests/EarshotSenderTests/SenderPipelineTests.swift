@@ -82,7 +82,7 @@ import Testing
         let receiver = try UDPSocket(bindingTo: try SocketAddress(parsing: "127.0.0.1:0"))
         try receiver.setReceiveBufferSize(1 << 20)
         let pipeline = try SenderPipeline(configuration: try configuration(port: receiver.localAddress.port) {
-            $0.redundancyMilliseconds = 15
+            $0.redundancy = "15"
         })
         let wait = start(pipeline)
         let packets = try ReceivedStream.receive(on: receiver, idleNanoseconds: 1_000_000_000)

@@ -13,6 +13,7 @@ import Testing
         var samples: [Float]
         var stats: [String: Any]
         var log: String
+        var senderLog: String
         var proxyLog: String
         /// The steady part of the rig's recording of the device.
         var steady: [Float]
@@ -23,7 +24,7 @@ import Testing
     /// Streams `seconds` through the proxy with `impairment`; `duringStream` runs on the test thread meanwhile.
     static func run(
         seconds: Double, sender: [String], impairment: [String], label: String, receiver receiverFlags: [String] = [],
-        duringStream: (_ receiverPort: Int) throws -> Void = { _ in }
+        relayRTCP: Bool = false, duringStream: (_ receiverPort: Int) throws -> Void = { _ in }
     ) throws -> Run {
         let rig = try AudioRig(outputs: 1)
         defer { rig.stop() }
@@ -38,6 +39,15 @@ import Testing
             Receiver.product("earshot-impair"),
             ["--listen", "127.0.0.1:\(proxyPort)", "--to", "127.0.0.1:\(receiverPort)", "--seed", "7", "--log", logFile,
              "--duration", "\(seconds + 3)"] + impairment)
+        // RTCP both ways, unimpaired: the sender's reports reach the receiver through a second proxy, and the
+        // receiver answers the proxy, which passes the answer back to the sender.
+        let rtcpRelay = relayRTCP
+            ? try ChildProcess(
+                Receiver.product("earshot-impair"),
+                ["--listen", "127.0.0.1:\(proxyPort + 1)", "--to", "127.0.0.1:\(receiverPort + 1)",
+                 "--duration", "\(seconds + 3)"])
+            : nil
+        defer { rtcpRelay?.stop() }
         let send = try ChildProcess(
             ChildProcess.earshotSend,
             ["--tone", "997", "--to", "127.0.0.1:\(proxyPort)", "--duration", "\(seconds + 1.5)", "--stats", "1"]
@@ -50,7 +60,7 @@ import Testing
         let stats = try Receiver.finalStats(receiver.log)
         print("e2e \(label): \(Receiver.jsonLine(receiver.log))")
         return Run(
-            samples: samples, stats: stats, log: receiver.log,
+            samples: samples, stats: stats, log: receiver.log, senderLog: send.log,
             proxyLog: (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "",
             steady: try Receiver.steadyPart(samples, skipSeconds: 1.5, trimSeconds: 0.2),
             recordedSteady: try Receiver.steadyPart(
@@ -131,6 +141,44 @@ import Testing
         #expect(concealedFrames <= lost + late + 2, "concealed \(concealedFrames), lost \(lost), late \(late)")
         #expect(Receiver.int(run.stats, "deviceUnderruns") == 0)
         #expect(glitches.count <= 2 * concealedFrames, "glitch windows \(glitches)")
+    }
+
+    /// The default `--redundancy auto` with RTCP flowing: the same bursty loss as above switches copies on from the
+    /// receiver's first report that shows it (about a second in), and they stay on while the copies keep the
+    /// receiver's own loss count falling, because datagrams still go missing. Before the switch every drop is lost.
+    @Test func burstyLossSwitchesAutomaticRedundancyOn() throws {
+        let run = try Self.run(
+            seconds: 8, sender: ["--frame", "5"], impairment: ["--burst", "1.32,25"],
+            label: "bursty loss, --redundancy auto", relayRTCP: true)
+        let lost = Receiver.int(run.stats, "packetsLost")
+        let late = Receiver.int(run.stats, "packetsLate")
+        let drops = Self.proxyCount(run.proxyLog, "drop")
+        let final = run.senderLog.split(separator: "\n").last { $0.contains("copies=") }.map(String.init) ?? ""
+        let field = { (name: String) in
+            final.split(separator: " ").first { $0.hasPrefix("\(name)=") }.flatMap { Int($0.dropFirst(name.count + 1)) }
+        }
+        let copies = field("copies") ?? 0
+        let packets = field("packets") ?? 0
+        print("e2e bursty loss, --redundancy auto: proxy drops \(drops), lost \(lost), late \(late), copies \(copies) "
+            + "of \(packets) packets, sender: \(final)")
+        #expect(drops >= 40, "proxy dropped \(drops)")
+        // On within about two seconds of 9.5, and on to the end: most packets went twice.
+        #expect(copies >= packets * 6 / 10, "copies \(copies) of \(packets) packets")
+        #expect(field("copies_on") == 1, "\(final)")
+        // The copies repaired at least half of what the proxy dropped, all of it after the first seconds.
+        #expect(2 * (lost + late) <= drops, "lost \(lost) + late \(late) of \(drops) dropped datagrams")
+        #expect(Receiver.int(run.stats, "deviceUnderruns") == 0)
+    }
+
+    /// A clean network with RTCP flowing: `auto` never sends a copy.
+    @Test func cleanNetworkSendsNoCopies() throws {
+        let run = try Self.run(
+            seconds: 4, sender: ["--frame", "5"], impairment: [], label: "clean, --redundancy auto", relayRTCP: true)
+        let final = run.senderLog.split(separator: "\n").last { $0.contains("copies=") }.map(String.init) ?? ""
+        print("e2e clean, --redundancy auto: sender: \(final)")
+        #expect(final.contains(" copies=0 ") && final.contains(" copies_on=0"), "\(final)")
+        #expect(final.contains("receivers=1"), "the receiver's reports reached the sender: \(final)")
+        #expect(Receiver.int(run.stats, "packetsLost") == 0)
     }
 
     // MARK: - 4. Reordering and duplicates

@@ -23,7 +23,8 @@ public struct LatencyResult: Sendable {
 /// Runs one system under one network condition on the rig:
 ///
 /// 1. the primer (sine) starts into `ref`, and `parec` records `wide.monitor` (all four channels);
-/// 2. receiver, impairment proxy and sender start (sender capturing `ref_in`, receiver playing into `out`);
+/// 2. receiver, impairment proxy (and an unimpaired one for RTCP) and sender start (sender capturing `ref_in`,
+///    receiver playing into `out`);
 /// 3. wait until the sine arrives on the output channels (the rig stalls each new stream ~1.9 s), then settle;
 /// 4. play the burst train into `ref` as a second stream and wait for it to finish, plus a tail;
 /// 5. read CPU and peak RSS from /proc, stop everything, analyse the recording.
@@ -88,6 +89,12 @@ public struct LatencyRun {
                 ["\(binDirectory)/earshot-impair", "--listen", "127.0.0.1:\(proxyPort)",
                  "--to", "127.0.0.1:\(receivePort)"] + proxy,
                 environment: environment, log: directory.appendingPathComponent("impair.log")))
+            // RTCP both ways, unimpaired, as a LAN carries it beside the stream: Earshot's sender switches
+            // `--redundancy auto` from the receiver's reports. (trx sends no RTCP; nothing listens.)
+            children.append(try ChildProcess(
+                ["\(binDirectory)/earshot-impair", "--listen", "127.0.0.1:\(proxyPort + 1)",
+                 "--to", "127.0.0.1:\(receivePort + 1)"],
+                environment: environment, log: directory.appendingPathComponent("impair-rtcp.log")))
         }
         var sender: ChildProcess?
         if let arguments = system.sender {

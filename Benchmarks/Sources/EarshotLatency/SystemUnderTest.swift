@@ -59,8 +59,9 @@ public struct SystemUnderTest: Sendable {
         sender: ["trx-tx", "-d", "{capture}", "-h", "127.0.0.1", "-p", "{send_port}", "-f", "240", "-m", "8"],
         receiver: ["trx-rx", "-d", "{playback}", "-h", "127.0.0.1", "-p", "{recv_port}", "-j", "8", "-m", "8"])
 
-    /// Earshot as shipped: `earshot-send` 5 ms low-delay frames, `earshot-recv` adaptive jitter buffer (3-200 ms),
-    /// 5 ms ALSA periods × 3. Earshot's receivers print their stats every second (`--stats 1`) for the table's
+    /// Earshot as shipped: `earshot-send` 5 ms low-delay frames with `--redundancy auto` (every packet again 15 ms
+    /// later while the receiver's RTCP reports show loss), `earshot-recv` adaptive jitter buffer, 5 ms ALSA
+    /// periods × 3. Earshot's receivers print their stats every second (`--stats 1`) for the table's
     /// playout-delay and output-queue medians.
     public static let earshotDefault = SystemUnderTest(
         name: "Earshot defaults",
@@ -76,7 +77,7 @@ public struct SystemUnderTest: Sendable {
         receiver: ["earshot-recv", "--listen", "127.0.0.1:{recv_port}", "--device", "{playback}", "--stats", "1",
                    "--min-latency", "0"])
 
-    /// Earshot's defaults plus `--redundancy 15` on the sender: every packet again 15 ms later, for bursty loss.
+    /// Earshot's defaults with `--redundancy 15` on the sender: every packet again 15 ms later, always.
     public static let earshotRedundant = SystemUnderTest(
         name: "Earshot + --redundancy 15",
         sender: ["earshot-send", "--device", "{capture}", "--to", "127.0.0.1:{send_port}", "--redundancy", "15"],

@@ -1,0 +1,68 @@
+/// `--redundancy auto`: sends copies while a receiver's RTCP reports show datagrams going missing, and for
+/// `holdNanoseconds` after the last report that did.
+///
+/// Why from the reports' counters and not their "fraction lost": a receiver counts every copy it receives
+/// (RFC 3550 A.3 counts duplicates as received), so once copies flow its fraction lost reads 0 whatever the network
+/// drops, and copies would stop as soon as they worked. Between two reports of one receiver, `expected` grows by the
+/// new sequence numbers `n` and its cumulative loss by `lost = n − received`. Without copies `lost` datagrams went
+/// missing; with copies every sequence number was sent twice, so `2n − received = n + lost` did. A report interval
+/// in which copies were switched is not judged. A receiver that does not count duplicates (against the RFC) reads as
+/// losing half the datagrams and keeps copies on: the safe side.
+///
+/// Control thread only (it keeps a small table per receiver, which grows when a receiver first reports).
+public struct RedundancyPolicy: Sendable {
+    /// How long copies stay on after the last report of missing datagrams.
+    public let holdNanoseconds: Int64
+    /// Datagrams missing in one interval that count as loss with copies on: a report taken between an original and
+    /// its copy leaves one of them to the next interval.
+    public let missingWithCopies = 2
+
+    public private(set) var copiesOn = false
+    /// Report intervals judged lossy since the start.
+    public private(set) var lossyIntervals = 0
+    private var lastLossNanos: Int64 = .min
+    /// When copies were last switched on or off.
+    private var switchedNanos: Int64 = .min
+
+    private struct Previous {
+        var reports: Int
+        var reportNanos: Int64
+        var extendedHighestSequence: UInt32
+        var cumulativeLost: Int
+    }
+
+    private var previous: [UInt32: Previous] = [:]
+
+    public init(holdSeconds: Double = 10) {
+        holdNanoseconds = Int64(holdSeconds * 1e9)
+    }
+
+    /// Takes every receiver's latest report (only new ones count) and returns whether copies should be sent now.
+    public mutating func update(receivers: [RemoteReceiverStatistics], nowNanos: Int64) -> Bool {
+        for receiver in receivers {
+            let before = previous[receiver.ssrc]
+            guard before?.reports != receiver.reports else { continue }
+            previous[receiver.ssrc] = Previous(
+                reports: receiver.reports, reportNanos: receiver.lastReportTime,
+                extendedHighestSequence: receiver.extendedHighestSequence, cumulativeLost: receiver.cumulativeLost)
+            guard let before, before.reportNanos > switchedNanos else { continue }
+            let newSequences = Int(Int32(bitPattern: receiver.extendedHighestSequence &- before.extendedHighestSequence))
+            guard newSequences > 0 else { continue }
+            let lost = receiver.cumulativeLost - before.cumulativeLost
+            let missing = copiesOn ? newSequences + lost : lost
+            if missing >= (copiesOn ? missingWithCopies : 1) {
+                lossyIntervals += 1
+                lastLossNanos = nowNanos
+                if !copiesOn {
+                    copiesOn = true
+                    switchedNanos = nowNanos
+                }
+            }
+        }
+        if copiesOn && nowNanos - lastLossNanos > holdNanoseconds {
+            copiesOn = false
+            switchedNanos = nowNanos
+        }
+        return copiesOn
+    }
+}
