@@ -46,7 +46,8 @@ public struct RedundancyPolicy: Sendable {
                 reports: receiver.reports, reportNanos: receiver.lastReportTime,
                 extendedHighestSequence: receiver.extendedHighestSequence, cumulativeLost: receiver.cumulativeLost)
             guard let before, before.reportNanos > switchedNanos else { continue }
-            let newSequences = Int(Int32(bitPattern: receiver.extendedHighestSequence &- before.extendedHighestSequence))
+            let advance = receiver.extendedHighestSequence &- before.extendedHighestSequence
+            let newSequences = Int(Int32(bitPattern: advance))
             guard newSequences > 0 else { continue }
             let lost = receiver.cumulativeLost - before.cumulativeLost
             let missing = copiesOn ? newSequences + lost : lost

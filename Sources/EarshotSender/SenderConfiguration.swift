@@ -99,7 +99,8 @@ public struct SenderConfiguration: Sendable {
 
         if options.redundancy == "auto" {
             // 15 ms covers the bursts of a few datagrams a Wi-Fi link drops; at least one packet later.
-            redundancyPackets = max(1, Int((Self.automaticRedundancyMilliseconds / options.frameMilliseconds).rounded(.up)))
+            let packetsLater = Self.automaticRedundancyMilliseconds / options.frameMilliseconds
+            redundancyPackets = max(1, Int(packetsLater.rounded(.up)))
             redundancyAutomatic = true
         } else {
             let milliseconds = Double(options.redundancy) ?? .nan

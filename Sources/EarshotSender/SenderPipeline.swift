@@ -239,9 +239,10 @@ public final class SenderPipeline: @unchecked Sendable {
         redundancyPolicy = policy
         guard on != counters.redundancyOn.load(ordering: .relaxed) else { return }
         counters.redundancyOn.store(on, ordering: .relaxed)
+        let later = configuration.redundancyPackets
         logger.notice(on
-            ? "redundancy auto: a receiver reports loss, sending every packet again \(configuration.redundancyPackets) later"
-            : "redundancy auto: no loss reported for \(policy.holdNanoseconds / 1_000_000_000) s, copies off")
+            ? "redundancy auto: a receiver reports loss; every packet goes again \(later) packets later"
+            : "redundancy auto: no loss reported for \(policy.holdNanoseconds / 1_000_000_000) s; copies off")
     }
 
     private var deviceName: String {

@@ -31,61 +31,54 @@ import Testing
         }
     }
 
-    @Test func lossSwitchesCopiesOnAndTheyStayOnWhileTheNetworkStillDrops() {
-        var policy = RedundancyPolicy(holdSeconds: 10)
+    /// A policy and one receiver, a report a second.
+    struct Session {
+        var policy: RedundancyPolicy
         var receiver = Receiver()
-        var now = Self.second
-        receiver.report(copies: false, missing: 0, at: now)
-        let on1 = policy.update(receivers: [receiver.statistics], nowNanos: now)
-        #expect(!on1, "the first report has no interval")
-        now += Self.second
-        receiver.report(copies: false, missing: 0, at: now)
-        let on2 = policy.update(receivers: [receiver.statistics], nowNanos: now)
-        #expect(!on2, "a clean second")
-        now += Self.second
-        receiver.report(copies: false, missing: 3, at: now)
-        let on3 = policy.update(receivers: [receiver.statistics], nowNanos: now)
-        #expect(on3, "3 packets lost")
+        var now: Int64 = 0
+
+        init(holdSeconds: Double = 10) { policy = RedundancyPolicy(holdSeconds: holdSeconds) }
+
+        /// One more second: its report arrives and the policy takes it. Returns whether copies are on.
+        mutating func second(copies: Bool, missing: Int, duplicatesCounted: Bool = true) -> Bool {
+            now += RedundancyPolicyTests.second
+            receiver.report(copies: copies, missing: missing, duplicatesCounted: duplicatesCounted, at: now)
+            return policy.update(receivers: [receiver.statistics], nowNanos: now)
+        }
+    }
+
+    @Test func lossSwitchesCopiesOnAndTheyStayOnWhileTheNetworkStillDrops() {
+        var session = Session()
+        var on = session.second(copies: false, missing: 0)
+        #expect(!on, "the first report has no interval")
+        on = session.second(copies: false, missing: 0)
+        #expect(!on, "a clean second")
+        on = session.second(copies: false, missing: 3)
+        #expect(on, "3 packets lost")
         // With copies the receiver's cumulative loss falls (duplicates count as received), yet 20 datagrams of 400
         // went missing each second: still lossy, so the copies stay on well past the hold time.
         for _ in 0..<15 {
-            now += Self.second
-            receiver.report(copies: true, missing: 20, at: now)
-            let on4 = policy.update(receivers: [receiver.statistics], nowNanos: now)
-            #expect(on4)
+            on = session.second(copies: true, missing: 20)
+            #expect(on)
         }
-        #expect(receiver.statistics.cumulativeLost < 0)
+        #expect(session.receiver.statistics.cumulativeLost < 0)
     }
 
     @Test func copiesGoOffAfterTheHoldTimeWithoutLossAndBackOnAtTheNextLoss() {
-        var policy = RedundancyPolicy(holdSeconds: 10)
-        var receiver = Receiver()
-        var now = Self.second
-        receiver.report(copies: false, missing: 0, at: now)
-        _ = policy.update(receivers: [receiver.statistics], nowNanos: now)
-        now += Self.second
-        receiver.report(copies: false, missing: 1, at: now)
-        let on5 = policy.update(receivers: [receiver.statistics], nowNanos: now)
-        #expect(on5)
-        let switchedOn = now
+        var session = Session()
+        _ = session.second(copies: false, missing: 0)
+        var on = session.second(copies: false, missing: 1)
+        #expect(on)
+        let switchedOn = session.now
         // The first interval after the switch is not judged; then each clean second (one datagram in flight at a
         // report is not loss) lets the hold run out.
-        var on = true
-        while on && now < switchedOn + 20 * Self.second {
-            now += Self.second
-            receiver.report(copies: true, missing: 1, at: now)
-            on = policy.update(receivers: [receiver.statistics], nowNanos: now)
-        }
+        while on && session.now < switchedOn + 20 * Self.second { on = session.second(copies: true, missing: 1) }
         #expect(!on)
-        #expect(now - switchedOn > 10 * Self.second && now - switchedOn <= 12 * Self.second)
-        now += Self.second
-        receiver.report(copies: false, missing: 0, at: now)
-        let on6 = policy.update(receivers: [receiver.statistics], nowNanos: now)
-        #expect(!on6, "the switch interval is not judged")
-        now += Self.second
-        receiver.report(copies: false, missing: 2, at: now)
-        let on7 = policy.update(receivers: [receiver.statistics], nowNanos: now)
-        #expect(on7)
+        #expect(session.now - switchedOn > 10 * Self.second && session.now - switchedOn <= 12 * Self.second)
+        on = session.second(copies: false, missing: 0)
+        #expect(!on, "the switch interval is not judged")
+        on = session.second(copies: false, missing: 2)
+        #expect(on)
     }
 
     @Test func anyLossyReceiverOfSeveralKeepsCopiesOn() {
@@ -106,34 +99,26 @@ import Testing
 
     /// A receiver against the RFC, which ignores duplicates, reads as losing half the datagrams: copies stay on.
     @Test func aReceiverThatIgnoresDuplicatesKeepsCopiesOn() {
-        var policy = RedundancyPolicy(holdSeconds: 2)
-        var receiver = Receiver()
-        var now = Self.second
-        receiver.report(copies: false, missing: 0, at: now)
-        _ = policy.update(receivers: [receiver.statistics], nowNanos: now)
-        now += Self.second
-        receiver.report(copies: false, missing: 1, at: now)
-        let on8 = policy.update(receivers: [receiver.statistics], nowNanos: now)
-        #expect(on8)
+        var session = Session(holdSeconds: 2)
+        _ = session.second(copies: false, missing: 0)
+        var on = session.second(copies: false, missing: 1)
+        #expect(on)
         for _ in 0..<10 {
-            now += Self.second
-            receiver.report(copies: true, missing: 0, duplicatesCounted: false, at: now)
-            let on9 = policy.update(receivers: [receiver.statistics], nowNanos: now)
-            #expect(on9)
+            on = session.second(copies: true, missing: 0, duplicatesCounted: false)
+            #expect(on)
         }
     }
 
     /// A report seen again (the control loop polls every 50 ms) is not a new interval.
     @Test func theSameReportCountsOnce() {
-        var policy = RedundancyPolicy(holdSeconds: 10)
-        var receiver = Receiver()
-        var now = Self.second
-        receiver.report(copies: false, missing: 0, at: now)
-        _ = policy.update(receivers: [receiver.statistics], nowNanos: now)
-        now += Self.second
-        receiver.report(copies: false, missing: 5, at: now)
-        for step in 0..<5 { _ = policy.update(receivers: [receiver.statistics], nowNanos: now + Int64(step) * 50_000_000) }
-        let lossyIntervals = policy.lossyIntervals
+        var session = Session()
+        _ = session.second(copies: false, missing: 0)
+        _ = session.second(copies: false, missing: 5)
+        for step in 1..<5 {
+            _ = session.policy.update(
+                receivers: [session.receiver.statistics], nowNanos: session.now + Int64(step) * 50_000_000)
+        }
+        let lossyIntervals = session.policy.lossyIntervals
         #expect(lossyIntervals == 1)
     }
 }
