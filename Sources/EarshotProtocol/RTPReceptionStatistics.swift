@@ -1,6 +1,6 @@
 /// Reception statistics for one source, turned into an RTCP report block (RFC 3550 appendix A.3 and 6.4.1).
 ///
-/// Combines the A.1 sequence state, the A.8 jitter and the "prior" counters that make the fraction lost an interval
+/// Combines the A.1 sequence state, the A.8 jitter (over packets that advance the sequence) and the "prior" counters that make the fraction lost an interval
 /// value. Value type, allocation-free; owned by the thread that receives packets. Snapshotting for the RTCP thread
 /// is the owner's job (e.g. copy the produced ``RTCPReportBlock`` through an atomic or a lock-free slot).
 public struct RTPReceptionStatistics: Sendable {
@@ -26,8 +26,13 @@ public struct RTPReceptionStatistics: Sendable {
             expectedPrior = 0
             receivedPrior = 0
             jitter.update(arrival: arrival, timestamp: timestamp)
-        case .inOrder, .duplicate, .reordered:
+        case .inOrder:
             jitter.update(arrival: arrival, timestamp: timestamp)
+        case .duplicate, .reordered:
+            // Counted as received (A.3), but not in the jitter, as WebRTC does: an older sequence number may be a
+            // copy, whose transit says when the sender sent it again, not how the network varies
+            // (`earshot-send --redundancy` copies 15 ms later read as 15 ms of jitter).
+            break
         case .probation, .jump:
             break
         }

@@ -27,4 +27,21 @@ import Testing
         #expect(block.fractionLost == 0 && block.cumulativeLost == 1)
         #expect(block.lastSenderReport == 0x1234_5678 && block.delaySinceLastSenderReport == 65536)
     }
+
+    /// Every packet sent again three packets (15 ms) later, on a network with no jitter: the copies count as
+    /// received, and the jitter stays 0.
+    @Test func duplicatesCountAsReceivedButNotAsJitter() {
+        var stats = RTPReceptionStatistics(ssrc: 7, firstSequence: 100)
+        for index in 0..<200 {
+            let arrival = UInt32(index * 240)
+            _ = stats.record(sequenceNumber: UInt16(100 + index), timestamp: arrival, arrival: arrival)
+            if index >= 3 {
+                let copy = index - 3
+                _ = stats.record(sequenceNumber: UInt16(100 + copy), timestamp: UInt32(copy * 240), arrival: arrival)
+            }
+        }
+        let block = stats.makeReportBlock()
+        #expect(block.jitter == 0)
+        #expect(block.cumulativeLost < -150, "cumulative lost \(block.cumulativeLost)")
+    }
 }
