@@ -1,8 +1,9 @@
 /// Reception statistics for one source, turned into an RTCP report block (RFC 3550 appendix A.3 and 6.4.1).
 ///
-/// Combines the A.1 sequence state, the A.8 jitter (over packets that advance the sequence) and the "prior" counters that make the fraction lost an interval
-/// value. Value type, allocation-free; owned by the thread that receives packets. Snapshotting for the RTCP thread
-/// is the owner's job (e.g. copy the produced ``RTCPReportBlock`` through an atomic or a lock-free slot).
+/// Combines the A.1 sequence state, the A.8 jitter (over packets that advance the sequence) and the "prior" counters
+/// that make the fraction lost an interval value. Value type, allocation-free; owned by the thread that receives
+/// packets. Snapshotting for the RTCP thread is the owner's job (e.g. copy the produced ``RTCPReportBlock`` through an
+/// atomic or a lock-free slot).
 public struct RTPReceptionStatistics: Sendable {
     public let ssrc: UInt32
     public private(set) var sequence: RTPSequenceTracker
