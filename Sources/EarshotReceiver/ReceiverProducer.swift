@@ -125,15 +125,21 @@ struct ReceiverProducer: ~Copyable {
         publish()
     }
 
-    /// How long the next wait may last. While playing with a `cadence`: until halfway between the device's next two
-    /// takes; counters and RTCP then ride on those wake-ups (at most a period late) rather than adding their own.
-    /// Otherwise until the ring, drained at the device rate (48 frames per ms), reaches `refillLevelFrames`, and no
-    /// later than the next counter publication.
+    /// How long the next wait may last. With a `cadence` (device mode): until halfway between the device's next two
+    /// takes; counters and RTCP then ride on those wake-ups (at most a period late) rather than adding their own, and
+    /// while not playing a datagram ends the wait earlier. Otherwise (the caller drains the ring) until the ring,
+    /// drained at the device rate (48 frames per ms), reaches `refillLevelFrames`, and no later than the next counter
+    /// publication.
+    ///
+    /// Why the cadence also while idle: `targetFillFrames` counts the device's part of the queue, which the ring alone
+    /// never reaches, so a wait measured on the ring was always overdue: the idle receiver woke 2 700 times a second
+    /// (12 % of a core) until a stream played.
     func sleepNanos(now: Int64) -> Int64 {
-        if jitterBuffer.isPlaying, let refill = cadence?.refillInstant(after: Int(now)) {
+        if let refill = cadence?.refillInstant(after: Int(now)) {
             return max(minimumSleepNanos, Int64(refill) - now)
         }
-        let spareFrames = Int64(ring.availableToRead() - refillLevelFrames)
+        // Before the playback thread's first take (no cadence yet), against what the device held at its last wake.
+        let spareFrames = Int64(ring.availableToRead() + (cadence?.deviceHeldFrames ?? 0) - refillLevelFrames)
         let untilRefill = spareFrames * 1_000_000_000 / Int64(OpusDecoder.sampleRate)
         return max(minimumSleepNanos, min(untilRefill, nextPublishNanos - now))
     }

@@ -91,6 +91,46 @@ import Testing
 
     static func int(_ stats: [String: Any], _ key: String) -> Int { (stats[key] as? NSNumber)?.intValue ?? -1 }
 
+    /// Voluntary context switches (wake-ups) of each thread of `pid`, by thread id.
+    static func wakeUps(of pid: Int32) -> [Int: (name: String, count: Int)] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        var result: [Int: (name: String, count: Int)] = [:]
+        for task in tasks {
+            guard let id = Int(task),
+                let status = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/status", encoding: .utf8)
+            else { continue }
+            let fields = Dictionary(
+                status.split(separator: "\n").compactMap { line -> (String, String)? in
+                    let parts = line.split(separator: ":", maxSplits: 1)
+                    return parts.count == 2 ? (String(parts[0]), parts[1].trimmingCharacters(in: .whitespaces)) : nil
+                }, uniquingKeysWith: { first, _ in first })
+            result[id] = (fields["Name"] ?? "?", Int(fields["voluntary_ctxt_switches"] ?? "") ?? 0)
+        }
+        return result
+    }
+
+    /// A speaker box spends most of its time waiting for a stream: its threads wake about once a 5 ms period
+    /// (PulseAudio's client thread a few times as often while the device plays), never in a tight loop. The producer
+    /// once timed its idle wait on the ring alone against a level that counts the device too, and woke 2 700 times
+    /// a second (12 % of a core) until a stream played.
+    @Test func idleReceiverDoesNotSpin() throws {
+        let rig = try AudioRig(outputs: 1)
+        defer { rig.stop() }
+        let receiver = try Self.receiver(rig: rig, port: Self.portPair(), seconds: 3)
+        let pid = receiver.process.processIdentifier
+        let before = Self.wakeUps(of: pid)
+        usleep(2_000_000)
+        let after = Self.wakeUps(of: pid)
+        #expect(receiver.wait(seconds: 5) == 0, "\(receiver.log)")
+        let rates = after.compactMap { id, thread in
+            before[id].map { (name: thread.name, perSecond: Double(thread.count - $0.count) / 2) }
+        }
+        print("e2e idle receiver: wake-ups per second by thread: "
+            + rates.map { String(format: "%@ %.0f", $0.name, $0.perSecond) }.joined(separator: ", "))
+        #expect(rates.count >= 3, "threads \(after)")
+        for rate in rates { #expect(rate.perSecond < 1000, "\(rate.name) woke \(rate.perSecond) times a second") }
+    }
+
     @Test func ffmpegToSpeakerPlaysCleanly() throws {
         let rig = try AudioRig(outputs: 1)
         defer { rig.stop() }
