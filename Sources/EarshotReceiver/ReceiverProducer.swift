@@ -135,8 +135,11 @@ struct ReceiverProducer: ~Copyable {
     /// never reaches, so a wait measured on the ring was always overdue: the idle receiver woke 2 700 times a second
     /// (12 % of a core) until a stream played.
     func sleepNanos(now: Int64) -> Int64 {
-        if let refill = cadence?.refillInstant(after: Int(now)) {
-            return max(minimumSleepNanos, Int64(refill) - now)
+        if let cadence, let refill = cadence.refillInstant(after: Int(now)) {
+            // A take less than half a period ago (the sound server's takes come unevenly) would put the next wake-up
+            // right after this one, a quarter of all wake-ups on the rig. The next take is at least half a period
+            // away and the ring still holds one for it, so wait that long.
+            return max(Int64(cadence.periodNanoseconds / 2), Int64(refill) - now)
         }
         // Before the playback thread's first take (no cadence yet), against what the device held at its last wake.
         let spareFrames = Int64(ring.availableToRead() + (cadence?.deviceHeldFrames ?? 0) - refillLevelFrames)
