@@ -20,7 +20,8 @@ public struct RedundancyPolicy: Sendable {
     public private(set) var copiesOn = false
     /// Report intervals judged lossy since the start.
     public private(set) var lossyIntervals = 0
-    private var lastLossNanos: Int64 = .min
+    /// Read only while copies are on, which a loss sets first.
+    private var lastLossNanos: Int64 = 0
     /// When copies were last switched on or off.
     private var switchedNanos: Int64 = .min
 
