@@ -270,11 +270,11 @@ struct ReceiverProducer: ~Copyable {
         // `targetFillFrames`, so a device left short by a late refill is made up at the next one, and with the device
         // full the ring holds two periods.
         let deviceHeld = cadence?.deviceHeldFrames ?? 0
-        while ring.availableToRead() + deviceHeld < targetFillFrames && ring.availableToWrite() >= pcmFrames {
-            if ring.availableToRead() + deviceHeld >= concealFloorFrames && jitterBuffer.isDueFrameMissing { break }
+        while ring.availableToWrite() >= pcmFrames {
+            let queued = ring.availableToRead() + deviceHeld
+            if queued >= targetFillFrames || (queued >= concealFloorFrames && jitterBuffer.isDueFrameMissing) { break }
             let decision = jitterBuffer.nextDecision(nowNanos: PlayoutDelayCorrector.playoutClockNanos(
-                nowNanos: MonotonicInstant.now().nanoseconds, ringFrames: ring.availableToRead() + deviceHeld,
-                fillFrames: targetFillFrames))
+                nowNanos: MonotonicInstant.now().nanoseconds, ringFrames: queued, fillFrames: targetFillFrames))
             var frames = render(decision)
             if case .play = decision {
                 frames = delayCorrector.correct(pcm, frames: frames, capacityFrames: pcmFrames,

@@ -39,7 +39,7 @@ public struct RedundancyPolicy: Sendable {
     }
 
     /// Takes every receiver's latest report (only new ones count) and returns whether copies should be sent now.
-    public mutating func update(receivers: [RemoteReceiverStatistics], nowNanos: Int64) -> Bool {
+    public mutating func update(receivers: some Sequence<RemoteReceiverStatistics>, nowNanos: Int64) -> Bool {
         for receiver in receivers {
             let before = previous[receiver.ssrc]
             guard before?.reports != receiver.reports else { continue }

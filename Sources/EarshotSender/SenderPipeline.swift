@@ -235,7 +235,8 @@ public final class SenderPipeline: @unchecked Sendable {
     /// `--redundancy auto`: copies on or off from the receivers' latest reports. Control thread.
     private func updateRedundancy() {
         guard var policy = redundancyPolicy else { return }
-        let on = policy.update(receivers: receivers, nowNanos: MonotonicInstant.now().nanoseconds)
+        // The table as it is: the order does not matter, and this runs at every turn of the control loop.
+        let on = policy.update(receivers: rtcp.receivers.values, nowNanos: MonotonicInstant.now().nanoseconds)
         redundancyPolicy = policy
         guard on != counters.redundancyOn.load(ordering: .relaxed) else { return }
         counters.redundancyOn.store(on, ordering: .relaxed)

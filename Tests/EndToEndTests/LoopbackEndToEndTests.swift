@@ -168,7 +168,7 @@ import Testing
         // steals more than 2 % of the CPU, the rig underflows more often (30 s streams on 2026-11-26: 37 xruns at 19 %
         // steal, 1-8 at 3-7 %, 0-1 on a quiet host, whichever build played): up to three are the host's then.
         let stealPercent = steal.percent()
-        let rigUnderflows = stealPercent > 2 ? 3 : 1
+        let rigUnderflows = HostStealMeter.rigUnderflowsAllowed(stealPercent: stealPercent)
         print(String(format: "e2e loopback tone (--latency %@): host steal %.1f %%", latency, stealPercent))
         let rigDropouts = Self.glitchEvents(rigGlitches)
         #expect(rigDropouts <= glitches.count + rigUnderflows,
