@@ -124,6 +124,9 @@ public struct PCMHandle: @unchecked Sendable {
     @inlinable public func start() -> Int32 { snd_pcm_start(pcm) }
     /// Stops at once, discarding queued frames.
     @inlinable public func drop() -> Int32 { snd_pcm_drop(pcm) }
+    /// Pauses (`true`) or resumes a running PCM, keeping what is queued; a negative errno where the device cannot
+    /// pause (`-ENOSYS`) or is not running (`-EBADFD`).
+    @inlinable public func pause(_ paused: Bool) -> Int32 { snd_pcm_pause(pcm, paused ? 1 : 0) }
     /// Stops after queued playback frames have been played (blocks). Not for the real-time loop.
     @inlinable public func drain() -> Int32 { snd_pcm_drain(pcm) }
 

@@ -68,6 +68,33 @@ struct ALSACall {
         }
     }
 
+    @inline(__always)
+    func pause(_ paused: Bool) -> Int32 {
+        _unsafePerformance {
+            sanitizer.disable?()
+            defer { sanitizer.enable?() }
+            return pcm.pause(paused)
+        }
+    }
+
+    @inline(__always)
+    func drop() -> Int32 {
+        _unsafePerformance {
+            sanitizer.disable?()
+            defer { sanitizer.enable?() }
+            return pcm.drop()
+        }
+    }
+
+    @inline(__always)
+    func prepare() -> Int32 {
+        _unsafePerformance {
+            sanitizer.disable?()
+            defer { sanitizer.enable?() }
+            return pcm.prepare()
+        }
+    }
+
     /// Sleeps on CLOCK_MONOTONIC for `nanoseconds`: the timer-paced loop's wait for a device that will have room
     /// then (see `PlaybackThread.Pacing.timer`), the same kind of wait as `snd_pcm_wait`, so the sanitizer is paused
     /// for it too.

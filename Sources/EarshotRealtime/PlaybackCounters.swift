@@ -14,6 +14,8 @@ public struct PlaybackCounters: Sendable, Equatable {
     public var xruns: Int
     /// Negative errno that ended the thread, 0 while healthy.
     public var fatalError: Int32
+    /// Times the device was stopped for standby (`PlaybackStandby`).
+    public var standbyEntries: Int
 }
 
 /// The atomics behind `PlaybackCounters`: written by the playback thread only (relaxed: each is an independent
@@ -25,6 +27,7 @@ struct PlaybackCounterCells {
     let underrunFrames = UnsafeAtomic<Int>.create(0)
     let xruns = UnsafeAtomic<Int>.create(0)
     let fatalError = UnsafeAtomic<Int>.create(0)
+    let standbyEntries = UnsafeAtomic<Int>.create(0)
 
     func snapshot() -> PlaybackCounters {
         PlaybackCounters(
@@ -33,10 +36,13 @@ struct PlaybackCounterCells {
             underrunEvents: underrunEvents.load(ordering: .relaxed),
             underrunFrames: underrunFrames.load(ordering: .relaxed),
             xruns: xruns.load(ordering: .relaxed),
-            fatalError: Int32(truncatingIfNeeded: fatalError.load(ordering: .relaxed)))
+            fatalError: Int32(truncatingIfNeeded: fatalError.load(ordering: .relaxed)),
+            standbyEntries: standbyEntries.load(ordering: .relaxed))
     }
 
     func destroy() {
-        for cell in [periods, framesFromRing, underrunEvents, underrunFrames, xruns, fatalError] { cell.destroy() }
+        for cell in [periods, framesFromRing, underrunEvents, underrunFrames, xruns, fatalError, standbyEntries] {
+            cell.destroy()
+        }
     }
 }

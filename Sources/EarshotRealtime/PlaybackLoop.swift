@@ -31,6 +31,8 @@ struct PlaybackLoop {
     let tap: RingBuffer?
     /// Optional stamp of each wake's takes from the ring (see `PlaybackThread.Options.cadence`).
     let cadence: PlaybackCadence?
+    /// Optional request to stop the device while nothing plays (see `PlaybackThread.Options.standby`).
+    let standby: PlaybackStandby?
     /// Test-only: `EARSHOT_INJECT_LOOP_ALLOCATION=1` when the thread was created. Proves the allocation detector works.
     let injectAllocation: Bool
     let injectedAllocationSink: UnsafeAtomic<Int>
@@ -38,6 +40,20 @@ struct PlaybackLoop {
     var hasPlayed = false
     var inUnderrun = false
     var fadePosition = 0
+    var standbyState = StandbyState.off
+
+    /// How the device was stopped for standby, which decides how it is started again.
+    enum StandbyState {
+        case off
+        /// `snd_pcm_pause`: the queue is kept, and resuming is immediate (a sound server's plugin corks its stream).
+        case paused
+        /// `snd_pcm_drop`, where the device cannot pause: prepared again on resume.
+        case dropped
+    }
+
+    /// How often a stopped device's thread looks for the end of standby: what it adds to the first packet's wait for a
+    /// device (the jitter buffer holds its start-up delay meanwhile), at 50 wake-ups a second.
+    static let standbyPollNanoseconds = 20_000_000
 
     /// Runs until `stopRequested` is set (checked at least once per period) or ALSA fails unrecoverably.
     @_noLocks
@@ -55,6 +71,7 @@ struct PlaybackLoop {
     @_noLocks
     mutating func runPacedByDevice() {
         while !stopRequested.load(ordering: .acquiring) {
+            if holdsStandby() { continue }
             let ready = alsa.wait(timeoutMilliseconds: waitTimeoutMilliseconds)
             if ready < 0 {
                 if !recover(ready) { break }
@@ -83,6 +100,7 @@ struct PlaybackLoop {
     @_noLocks
     mutating func runPacedByTimer() {
         while !stopRequested.load(ordering: .acquiring) {
+            if holdsStandby() { continue }
             let room = alsa.available()
             if room < 0 {
                 if !recover(Int32(truncatingIfNeeded: room)) { break }
@@ -97,6 +115,49 @@ struct PlaybackLoop {
             let nanoseconds = missingFrames * periodNanoseconds / periodFrames
             alsa.sleepForDevice(nanoseconds: max(periodNanoseconds / 4, nanoseconds))
         }
+    }
+
+    /// Enters, keeps or leaves standby as `standby` asks; true while the device is stopped (the turn is over: the
+    /// thread has slept `standbyPollNanoseconds`). It stops the device only once the ring holds less than a period,
+    /// so a stream's tail is played first. After standby the device starts as at the beginning: silence until the
+    /// first frame from the ring, and no shortage counted before it.
+    @_noLocks
+    mutating func holdsStandby() -> Bool {
+        guard let standby else { return false }
+        if standby.isRequested {
+            if standbyState == .off {
+                // Less than a period left would wait for a producer that no longer writes (time-stretched frames
+                // leave any count): it plays after the standby, silence as it is by then.
+                guard ring.availableToRead() < periodFrames else { return false }
+                // A sound server's plugin pauses by corking its stream: resuming is immediate, where a new stream
+                // (drop, then prepare) stalls about 1.9 s on the PulseAudio rig. A device that cannot pause (or is
+                // not running yet) is dropped.
+                if alsa.pause(true) == 0 {
+                    standbyState = .paused
+                } else {
+                    _ = alsa.drop()
+                    standbyState = .dropped
+                    cadence?.recordHeld(deviceHeldFrames: 0)
+                }
+                counters.standbyEntries.wrappingIncrement(ordering: .relaxed)
+                standby.markActive(true)
+            }
+            alsa.sleepForDevice(nanoseconds: Self.standbyPollNanoseconds)
+            return true
+        }
+        guard standbyState != .off else { return false }
+        if standbyState == .dropped || alsa.pause(false) < 0 {
+            // A prepare that fails leaves the PCM unusable: the next write fails, and its recovery ends the thread
+            // with the error recorded, as any other.
+            _ = alsa.drop()
+            _ = alsa.prepare()
+            cadence?.recordHeld(deviceHeldFrames: 0)
+        }
+        standbyState = .off
+        hasPlayed = false
+        inUnderrun = false
+        standby.markActive(false)
+        return false
     }
 
     @_noLocks
@@ -130,9 +191,12 @@ struct PlaybackLoop {
     /// Returns false when the thread must end.
     @_noLocks
     mutating func writePeriods(_ periods: Int, room: Int) -> Bool {
+        // A batch sized before the first frame came (all the room, in silence) may meet the ring's first frames
+        // halfway and then run dry: that is the lead-in, not a shortage.
+        let countsShortage = hasPlayed
         var remaining = periods
         while remaining > 0 {
-            renderPeriod()
+            renderPeriod(countsShortage: countsShortage)
             if let tap { _ = tap.write(period, frames: periodFrames) }
             if !writePeriod() { return false }
             remaining -= 1
@@ -150,9 +214,10 @@ struct PlaybackLoop {
         return true
     }
 
-    /// Fills `period` from the ring; any shortage becomes a short fade from the last played frame, then silence.
+    /// Fills `period` from the ring; any shortage becomes a short fade from the last played frame, then silence, and is
+    /// counted when `countsShortage`.
     @_noLocks
-    mutating func renderPeriod() {
+    mutating func renderPeriod(countsShortage: Bool) {
         if injectAllocation {
             // Hidden from the compile-time check on purpose: it stands for a C call that allocates behind our back.
             _unsafePerformance {
@@ -173,7 +238,7 @@ struct PlaybackLoop {
             return
         }
         let shortage = periodFrames - got
-        if hasPlayed {
+        if countsShortage {
             if !inUnderrun { counters.underrunEvents.wrappingIncrement(ordering: .relaxed) }
             counters.underrunFrames.wrappingIncrement(by: shortage, ordering: .relaxed)
             inUnderrun = true

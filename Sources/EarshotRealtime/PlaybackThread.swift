@@ -14,6 +14,10 @@ import EarshotALSA
 /// allocated in `init`; the loop itself neither allocates nor locks (`PlaybackLoop` is `@_noLocks`, and
 /// `RealtimeAllocationProbeTests` prove it at run time under RealtimeSanitizer).
 ///
+/// With `Options.standby` asking for it and less than a period in the ring, the device is stopped (paused where it can
+/// pause, else dropped) and the thread only looks for the end of standby every 20 ms; then it starts the device again
+/// as at the beginning.
+///
 /// Threads: the producer writes the ring; `start`, `stop` and `deinit` belong to one control thread; `counters` may
 /// be read from any thread. Shortages are counted only after the first frame came from the ring, so the silence
 /// played while the pipeline fills is not an underrun.
@@ -49,15 +53,21 @@ public final class PlaybackThread: @unchecked Sendable {
         /// owns it (destroyed after the thread stopped).
         public var cadence: PlaybackCadence?
 
+        /// Asked by the producer to stop the device while no stream plays (paused where it can pause, else
+        /// dropped), and to start it again. The caller owns it (destroyed after the thread stopped).
+        public var standby: PlaybackStandby?
+
         public init(
             concealmentFadeFrames: Int = 48, scheduling: RealtimeScheduling = .fifo(priority: 80),
-            pacing: Pacing = .automatic, tap: RingBuffer? = nil, cadence: PlaybackCadence? = nil
+            pacing: Pacing = .automatic, tap: RingBuffer? = nil, cadence: PlaybackCadence? = nil,
+            standby: PlaybackStandby? = nil
         ) {
             self.concealmentFadeFrames = concealmentFadeFrames
             self.scheduling = scheduling
             self.pacing = pacing
             self.tap = tap
             self.cadence = cadence
+            self.standby = standby
         }
     }
 
@@ -93,7 +103,7 @@ public final class PlaybackThread: @unchecked Sendable {
                 periodNanoseconds: parameters.periodFrames * 1_000_000_000 / parameters.sampleRate,
                 period: period, lastFrame: lastFrame, fadeFrames: max(1, options.concealmentFadeFrames),
                 counters: counterCells, stopRequested: lifecycle.stopRequested, tap: options.tap,
-                cadence: options.cadence,
+                cadence: options.cadence, standby: options.standby,
                 injectAllocation: getenv("EARSHOT_INJECT_LOOP_ALLOCATION").map { $0.pointee == 0x31 } ?? false,
                 injectedAllocationSink: injectedAllocationSink))
         self.lifecycle = lifecycle

@@ -65,6 +65,9 @@ public struct ReceiverConfiguration: Sendable, Equatable {
     public var volumeDB: Double
     /// `--source-timeout`: silence after which another SSRC may take over, seconds.
     public var sourceTimeoutSeconds: Double
+    /// `--standby-after`: seconds without a stream after which the playback device is stopped (paused where it can
+    /// pause) until the next packet; 0 never stops it.
+    public var standbyAfterSeconds: Double
     /// `--priority`: SCHED_FIFO priority of the playback thread (0: normal scheduling). The producer runs below it.
     public var priority: Int
     /// The CNAME sent in RTCP SDES.
@@ -85,6 +88,7 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         channels: Int = 2,
         volumeDB: Double = 0,
         sourceTimeoutSeconds: Double = 2,
+        standbyAfterSeconds: Double = 10,
         priority: Int = 80,
         canonicalName: String = "earshot-recv"
     ) {
@@ -102,6 +106,7 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         self.channels = channels
         self.volumeDB = volumeDB
         self.sourceTimeoutSeconds = sourceTimeoutSeconds
+        self.standbyAfterSeconds = standbyAfterSeconds
         self.priority = priority
         self.canonicalName = canonicalName
     }
@@ -132,6 +137,9 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         }
         try Self.check("--volume", volumeDB, in: Self.volumeRange, unit: "dB")
         try Self.check("--source-timeout", sourceTimeoutSeconds, in: 0.05...3600, unit: "seconds")
+        if standbyAfterSeconds != 0 {
+            try Self.check("--standby-after", standbyAfterSeconds, in: 0.1...86_400, unit: "seconds (0: never)")
+        }
         guard Self.priorityRange.contains(priority) else {
             throw .outOfRange(flag: "--priority", value: "\(priority)", valid: "0 ... 99 (0: no real-time scheduling)")
         }

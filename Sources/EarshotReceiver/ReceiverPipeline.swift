@@ -49,6 +49,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
     private let playback: PlaybackThread?
     /// The playback thread's takes, which time the producer's refills (nil with `Output.caller`).
     private let cadence: PlaybackCadence?
+    /// Stops the device while no stream plays (nil with `Output.caller` or `standbyAfterSeconds` 0).
+    private let standby: PlaybackStandby?
     private let tap: RingBuffer?
     private let tapScratch: UnsafeMutablePointer<Float>?
     private let tapScratchFrames = 4096
@@ -106,6 +108,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
             concealFloorFrames = targetFillFrames
             playback = nil
             cadence = nil
+            standby = nil
             tap = nil
             tapScratch = nil
             deviceParameters = nil
@@ -131,6 +134,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
             let deviceCadence = PlaybackCadence(
                 periodNanoseconds: device.parameters.periodFrames * 1_000_000_000 / device.parameters.sampleRate)
             cadence = deviceCadence
+            let deviceStandby = configuration.standbyAfterSeconds > 0 ? PlaybackStandby() : nil
+            standby = deviceStandby
             if let recordingSeconds {
                 let tapRing = RingBuffer(
                     minimumCapacity: max(48_000, Int(recordingSeconds * 48_000)), channels: channels)
@@ -144,7 +149,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 device: device, ring: ring,
                 options: PlaybackThread.Options(
                     scheduling: configuration.playbackScheduling, pacing: configuration.pacing, tap: tap,
-                    cadence: deviceCadence))
+                    cadence: deviceCadence, standby: deviceStandby))
         }
 
         let decoder: OpusDecoder
@@ -164,7 +169,9 @@ public final class ReceiverPipeline: @unchecked Sendable {
         producer.initialize(
             to: ReceiverProducer(
                 rtpSocket: rtpSocket, rtcpSocket: rtcpSocket, poll: ReadinessPoll([rtpSocket, rtcpSocket]),
-                ring: ring, cadence: cadence, channels: channels, payloadType: UInt8(configuration.payloadType),
+                ring: ring, cadence: cadence, standby: standby,
+                standbyAfterNanos: Int64(configuration.standbyAfterSeconds * 1e9), channels: channels,
+                payloadType: UInt8(configuration.payloadType),
                 gain: configuration.linearGain, targetFillFrames: targetFillFrames,
                 concealFloorFrames: concealFloorFrames,
                 refillLevelFrames: targetFillFrames - periodFrames / 2, scheduling: configuration.producerScheduling,
@@ -259,7 +266,9 @@ public final class ReceiverPipeline: @unchecked Sendable {
         if let counters = playback?.counters {
             stats.deviceUnderruns = counters.underrunEvents
             stats.deviceUnderrunFrames = counters.underrunFrames
+            stats.standbyEntries = counters.standbyEntries
         }
+        stats.inStandby = standby?.isActive ?? false
         stats.outputQueueMs = gauges.outputQueueMs
         stats.rtcpReportsSent = gauges.reportsSent.load(ordering: .relaxed)
         stats.rtcpSenderReportsReceived = gauges.senderReportsReceived.load(ordering: .relaxed)
@@ -283,6 +292,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
         ring.deallocate()
         tap?.deallocate()
         cadence?.destroy()
+        standby?.destroy()
         stopRequested.destroy()
         producerStarted.destroy()
     }

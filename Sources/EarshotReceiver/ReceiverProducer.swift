@@ -30,6 +30,10 @@ struct ReceiverProducer: ~Copyable {
     /// The playback thread's takes (nil when the caller drains the ring): while playing, the producer wakes halfway
     /// between two takes, once per period.
     let cadence: PlaybackCadence?
+    /// Where the device can be stopped while no stream plays (nil: never; see `standbyAfterNanos`).
+    let standby: PlaybackStandby?
+    /// No stream for this long asks the playback thread to stop the device; the next admitted packet starts it again.
+    let standbyAfterNanos: Int64
     let channels: Int
     let payloadType: UInt8
     let gain: Float
@@ -46,6 +50,8 @@ struct ReceiverProducer: ~Copyable {
     let refillLevelFrames: Int
     /// Never sleep less than this (a fill at or below the refill level would otherwise spin).
     let minimumSleepNanos: Int64 = 250_000
+    /// The longest wait while the device is in standby: only datagrams matter then, and they end the wait.
+    let standbyWaitNanos: Int64 = 500_000_000
     let publishIntervalNanos: Int64 = 20_000_000
     let reportIntervalNanos: Int64 = 1_000_000_000
     let scheduling: RealtimeScheduling
@@ -70,6 +76,10 @@ struct ReceiverProducer: ~Copyable {
     var lastFrameQuiet = false
     var nextPublishNanos: Int64 = 0
     var nextReportNanos: Int64 = 0
+    /// When a stream last played or a packet was admitted: the start of the idle time that leads to standby.
+    var lastStreamNanos: Int64 = 0
+    /// This thread asked for standby (and writes no more silence into the ring, so that it drains).
+    var standbyRequested = false
     /// The scheduling warning (set once before the loop) for the control thread to log.
     var schedulingWarning: String?
     let started: UnsafeAtomic<Bool>
@@ -87,6 +97,7 @@ struct ReceiverProducer: ~Copyable {
         schedulingWarning = scheduling.applyToCurrentThread()
         ReadinessPoll.requestPreciseWakeups()
         started.store(true, ordering: .releasing)
+        lastStreamNanos = MonotonicInstant.now().nanoseconds
         while !stopRequested.load(ordering: .acquiring) {
             let sleep = sleepNanos(now: MonotonicInstant.now().nanoseconds)
             if jitterBuffer.isPlaying {
@@ -110,6 +121,7 @@ struct ReceiverProducer: ~Copyable {
             }
             fillRing()
             let now = MonotonicInstant.now().nanoseconds
+            if standby != nil { considerStandby(now: now) }
             if now >= nextPublishNanos {
                 // While playing, RTCP (about once a second, nothing urgent) is read here, every 20 ms, not at every
                 // refill, where it cost a failed system call.
@@ -135,6 +147,9 @@ struct ReceiverProducer: ~Copyable {
     /// never reaches, so a wait measured on the ring was always overdue: the idle receiver woke 2 700 times a second
     /// (12 % of a core) until a stream played.
     func sleepNanos(now: Int64) -> Int64 {
+        // A stopped device takes nothing to time the refills by; a datagram ends the wait (while not playing, the
+        // loop polls the sockets).
+        if let standby, !jitterBuffer.isPlaying, standby.isActive { return standbyWaitNanos }
         if let cadence, let refill = cadence.refillInstant(after: Int(now)) {
             // A take less than half a period ago (the sound server's takes come unevenly) would put the next wake-up
             // right after this one, a quarter of all wake-ups on the rig. The next take is at least half a period
@@ -145,6 +160,16 @@ struct ReceiverProducer: ~Copyable {
         let spareFrames = Int64(ring.availableToRead() + (cadence?.deviceHeldFrames ?? 0) - refillLevelFrames)
         let untilRefill = spareFrames * 1_000_000_000 / Int64(OpusDecoder.sampleRate)
         return max(minimumSleepNanos, min(untilRefill, nextPublishNanos - now))
+    }
+
+    /// Asks for standby once no stream has played for `standbyAfterNanos` (`handleRTP` withdraws the request).
+    mutating func considerStandby(now: Int64) {
+        if jitterBuffer.isPlaying {
+            lastStreamNanos = now
+        } else if !standbyRequested && standbyAfterNanos > 0 && now - lastStreamNanos >= standbyAfterNanos {
+            standbyRequested = true
+            standby?.request(true)
+        }
     }
 
     mutating func publish() {
@@ -252,6 +277,12 @@ struct ReceiverProducer: ~Copyable {
         let timestamp = extend(timestamp: packet.timestamp)
         jitterBuffer.setFrameSamples(frames)
         _ = jitterBuffer.insert(sequence: sequence, timestamp: timestamp, arrivalNanos: arrivalNanos, payload: payload)
+        lastStreamNanos = arrival.nanoseconds
+        if standbyRequested {
+            // The device starts again while the jitter buffer holds its start-up delay.
+            standbyRequested = false
+            standby?.request(false)
+        }
     }
 
     /// 32-bit RTP timestamp to 64 bits, continuing from the last one (either direction, half the range).
@@ -269,6 +300,9 @@ struct ReceiverProducer: ~Copyable {
         // The device's part of the queue, as of the playback thread's last wake: the ring tops the two up to
         // `targetFillFrames`, so a device left short by a late refill is made up at the next one, and with the device
         // full the ring holds two periods.
+        // Standby waits for the ring to drain: no silence goes in meanwhile (no stream plays, so silence is all
+        // there would be).
+        if standbyRequested { return }
         let deviceHeld = cadence?.deviceHeldFrames ?? 0
         while ring.availableToWrite() >= pcmFrames {
             let queued = ring.availableToRead() + deviceHeld

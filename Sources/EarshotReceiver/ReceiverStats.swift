@@ -44,6 +44,9 @@ public struct ReceiverStats: Equatable, Sendable {
     /// First packets of a new source, dropped until it sent two in sequence (one per stream start, more if stray
     /// datagrams from other sources arrive).
     public var packetsInSourceProbation = 0
+    /// Times the playback device was stopped because no stream played (`--standby-after`), and whether it is now.
+    public var standbyEntries = 0
+    public var inStandby = false
 
     public init(
         counters: ReceiverCounters,
@@ -77,7 +80,8 @@ public struct ReceiverStats: Equatable, Sendable {
 
     /// One line for periodic printing, e.g.
     /// `rx 1200 lost 3 late 1 dup 0 reord 2 bad 0 | plc 1440 smp/2 ev fec 1 stretch +240/-480 smp under 0 xrun 0
-    /// resync 0 | jitter 1.2 ms delay 6.0/6.5 ms queue 20.0 ms` (delay is current/target; queue is `outputQueueMs`).
+    /// resync 0 | jitter 1.2 ms delay 6.0/6.5 ms queue 20.0 ms | standby 1` (delay is current/target; queue is
+    /// `outputQueueMs`; standby counts the device's stops, "(now)" while stopped).
     public var description: String {
         var line = "rx \(packetsReceived) lost \(packetsLost) late \(packetsLate) dup \(packetsDuplicated)"
         line += " reord \(packetsReordered) bad \(packetsMalformed + packetsTooLarge + packetsOutOfRange)"
@@ -87,6 +91,7 @@ public struct ReceiverStats: Equatable, Sendable {
         line += " | jitter \(Self.format(jitterMs)) ms"
         line += " delay \(Self.format(playoutDelayMs))/\(Self.format(targetDelayMs)) ms"
         line += " queue \(Self.format(outputQueueMs)) ms"
+        line += " | standby \(standbyEntries)\(inStandby ? " (now)" : "")"
         return line
     }
 

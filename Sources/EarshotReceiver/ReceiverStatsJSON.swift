@@ -14,7 +14,8 @@ extension ReceiverStats {
             ("deviceUnderruns", deviceUnderruns), ("deviceUnderrunFrames", deviceUnderrunFrames), ("xruns", xruns),
             ("rtcpReportsSent", rtcpReportsSent), ("rtcpSenderReportsReceived", rtcpSenderReportsReceived),
             ("rtcpGoodbyesReceived", rtcpGoodbyesReceived), ("sourceChanges", sourceChanges),
-            ("packetsInSourceProbation", packetsInSourceProbation),
+            ("packetsInSourceProbation", packetsInSourceProbation), ("standbyEntries", standbyEntries),
+            ("inStandby", inStandby ? 1 : 0),
         ]
         var fields = integers.map { "\"\($0.0)\":\($0.1)" }
         let figures = [

@@ -71,6 +71,12 @@ struct EarshotRecv: ParsableCommand {
     @Option(help: "Seconds of silence after which another sender (SSRC) may take over (0.05...3600).")
     var sourceTimeout: Double = 2
 
+    @Option(
+        help: """
+            Seconds without a stream after which the playback device is stopped (paused where it can pause) until the \
+            next packet, so an idle receiver wakes almost never (0.1...86400; 0: never).
+            """)
+    var standbyAfter: Double = 10
     @Option(help: "SCHED_FIFO priority of the playback thread (0...99; 0: normal scheduling). The producer gets 5 less.")
     var priority = 80
 
@@ -107,7 +113,8 @@ struct EarshotRecv: ParsableCommand {
             latency: try ReceiverConfiguration.Latency(parsing: latency), minimumLatencyMs: minLatency,
             maximumLatencyMs: maxLatency, periodMs: period, bufferPeriods: bufferPeriods,
             pacing: try ReceiverConfiguration.pacing(parsing: pacing), payloadType: payloadType,
-            channels: channels, volumeDB: volume, sourceTimeoutSeconds: sourceTimeout, priority: priority,
+            channels: channels, volumeDB: volume, sourceTimeoutSeconds: sourceTimeout,
+            standbyAfterSeconds: standbyAfter, priority: priority,
             canonicalName: "earshot-recv@\(hostName())")
     }
 

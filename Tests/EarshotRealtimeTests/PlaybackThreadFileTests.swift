@@ -51,4 +51,61 @@ import Testing
         #expect(zip(fade, fade.dropFirst()).allSatisfy { $0 > $1 })
         #expect(left[(dataFrames + fadeFrames - 1)..<(counters.periods * 240)].allSatisfy { $0 == 0 })
     }
+
+    /// Standby on a device that takes everything at once: the thread plays the ring down to less than a period,
+    /// stops the device (the `file` plugin pauses or is dropped; either way the thread must start it again), and on
+    /// resume plays on from where the ring was, with nothing lost, repeated or counted as a shortage.
+    @Test func standbyStopsTheDeviceOnceTheRingIsDrainedAndResumesWhereItWas() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-sb-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let raw = directory.appendingPathComponent("out.raw").path
+        let config = directory.appendingPathComponent("asoundrc").path
+        try "pcm.tofile { type file; slave.pcm null; file \"\(raw)\"; format raw }\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let device = try PCMDevice(
+            name: "tofile", stream: .playback,
+            configuration: PCMConfiguration(channels: 2, periodFrames: 240, bufferFrames: 960),
+            configurationFile: config)
+        let ring = RingBuffer(minimumCapacity: 4_096, channels: 2)
+        defer { ring.deallocate() }
+        let standby = PlaybackStandby()
+        defer { standby.destroy() }
+        // Not a whole number of periods: 40 frames stay in the ring over the standby.
+        #expect(ring.write([Float](repeating: 0.5, count: 1_000 * 2), frames: 1_000) == 1_000)
+        standby.request(true)
+        let playback = PlaybackThread(
+            device: device, ring: ring, options: .init(scheduling: .normal, standby: standby))
+        try playback.start()
+        func waitUntil(_ condition: () -> Bool) -> Bool {
+            let deadline = Date().addingTimeInterval(10)
+            while !condition() && Date() < deadline { usleep(1_000) }
+            return condition()
+        }
+        #expect(waitUntil { standby.isActive }, "never went into standby")
+        let stopped = playback.counters
+        usleep(50_000)
+        #expect(playback.counters.periods == stopped.periods, "the device kept playing in standby")
+        #expect(stopped.framesFromRing == 960 && ring.availableToRead() == 40)
+        #expect(stopped.standbyEntries == 1)
+
+        #expect(ring.write([Float](repeating: 0.25, count: 200 * 2), frames: 200) == 200)
+        standby.request(false)
+        #expect(waitUntil { playback.counters.framesFromRing >= 1_200 }, "\(playback.counters)")
+        #expect(waitUntil { !standby.isActive })
+        // The unpaced device drains the ring at once and then conceals: only the frames up to here are judged.
+        playback.stop()
+        let counters = playback.counters
+        #expect(counters.xruns == 0 && counters.fatalError == 0)
+
+        let data = try Data(contentsOf: URL(fileURLWithPath: raw))
+        let left = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }.enumerated()
+            .filter { $0.offset % 2 == 0 }.map(\.element)
+        // Whatever the device held when it stopped may or may not reach the file (paused: kept; dropped: discarded);
+        // what the thread wrote after the standby starts with the 40 leftover frames and goes on with the new ones.
+        let resumed = try #require(left.indices.first { left[$0] == 0.25 }, "new frames never played")
+        #expect(resumed >= 40 && left[(resumed - 40)..<resumed].allSatisfy { $0 == 0.5 })
+        #expect(left[resumed..<(resumed + 200)].allSatisfy { $0 == 0.25 })
+        #expect(left[0..<960].allSatisfy { $0 == 0.5 })
+    }
 }

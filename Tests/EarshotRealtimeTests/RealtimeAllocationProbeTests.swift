@@ -23,6 +23,10 @@ import Testing
         #expect(periods >= 5 * 48_000 / 240 * 9 / 10, "periods: \(periods)\n\(result.standardOutput)")
         #expect(Self.counter("fatalError", in: result.standardOutput) == 0)
         #expect(result.standardOutput.contains("takesStamped=true"), "the cadence stamp ran under the sanitizer")
+        // The device's pause and resume ran under the sanitizer too, and the drained ring was not a shortage.
+        #expect(result.standardOutput.contains("standbyReached=true"), "\(result.standardOutput)")
+        #expect(Self.counter("standbyEntries", in: result.standardOutput) == 1)
+        #expect(Self.counter("underrunEvents", in: result.standardOutput) == 0, "\(result.standardOutput)")
     }
 
     /// The hidden switch makes the loop allocate; the detector must notice, or the test above proves nothing.

@@ -4,6 +4,9 @@ import Testing
 @Suite struct ReceiverConfigurationTests {
     @Test func defaultsAreValid() throws {
         try ReceiverConfiguration().validate()
+        // Standby is on by default, and 0 turns it off.
+        #expect(ReceiverConfiguration().standbyAfterSeconds == 10)
+        try ReceiverConfiguration(standbyAfterSeconds: 0).validate()
     }
 
     @Test(arguments: [
@@ -16,6 +19,9 @@ import Testing
         (ReceiverConfiguration(listen: "5004"), "--listen"),
         (ReceiverConfiguration(interface: "no-such-if0"), "--interface"),
         (ReceiverConfiguration(priority: 120), "--priority"),
+        (ReceiverConfiguration(standbyAfterSeconds: 0.01), "--standby-after"),
+        (ReceiverConfiguration(standbyAfterSeconds: -1), "--standby-after"),
+        (ReceiverConfiguration(standbyAfterSeconds: .nan), "--standby-after"),
     ])
     func badValuesNameTheFlag(configuration: ReceiverConfiguration, flag: String) {
         #expect {

@@ -24,8 +24,13 @@ import Testing
         #expect(line.contains("jitter 1.2 ms delay 6.0/6.5 ms queue - ms"))
         var queued = stats
         queued.outputQueueMs = 19.96
-        #expect(queued.description.hasSuffix("queue 20.0 ms"))
+        #expect(queued.description.hasSuffix("queue 20.0 ms | standby 0"))
         #expect(queued.json.contains("\"outputQueueMs\":19.96"))
         #expect(stats.json.contains("\"outputQueueMs\":null"))
+        var stopped = stats
+        stopped.standbyEntries = 3
+        stopped.inStandby = true
+        #expect(stopped.description.hasSuffix("| standby 3 (now)"))
+        #expect(stopped.json.contains("\"standbyEntries\":3,\"inStandby\":1"))
     }
 }

@@ -131,6 +131,59 @@ import Testing
         for rate in rates { #expect(rate.perSecond < 1000, "\(rate.name) woke \(rate.perSecond) times a second") }
     }
 
+    /// With no stream for `--standby-after`, the receiver stops its device, and the whole process wakes a few dozen
+    /// times a second instead of about 780 (the device playing silence keeps the playback thread, the producer and
+    /// the sound server's client thread busy). The next stream starts the device again and plays, and the device
+    /// stops again after it.
+    @Test func idleReceiverStopsItsDeviceAndTheNextStreamStartsIt() throws {
+        let rig = try AudioRig(outputs: 1)
+        defer { rig.stop() }
+        let port = Self.portPair()
+        let recording = try rig.startRecording()
+        let wav = rig.directory.appendingPathComponent("recv.wav").path
+        // The device warm-up (2.5 s) is over before the measurement; standby began 0.5 s into it.
+        let receiver = try Self.receiver(
+            rig: rig, port: port, seconds: 9, extra: ["--standby-after", "0.5", "--record", wav])
+        let pid = receiver.process.processIdentifier
+        let before = Self.wakeUps(of: pid)
+        usleep(2_000_000)
+        let after = Self.wakeUps(of: pid)
+        let idleWakeUps = after.reduce(0.0) { sum, entry in
+            sum + Double(entry.value.count - (before[entry.key]?.count ?? entry.value.count)) / 2
+        }
+        let sender = try ChildProcess(
+            ChildProcess.earshotSend,
+            ["--tone", "997", "--to", "127.0.0.1:\(port)", "--duration", "4", "--stats", "1"])
+        #expect(sender.wait(seconds: 10) == 0, "\(sender.log)")
+        #expect(receiver.wait(seconds: 10) == 0, "\(receiver.log)")
+        let samples = try recording.stop()
+        let stats = try Self.finalStats(receiver.log)
+        // A sine at -6 dBFS (0.5) lies above 0.05 for 93.6 % of its samples.
+        func toneSeconds(_ interleaved: [Float]) -> Double {
+            Double(SignalAnalysis.channel(0, of: interleaved, channels: 2).filter { abs($0) > 0.05 }.count) / 48_000
+                / 0.936
+        }
+        let heard = toneSeconds(samples)
+        let handed = toneSeconds(try WAVFile.read(path: wav).samples)
+        // A device that stalled after standby would hold the stream back: its delay would grow by the stall.
+        let delays = Self.delays(receiver.log).map(\.current)
+        print(String(
+            format: "e2e standby: idle process wake-ups %.0f/s; tone heard %.2f s, handed to the device %.2f s; "
+                + "playout delays %@; %@", idleWakeUps, heard, handed, "\(delays)", Self.jsonLine(receiver.log)))
+        // A playing device wakes the process about 780 times a second on this rig (idleReceiverDoesNotSpin's
+        // threads); stopped, the playback thread looks for a stream 50 times a second and the main thread 20.
+        #expect(idleWakeUps < 150, "idle process woke \(idleWakeUps) times a second")
+        // Two stops: before the stream and after it.
+        #expect(Self.int(stats, "standbyEntries") == 2, "\(Self.jsonLine(receiver.log))")
+        #expect(Self.int(stats, "inStandby") == 1)
+        #expect(Self.int(stats, "packetsReceived") >= 790)
+        #expect(Self.int(stats, "deviceUnderruns") == 0)
+        // The device takes the stream at its rate from the first packet: one that stalled after standby would hold
+        // the stream back, and the playout delay would grow by the stall (the start-up target is 20 ms).
+        #expect((delays.max() ?? 0) < 60, "playout delays \(delays) ms")
+        #expect(handed > 3.5 && heard > 3.5, "of the 4 s tone: handed \(handed) s, heard \(heard) s")
+    }
+
     @Test func ffmpegToSpeakerPlaysCleanly() throws {
         let rig = try AudioRig(outputs: 1)
         defer { rig.stop() }

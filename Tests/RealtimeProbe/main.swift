@@ -5,6 +5,8 @@
 //
 // Prints the playback counters and exits 0; exits 2 on bad arguments or an ALSA error.
 // EARSHOT_INJECT_LOOP_ALLOCATION=1 makes the loop allocate once per period (to prove the detector works).
+// Two seconds before the end the device goes into standby for 0.3 s (the feed stops so the ring drains), so the
+// pause and the resume run under the sanitizer too.
 import EarshotALSA
 import EarshotDSP
 import EarshotRealtime
@@ -24,12 +26,25 @@ do {
     let ring = RingBuffer(minimumCapacity: 16_384, channels: device.parameters.channels)
     // With a cadence, so the take stamp is inside what the sanitizer watches.
     let cadence = PlaybackCadence(periodNanoseconds: 5_000_000)
-    let playback = PlaybackThread(device: device, ring: ring, options: PlaybackThread.Options(cadence: cadence))
+    let standby = PlaybackStandby()
+    let playback = PlaybackThread(
+        device: device, ring: ring, options: PlaybackThread.Options(cadence: cadence, standby: standby))
     var tone = ToneGenerator(frequency: 997, amplitude: 0.5, channels: ring.channels)
     var chunk = [Float](repeating: 0, count: 480 * ring.channels)
     if let warning = try playback.start() { print("scheduling: \(warning)") }
     let deadline = Date().addingTimeInterval(seconds)
+    var standbyAt: Date? = deadline.addingTimeInterval(-2)
+    var standbyReached = false
     while Date() < deadline {
+        if let start = standbyAt, Date() >= start {
+            standbyAt = nil
+            standby.request(true)
+            let giveUp = Date().addingTimeInterval(1)
+            while !standby.isActive && Date() < giveUp { usleep(1_000) }
+            standbyReached = standby.isActive
+            usleep(300_000)
+            standby.request(false)
+        }
         while ring.availableToWrite() >= 480 && ring.availableToRead() < 4_800 {
             chunk.withUnsafeMutableBufferPointer { tone.fill($0.baseAddress!, frames: 480) }
             _ = chunk.withUnsafeBufferPointer { ring.write($0.baseAddress!, frames: 480) }
@@ -40,11 +55,12 @@ do {
     playback.stop()
     let stamped = cadence.refillInstant(after: 0) != nil
     cadence.destroy()
+    standby.destroy()
     ring.deallocate()
     print(
         "periods=\(counters.periods) framesFromRing=\(counters.framesFromRing)",
         "underrunEvents=\(counters.underrunEvents) xruns=\(counters.xruns) fatalError=\(counters.fatalError)",
-        "takesStamped=\(stamped)")
+        "takesStamped=\(stamped) standbyEntries=\(counters.standbyEntries) standbyReached=\(standbyReached)")
     exit(0)
 } catch {
     FileHandle.standardError.write("\(error)\n".data(using: .utf8)!)
