@@ -4,6 +4,7 @@
 #   Benchmarks/run.sh            everything (about 8 minutes on 2 cores once packages are built)
 #   BURSTS=60 Benchmarks/run.sh  longer end-to-end runs (more bursts per row; default 30)
 #   SYSTEMS=floor,trx-default Benchmarks/run.sh   a subset of the end-to-end rows
+#   IDLE=0 Benchmarks/run.sh     without the idle receivers' CPU (about 100 s)
 set -euo pipefail
 cd "$(dirname "$0")"
 bench=$(pwd)
@@ -41,6 +42,18 @@ systems=${SYSTEMS:-floor,earshot-default,earshot-lowest,earshot-redundant,trx-de
 "$bench/.build/release/earshot-latency" --rig-script "$root/Tests/Rig/audio-rig.sh" \
     --bin-directory "$root/.build/release" --systems "$systems" --bursts "${BURSTS:-30}" --output "$results/e2e.md"
 
+# MARK: - Idle receivers (a speaker box waits for a stream most of the day)
+if [ "${IDLE:-1}" != 0 ]; then
+    idle_rig=$(mktemp -d)
+    "$root/Tests/Rig/audio-rig.sh" start "$idle_rig" 1 aligned >/dev/null
+    BIN="$root/.build/release" "$bench/measure-idle.sh" "$idle_rig" 20 >"$results/idle.md" ||
+        echo "measure-idle.sh failed" >"$results/idle.md"
+    "$root/Tests/Rig/audio-rig.sh" stop "$idle_rig" >/dev/null || true
+    rm -rf "$idle_rig"
+else
+    echo "(skipped: IDLE=0)" >"$results/idle.md"
+fi
+
 {
     echo "# Earshot benchmark run, $(date -u +%Y-%m-%dT%H:%MZ)"
     echo
@@ -55,5 +68,9 @@ systems=${SYSTEMS:-floor,earshot-default,earshot-lowest,earshot-redundant,trx-de
     echo "## End to end (paced PulseAudio rig, sample-aligned recording)"
     echo
     cat "$results/e2e.md"
+    echo
+    echo "## Idle receivers (same rig, Benchmarks/measure-idle.sh)"
+    echo
+    cat "$results/idle.md"
 } >"$results/latest.md"
 cat "$results/latest.md"
