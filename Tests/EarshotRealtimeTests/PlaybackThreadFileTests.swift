@@ -5,19 +5,42 @@ import Testing
 
 /// PlaybackThread against ALSA's unpaced `file` plugin: what the thread writes is exactly what lands in the file.
 @Suite struct PlaybackThreadFileTests {
-    @Test func shortageIsConcealedWithAFadeThenSilenceAndCountedOnce() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-pt-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let raw = directory.appendingPathComponent("out.raw").path
-        let config = directory.appendingPathComponent("asoundrc").path
-        try "pcm.tofile { type file; slave.pcm null; file \"\(raw)\"; format raw }\n"
-            .write(toFile: config, atomically: true, encoding: .utf8)
+    /// A 2-channel, 240 × 4-frame playback PCM that writes raw floats to a file in a fresh directory.
+    struct FilePCM {
+        let directory: URL
+        let raw: String
+        let configuration: String
 
-        let device = try PCMDevice(
-            name: "tofile", stream: .playback,
-            configuration: PCMConfiguration(channels: 2, periodFrames: 240, bufferFrames: 960),
-            configurationFile: config)
+        init() throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-pt-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            raw = directory.appendingPathComponent("out.raw").path
+            configuration = directory.appendingPathComponent("asoundrc").path
+            try "pcm.tofile { type file; slave.pcm null; file \"\(raw)\"; format raw }\n"
+                .write(toFile: configuration, atomically: true, encoding: .utf8)
+        }
+
+        func openDevice() throws -> PCMDevice {
+            try PCMDevice(
+                name: "tofile", stream: .playback,
+                configuration: PCMConfiguration(channels: 2, periodFrames: 240, bufferFrames: 960),
+                configurationFile: configuration)
+        }
+
+        /// The left channel of everything written so far.
+        func left() throws -> [Float] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: raw))
+            return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }.enumerated()
+                .filter { $0.offset % 2 == 0 }.map(\.element)
+        }
+
+        func remove() { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    @Test func shortageIsConcealedWithAFadeThenSilenceAndCountedOnce() throws {
+        let file = try FilePCM()
+        defer { file.remove() }
+        let device = try file.openDevice()
         let ring = RingBuffer(minimumCapacity: 4_096, channels: 2)
         defer { ring.deallocate() }
         let dataFrames = 1_000  // not a whole number of periods: the shortage starts mid-period
@@ -40,9 +63,7 @@ import Testing
         #expect(counters.underrunFrames == counters.periods * 240 - dataFrames)
         #expect(counters.xruns == 0)
 
-        let data = try Data(contentsOf: URL(fileURLWithPath: raw))
-        let left = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }.enumerated()
-            .filter { $0.offset % 2 == 0 }.map(\.element)
+        let left = try file.left()
         #expect(left.count >= counters.periods * 240)
         #expect(left[0..<dataFrames].allSatisfy { $0 == 0.5 })
         // The fade starts just below the last real sample, falls monotonically and reaches silence after 48 frames.
@@ -56,17 +77,9 @@ import Testing
     /// stops the device (the `file` plugin pauses or is dropped; either way the thread must start it again), and on
     /// resume plays on from where the ring was, with nothing lost, repeated or counted as a shortage.
     @Test func standbyStopsTheDeviceOnceTheRingIsDrainedAndResumesWhereItWas() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-sb-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let raw = directory.appendingPathComponent("out.raw").path
-        let config = directory.appendingPathComponent("asoundrc").path
-        try "pcm.tofile { type file; slave.pcm null; file \"\(raw)\"; format raw }\n"
-            .write(toFile: config, atomically: true, encoding: .utf8)
-        let device = try PCMDevice(
-            name: "tofile", stream: .playback,
-            configuration: PCMConfiguration(channels: 2, periodFrames: 240, bufferFrames: 960),
-            configurationFile: config)
+        let file = try FilePCM()
+        defer { file.remove() }
+        let device = try file.openDevice()
         let ring = RingBuffer(minimumCapacity: 4_096, channels: 2)
         defer { ring.deallocate() }
         let standby = PlaybackStandby()
@@ -98,9 +111,7 @@ import Testing
         let counters = playback.counters
         #expect(counters.xruns == 0 && counters.fatalError == 0)
 
-        let data = try Data(contentsOf: URL(fileURLWithPath: raw))
-        let left = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }.enumerated()
-            .filter { $0.offset % 2 == 0 }.map(\.element)
+        let left = try file.left()
         // Whatever the device held when it stopped may or may not reach the file (paused: kept; dropped: discarded);
         // what the thread wrote after the standby starts with the 40 leftover frames and goes on with the new ones.
         let resumed = try #require(left.indices.first { left[$0] == 0.25 }, "new frames never played")
