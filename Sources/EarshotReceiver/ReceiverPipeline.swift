@@ -268,7 +268,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
             stats.deviceUnderrunFrames = counters.underrunFrames
             stats.standbyEntries = counters.standbyEntries
         }
-        stats.inStandby = standby?.isActive ?? false
+        stats.inStandby = isInStandby
         stats.outputQueueMs = gauges.outputQueueMs
         stats.rtcpReportsSent = gauges.reportsSent.load(ordering: .relaxed)
         stats.rtcpSenderReportsReceived = gauges.senderReportsReceived.load(ordering: .relaxed)
@@ -277,6 +277,9 @@ public final class ReceiverPipeline: @unchecked Sendable {
         stats.packetsInSourceProbation = gauges.sourceProbationDrops.load(ordering: .relaxed)
         return stats
     }
+
+    /// Whether the device is stopped for want of a stream (`ReceiverConfiguration.standbyAfterSeconds`). Any thread.
+    public var isInStandby: Bool { standby?.isActive ?? false }
 
     /// Playback thread's counters (nil with `Output.caller`). Any thread.
     public var playbackCounters: PlaybackCounters? { playback?.counters }

@@ -140,8 +140,15 @@ struct EarshotRecv: ParsableCommand {
 
         let start = MonotonicInstant.now()
         var nextStats = stats > 0 ? start + Int64(stats * 1e9) : nil
+        var inStandby = false
         while !StopSignal.received {
             let now = MonotonicInstant.now()
+            if pipeline.isInStandby != inStandby {
+                inStandby.toggle()
+                logger.info(inStandby
+                    ? "device \(device) stopped: no stream for \(standbyAfter) s (--standby-after)"
+                    : "device \(device) started again for a stream")
+            }
             if let duration, now.nanoseconds - start.nanoseconds >= Int64(duration * 1e9) { break }
             if let due = nextStats, now >= due {
                 print("stats \(pipeline.stats().description)")

@@ -173,6 +173,8 @@ import Testing
         // A playing device wakes the process about 780 times a second on this rig (idleReceiverDoesNotSpin's
         // threads); stopped, the playback thread looks for a stream 50 times a second and the main thread 20.
         #expect(idleWakeUps < 150, "idle process woke \(idleWakeUps) times a second")
+        #expect(receiver.log.contains("device spk stopped: no stream for 0.5 s"), "\(receiver.log)")
+        #expect(receiver.log.contains("device spk started again for a stream"))
         // Two stops: before the stream and after it.
         #expect(Self.int(stats, "standbyEntries") == 2, "\(Self.jsonLine(receiver.log))")
         #expect(Self.int(stats, "inStandby") == 1)
