@@ -85,6 +85,30 @@ import Testing
             configuration: ReceiverConfiguration(listen: "127.0.0.1:0", priority: 0), output: .caller)
     }
 
+    /// A stream that ends with an RTCP BYE ends in silence: its last frame is followed by nothing concealed, even
+    /// though the BYE arrives on the RTCP port, which the producer otherwise reads only every 20 ms while playing.
+    @Test func streamEndedByGoodbyeIsNotConcealed() throws {
+        let pipeline = try makePipeline()
+        _ = try pipeline.start()
+        let consumer = PacedConsumer(ring: pipeline.ring, seconds: 2.5)
+        try Self.send(to: pipeline.localAddress, seconds: 1.5)
+        let socket = try UDPSocket(bindingTo: SocketAddress(parsing: "127.0.0.1:0"))
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 4)
+        defer { buffer.deallocate() }
+        var writer = RTCPCompoundWriter(buffer: buffer)
+        try writer.appendReceiverReport(ssrc: 0xCAFE, reportBlocks: [])
+        try writer.appendSourceDescription(ssrc: 0xCAFE, cname: Array("test@earshot".utf8))
+        try writer.appendGoodbye(sources: [0xCAFE])
+        try socket.send(Array(writer.bytes), to: pipeline.rtcpLocalAddress)
+        _ = consumer.wait()
+        pipeline.stop()
+        let stats = pipeline.stats()
+        #expect(stats.rtcpGoodbyesReceived == 1, "\(stats.description)")
+        #expect(stats.packetsReceived == 299)
+        #expect(stats.concealmentEvents == 0 && stats.concealedSamples == 0, "\(stats.description)")
+        #expect(stats.underruns == 0, "an ended stream is not an underrun")
+    }
+
     @Test func decodesSyntheticStreamWithHighSNR() throws {
         let pipeline = try makePipeline()
         _ = try pipeline.start()
