@@ -44,7 +44,8 @@ if receiver and bare:
     print()
     print(f"Receiver per-frame work / bare libopus decode (5 ms stereo 128 kbps frames): **{ratio:.2f}×** at p50 "
           f"({verdict} the ≤ 1.2× target), {best:.2f}× at the minimum (least disturbed by other load on the "
-          f"machine). No resampler in the per-frame work yet (the receiver does not resample yet).")
+          f"machine). No resampler in the per-frame work: the receiver corrects drift and delay by sub-frame "
+          f"time-stretches.")
 
 # Each "AdaptiveResampler 240 frames stereo, X" row against its "speexdsp Q… resampler 240 frames stereo, X" peer.
 ours_prefix = "AdaptiveResampler 240 frames stereo, "
