@@ -10,7 +10,7 @@ import Testing
 /// RTCP sender reports parsed; receiver reports sent) make no allocation on the producer thread.
 ///
 /// The producer is found by its SCHED_FIFO priority (configuration priority 43 → producer 38), which nothing else in
-/// the test process uses. Serialized: the allocation hook is process-global.
+/// the test process uses. Serialized: the allocation hook is process-global, and one test uses the audio rig.
 @Suite(.serialized) struct ProducerAllocationTests {
     @Test func counterSeesAnotherThreadsAllocations() throws {
         // Guards the test below: the per-thread filter must see allocations made on a thread other than the caller.
@@ -60,6 +60,44 @@ import Testing
             + "\(after.rtcpReportsSent - before.rtcpReportsSent) RTCP reports; \(after.description)")
         #expect(packets >= 350, "the producer must have worked while measured")
         #expect(after.rtcpReportsSent > before.rtcpReportsSent)
+        #expect(allocations == 0)
+    }
+
+    /// The same with a device (the rig's `spk`) and a standby cycle inside the measured window: the device stopped
+    /// for want of a stream, a stream starting it again, playing and ending (concealed, then the jitter buffer runs dry:
+    /// the sender's BYE goes to port + 1, which a pipeline on port 0 does not hold), and the device stopping again.
+    @Test func producerDoesNotAllocateAcrossAStandby() throws {
+        let rig = try AudioRig(outputs: 1)
+        defer { rig.stop() }
+        let pipeline = try ReceiverPipeline(
+            configuration: ReceiverConfiguration(
+                listen: "127.0.0.1:0", device: rig.playbackDevices[0], deviceConfigurationFile: rig.configurationFile,
+                bufferPeriods: 6, standbyAfterSeconds: 0.3, priority: 43))
+        _ = try pipeline.start()
+        defer { pipeline.stop() }
+        let producers = ThreadAllocationCounter.threadIDs(withRealtimePriority: 38)
+        try #require(producers.count == 1, "producer thread not found by priority (SCHED_FIFO refused?): \(producers)")
+        // The rig's stream start-up (about 1.9 s), then standby 0.3 s later.
+        let deadline = Date().addingTimeInterval(10)
+        while !pipeline.isInStandby && Date() < deadline { usleep(10_000) }
+        try #require(pipeline.isInStandby, "never went into standby: \(pipeline.stats().description)")
+        let before = pipeline.stats()
+        let allocations = ThreadAllocationCounter.measure(thread: producers[0]) {
+            let sender = try? ChildProcess(
+                ChildProcess.earshotSend,
+                ["--tone", "997", "--frame", "5", "--to", "127.0.0.1:\(pipeline.localAddress.port)", "--duration",
+                 "1.5", "--stats", "1"])
+            _ = sender?.wait(seconds: 5)
+            let stopped = Date().addingTimeInterval(3)
+            while !pipeline.isInStandby && Date() < stopped { usleep(10_000) }
+        }
+        let after = pipeline.stats()
+        let packets = after.packetsReceived - before.packetsReceived
+        print("producer allocation across standby: \(allocations) allocations while \(packets) packets, "
+            + "\(after.standbyEntries - before.standbyEntries) standby entries; \(after.description)")
+        #expect(packets >= 290, "the stream must have played while measured")
+        #expect(after.standbyEntries == before.standbyEntries + 1 && after.inStandby, "\(after.description)")
+        #expect(after.framesPlayed - before.framesPlayed >= 290)
         #expect(allocations == 0)
     }
 }
