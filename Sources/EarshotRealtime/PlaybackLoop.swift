@@ -129,9 +129,8 @@ struct PlaybackLoop {
                 // Less than a period left would wait for a producer that no longer writes (time-stretched frames
                 // leave any count): it plays after the standby, silence as it is by then.
                 guard ring.availableToRead() < periodFrames else { return false }
-                // A sound server's plugin pauses by corking its stream: resuming is immediate, where a new stream
-                // (drop, then prepare) stalls about 1.9 s on the PulseAudio rig. A device that cannot pause (or is
-                // not running yet) is dropped.
+                // Paused, the device keeps its queue and resumes at once (a sound server's plugin corks its stream).
+                // A device that cannot pause (or is not running yet) is dropped, and prepared again on resume.
                 if alsa.pause(true) == 0 {
                     standbyState = .paused
                 } else {

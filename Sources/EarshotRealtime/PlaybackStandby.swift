@@ -24,7 +24,8 @@ public struct PlaybackStandby: @unchecked Sendable {
         active.destroy()
     }
 
-    /// Asks the playback thread to stop the device (`true`) once the ring is empty, or to start it again (`false`).
+    /// Asks the playback thread to stop the device (`true`) once the ring holds less than a period, or to start it
+    /// again (`false`).
     /// The playback thread looks at every wake, and every `PlaybackLoop.standbyPollNanoseconds` while stopped.
     public func request(_ standby: Bool) { requested.store(standby, ordering: .releasing) }
 

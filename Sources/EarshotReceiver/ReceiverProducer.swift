@@ -297,12 +297,12 @@ struct ReceiverProducer: ~Copyable {
     // MARK: - Audio out
 
     mutating func fillRing() {
-        // The device's part of the queue, as of the playback thread's last wake: the ring tops the two up to
-        // `targetFillFrames`, so a device left short by a late refill is made up at the next one, and with the device
-        // full the ring holds two periods.
         // Standby waits for the ring to drain: no silence goes in meanwhile (no stream plays, so silence is all
         // there would be).
         if standbyRequested { return }
+        // The device's part of the queue, as of the playback thread's last wake: the ring tops the two up to
+        // `targetFillFrames`, so a device left short by a late refill is made up at the next one, and with the device
+        // full the ring holds two periods.
         let deviceHeld = cadence?.deviceHeldFrames ?? 0
         while ring.availableToWrite() >= pcmFrames {
             let queued = ring.availableToRead() + deviceHeld

@@ -77,6 +77,7 @@ struct EarshotRecv: ParsableCommand {
             next packet, so an idle receiver wakes almost never (0.1...86400; 0: never).
             """)
     var standbyAfter: Double = 10
+
     @Option(help: "SCHED_FIFO priority of the playback thread (0...99; 0: normal scheduling). The producer gets 5 less.")
     var priority = 80
 
