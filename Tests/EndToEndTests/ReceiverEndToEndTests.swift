@@ -138,6 +138,7 @@ import Testing
     @Test func idleReceiverStopsItsDeviceAndTheNextStreamStartsIt() throws {
         let rig = try AudioRig(outputs: 1)
         defer { rig.stop() }
+        let steal = HostStealMeter()
         let port = Self.portPair()
         let recording = try rig.startRecording()
         let wav = rig.directory.appendingPathComponent("recv.wav").path
@@ -165,8 +166,9 @@ import Testing
         }
         let heard = toneSeconds(samples)
         let handed = toneSeconds(try WAVFile.read(path: wav).samples)
-        // A device that stalled after standby would hold the stream back: its delay would grow by the stall.
-        let delays = Self.delays(receiver.log).map(\.current)
+        // A device that stalled after standby would hold the stream back: its delay would grow by the stall. The first
+        // 1.5 s of the stream (three readings) show it; later ones may show the host's stalls.
+        let delays = Array(Self.delays(receiver.log).map(\.current).drop { $0 == 0 }.prefix(3))
         print(String(
             format: "e2e standby: idle process wake-ups %.0f/s; tone heard %.2f s, handed to the device %.2f s; "
                 + "playout delays %@; %@", idleWakeUps, heard, handed, "\(delays)", Self.jsonLine(receiver.log)))
@@ -179,7 +181,10 @@ import Testing
         #expect(Self.int(stats, "standbyEntries") == 2, "\(Self.jsonLine(receiver.log))")
         #expect(Self.int(stats, "inStandby") == 1)
         #expect(Self.int(stats, "packetsReceived") >= 790)
-        #expect(Self.int(stats, "deviceUnderruns") == 0)
+        let stealPercent = steal.percent()
+        // One ring shortage while the host steals CPU, as in `randomLossIsRecoveredWithFEC`.
+        #expect(Self.int(stats, "deviceUnderruns") <= (stealPercent > HostStealMeter.noisyPercent ? 1 : 0),
+                "host steal \(stealPercent) %")
         // The device takes the stream at its rate from the first packet: one that stalled after standby would hold
         // the stream back, and the playout delay would grow by the stall (the start-up target is 20 ms).
         #expect((delays.max() ?? 0) < 60, "playout delays \(delays) ms")
