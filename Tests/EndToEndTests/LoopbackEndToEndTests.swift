@@ -254,6 +254,7 @@ import Testing
 
         let port = Receiver.portPair()
         let recording = try rig.startAlignedRecording()
+        let steal = HostStealMeter()
         let receiver = try Self.receiver(rig: rig, port: port, device: rig.outputDevice, seconds: trainSeconds + 2)
         let sender = try ChildProcess(
             ChildProcess.earshotSend,
@@ -265,6 +266,13 @@ import Testing
         #expect(receiver.wait(seconds: 6) == 0, "\(receiver.log)")
         sender.stop()
         let measured = ChirpLatency(recording: try recording.stop())
+        let stealPercent = steal.percent()
+        // While the host steals CPU the rig's streams stall more: its capture (late packets at the sender) and its
+        // output (glitch windows of its own), as in `toneLoopbackIsClean`. A CI run of 1c0dbe9 at 19 % steal read 5
+        // glitch windows with no late packet, its rerun 3 late packets (2.5 ms frames).
+        let noisy = stealPercent > HostStealMeter.noisyPercent
+        let rigGlitchAllowance = 3 * (HostStealMeter.rigUnderflowsAllowed(stealPercent: stealPercent) - 1)
+        print(String(format: "e2e capture --frame %.1f: host steal %.1f %%", frameMs, stealPercent))
         let stats = try Receiver.finalStats(receiver.log)
         let delays = Receiver.delays(receiver.log).filter { $0.current > 0 }.dropFirst(4)
         let playout = Self.median(delays.map(\.current))
@@ -298,17 +306,19 @@ import Testing
         // one in two of them shows on the −20 dBFS sine as a window below 20 dB; each moves the delay by 1–2 ms.
         let spliceAllowance = frameMs < 5 ? Int(stretchedMs) : 0
         #expect(
-            measured.glitchWindows <= max(floor.glitchWindows, 2) + 4 * late + spliceAllowance,
-            "\(measured), floor \(floor)")
+            measured.glitchWindows <= max(floor.glitchWindows, 2) + 4 * late + spliceAllowance + rigGlitchAllowance,
+            "\(measured), floor \(floor), host steal \(stealPercent) %")
         #expect(Receiver.int(stats, "packetsLost") == 0)
         // Late packets come from capture stalls on the rig's sound server (the tone loopback, paced by the sender's
-        // own clock, shows none); two in a 15 s run is the most seen. Every concealment must be one of them.
-        #expect(late <= 2)
+        // own clock, shows none); two in a 15 s run is the most seen on a quiet host, four while it steals CPU. Every
+        // concealment must be one of them.
+        #expect(late <= (noisy ? 4 : 2), "late packets \(late), host steal \(stealPercent) %")
         #expect(Receiver.int(stats, "concealmentEvents") <= late)
         #expect(Receiver.int(stats, "deviceUnderruns") == 0)
         // Three PulseAudio streams start around this run (reference, capture, output): the rig reports one xrun in
-        // most runs, early and once, with no underrun of ours; its cause was not found (closing note). More is a bug.
-        #expect(Receiver.int(stats, "xruns") <= 1)
+        // most runs, early and once, with no underrun of ours; its cause was not found (closing note). More is a bug,
+        // but for the rig's own underflows while the host steals CPU.
+        #expect(Receiver.int(stats, "xruns") <= HostStealMeter.rigUnderflowsAllowed(stealPercent: stealPercent))
         // The receiver's part of the latency is its playout delay: the glass-to-glass figure cannot be below
         // floor + codec + playout delay by more than the floor's own extra buffering (its 10 ms ALSA buffer).
         #expect(floor.latenciesMs.count >= 8, "rig floor: \(floor)")
