@@ -257,13 +257,15 @@ import Testing
     @Test func randomLossIsConcealedAndMatchesProxyLog() throws {
         let rig = try AudioRig(outputs: 1)
         defer { rig.stop() }
+        let steal = HostStealMeter()
         let receiverPort = Self.portPair()
         let proxyPort = Self.portPair()
         let log = rig.directory.appendingPathComponent("impair.log").path
+        let wav = rig.directory.appendingPathComponent("recv.wav").path
         let recording = try rig.startRecording()
         // The receiver outlives the stream: its end is concealed for 100 ms (20 frames), then counted as one
         // underrun; the expectations below account for that tail.
-        let receiver = try Self.receiver(rig: rig, port: receiverPort, seconds: 7.5)
+        let receiver = try Self.receiver(rig: rig, port: receiverPort, seconds: 7.5, extra: ["--record", wav])
         let proxy = try Self.impair(
             from: proxyPort, to: receiverPort, ["--loss", "5", "--seed", "7", "--log", log, "--duration", "7.5"])
         let sender = try Self.ffmpeg(port: proxyPort, seconds: 6)
@@ -297,10 +299,25 @@ import Testing
         // One ring shortage was seen in 1 of 2 runs on the shared 2-core VM (scheduling spike, not loss handling).
         #expect(Self.int(stats, "deviceUnderruns") <= 1)
         #expect(Self.int(stats, "underruns") <= 1)
-        // Playback continuous: no stretch of silence as long as one frame. (Whole-signal SNR is low by nature:
-        // CELT 5 ms frames carry no FEC, so each lost frame is PLC; measured about 7 dB at 5% loss.)
+        // Playback continuous: no stretch of silence as long as one frame in what the receiver handed to the device.
+        // In the rig's recording, the rig's own underflows while the host steals CPU (a CI run of 1c0dbe9 had two
+        // clusters of them) may add some. (Whole-signal SNR is low by nature: CELT 5 ms frames carry no FEC, so each
+        // lost frame is PLC; measured about 7 dB at 5% loss.)
+        let handed = try Self.steadyPart(try WAVFile.read(path: wav).samples, skipSeconds: 1.5, trimSeconds: 0.3)
+        let ownSilences = SignalAnalysis.dropouts(handed, threshold: 1e-3, minimumFrames: 240)
+        #expect(ownSilences.isEmpty, "silent stretches handed to the device \(ownSilences)")
         let silences = SignalAnalysis.dropouts(steady, threshold: 1e-3, minimumFrames: 240)
-        #expect(silences.isEmpty, "silent stretches \(silences)")
+        // Stretches less than 0.1 s apart are one underflow of the rig's stream.
+        var rigEvents = 0
+        var lastEnd = Int.min
+        for silence in silences {
+            if lastEnd == Int.min || silence.lowerBound - lastEnd > 4_800 { rigEvents += 1 }
+            lastEnd = silence.upperBound
+        }
+        let stealPercent = steal.percent()
+        let rigAllowance = stealPercent > HostStealMeter.noisyPercent
+            ? HostStealMeter.rigUnderflowsAllowed(stealPercent: stealPercent) : 0
+        #expect(rigEvents <= rigAllowance, "silent stretches \(silences), host steal \(stealPercent) %")
         #expect(fit.snrDB > 3, "SNR \(fit.snrDB) dB with 5% loss concealed")
     }
 
