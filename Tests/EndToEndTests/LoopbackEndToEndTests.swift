@@ -268,7 +268,7 @@ import Testing
         let measured = ChirpLatency(recording: try recording.stop())
         let stealPercent = steal.percent()
         // While the host steals CPU the rig's streams stall more: its capture (late packets at the sender) and its
-        // output (glitch windows of its own), as in `toneLoopbackIsClean`. A CI run of 1c0dbe9 at 19 % steal read 5
+        // output (glitch windows of its own), as in `toneLoopbackIsClean`. A CI run of 0867c6e at 19 % steal read 5
         // glitch windows with no late packet, its rerun 3 late packets (2.5 ms frames).
         let noisy = stealPercent > HostStealMeter.noisyPercent
         let rigGlitchAllowance = 3 * (HostStealMeter.rigUnderflowsAllowed(stealPercent: stealPercent) - 1)

@@ -300,7 +300,7 @@ import Testing
         #expect(Self.int(stats, "deviceUnderruns") <= 1)
         #expect(Self.int(stats, "underruns") <= 1)
         // Playback continuous: no stretch of silence as long as one frame in what the receiver handed to the device.
-        // In the rig's recording, the rig's own underflows while the host steals CPU (a CI run of 1c0dbe9 had two
+        // In the rig's recording, the rig's own underflows while the host steals CPU (a CI run of 7080975 had two
         // clusters of them) may add some. (Whole-signal SNR is low by nature: CELT 5 ms frames carry no FEC, so each
         // lost frame is PLC; measured about 7 dB at 5% loss.)
         let handed = try Self.steadyPart(try WAVFile.read(path: wav).samples, skipSeconds: 1.5, trimSeconds: 0.3)
