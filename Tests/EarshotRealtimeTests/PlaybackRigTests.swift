@@ -77,24 +77,26 @@ import Testing
 
         // What the rig played: the same, but for the rig's own underflows while the host steals CPU.
         let xruns = counters.xruns
-        #expect(xruns <= HostStealMeter.rigUnderflowsAllowed(stealPercent: stealPercent),
-                "xruns \(xruns) at \(stealPercent) % host steal")
+        let rigUnderflows = HostStealMeter.rigUnderflowsAllowed(stealPercent: stealPercent)
+        #expect(xruns <= rigUnderflows, "xruns \(xruns) at \(stealPercent) % host steal")
         let sine = Self.trimmedToSine(SignalAnalysis.channel(0, of: recorded, channels: 2))
         // Everything taken from the ring was heard, except the 2 × 20 ms trimmed, what `stop()` dropped from the
         // device and server buffers (≤ 2 × 1920 frames), and what each underflow lost (at most a device buffer).
-        let expected = counters.framesFromRing - 2 * 960 - (2 + xruns) * Self.configuration.bufferFrames
+        let expected = counters.framesFromRing - 2 * 960 - (2 + rigUnderflows) * Self.configuration.bufferFrames
         // (Trimming to the sine may cut up to a millisecond more where an edge falls near a zero crossing.)
         #expect(sine.count >= expected - 48, "recorded \(sine.count) frames of sine, expected ≥ \(expected)")
+        // The rig's own gaps: its stream's xruns, and stalls of the server or its monitor that no xrun reports (a CI
+        // run of f17b3c6 at 17.7 % steal recorded one gap with 0 xruns and a bit-exact tap).
         let dropouts = SignalAnalysis.dropouts(sine, threshold: 1e-3, minimumFrames: 24)
-        #expect(dropouts.count <= xruns, "dropouts at \(dropouts.prefix(5)), xruns \(xruns)")
+        #expect(dropouts.count <= rigUnderflows, "dropouts at \(dropouts.prefix(5)), xruns \(xruns)")
         let glitches = SignalAnalysis.glitchWindows(
             sine, frequency: Self.frequency, sampleRate: 48_000, windowFrames: 960, minimumSNRdB: 60)
         let fit = SignalAnalysis.sineFit(sine, frequency: Self.frequency, sampleRate: 48_000)
         print("playback rig: SNR \(fit.snrDB) dB, amplitude \(fit.amplitude), glitch windows \(glitches.count)")
         // A gap of up to 30 ms touches at most three 20 ms windows (and shifts the phase, so the whole-run fit is
         // judged only without one).
-        #expect(glitches.count <= 3 * xruns, "glitch windows \(glitches.prefix(5)), xruns \(xruns)")
-        if xruns == 0 {
+        #expect(glitches.count <= 3 * rigUnderflows, "glitch windows \(glitches.prefix(5)), xruns \(xruns)")
+        if glitches.isEmpty {
             #expect(abs(fit.amplitude - 0.5) < 0.01)
             #expect(fit.snrDB > 120)  // measured 153.7 dB: the float path is bit-exact; any glitch costs far more
         }
