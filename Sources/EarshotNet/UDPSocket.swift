@@ -122,7 +122,9 @@ public final class UDPSocket {
         // reader that drains the socket on its own schedule (the receiver's producer) would otherwise see its own
         // wake-ups as network jitter. An age outside 0 ... 1 s means the wall clock was stepped in between.
         let age = readWallclock - receiveTime
-        let arrival = (0...1_000_000_000).contains(age) ? readInstant + (-age) : readInstant
+        // Two comparisons, not `(0...1_000_000_000).contains(age)`: unspecialized (a debug build), the range's generic
+        // metadata is instantiated on the first datagram, which allocates on the receiving thread.
+        let arrival = age >= 0 && age <= 1_000_000_000 ? readInstant + (-age) : readInstant
         let sender = UnsafeRawPointer(source).assumingMemoryBound(to: sockaddr.self)
         let sourceAddress: SocketAddress
         if Int32(sender.pointee.sa_family) == AF_INET6 {

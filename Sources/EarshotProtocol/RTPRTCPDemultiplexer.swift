@@ -16,7 +16,10 @@ public enum RTPRTCPDemultiplexer {
     /// Classifies by the first two octets only; full validation is the parser's job.
     public static func classify(_ datagram: UnsafeRawBufferPointer) -> MultiplexedPacketKind {
         guard datagram.count >= 4, datagram[0] >> 6 == 2 else { return .neither }
-        return rtcpSecondOctet.contains(datagram[1]) ? .rtcp : .rtp
+        // Compared with the bounds rather than through `ClosedRange.contains`, which unspecialized (a debug build)
+        // instantiates generic metadata, an allocation, on the receiver's producer thread at the first datagram.
+        let second = datagram[1]
+        return second >= rtcpSecondOctet.lowerBound && second <= rtcpSecondOctet.upperBound ? .rtcp : .rtp
     }
 
     /// Whether `payloadType` may be used for RTP on a multiplexed port (not 64–95).
