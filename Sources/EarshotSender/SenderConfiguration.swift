@@ -54,6 +54,12 @@ public struct SenderConfiguration: Sendable {
 
     /// Valid Opus frame durations for `--frame` (one frame per RTP packet).
     public static let frameMilliseconds: [Double] = [2.5, 5, 10, 20]
+
+    /// The bitrate when `--bitrate` is not given: 128 kbit/s, and 384 at 2.5 ms frames. CELT spends a share of every
+    /// frame on side information, so quality follows the bytes per frame: a 997 Hz tone through the receiver measured
+    /// a median 23 dB SNR per 10 ms window at 2.5 ms and 128 kbit/s (71 of 482 windows under 20 dB), 34 dB at 256 and
+    /// 46 dB at 384, where 5 ms frames at 128 kbit/s give 48 dB.
+    public static func defaultBitrateKbps(frameMilliseconds: Double) -> Int { frameMilliseconds < 5 ? 384 : 128 }
     /// How much later `--redundancy auto` sends a copy (rounded up to whole packets).
     public static let automaticRedundancyMilliseconds = 15.0
 
@@ -69,8 +75,9 @@ public struct SenderConfiguration: Sendable {
             throw .invalidValue(
                 flag: "--frame", value: Self.format(options.frameMilliseconds), valid: "2.5, 5, 10 or 20 (ms)")
         }
-        guard (6...510).contains(options.bitrateKbps) else {
-            throw .invalidValue(flag: "--bitrate", value: "\(options.bitrateKbps)", valid: "6 ... 510 (kbit/s)")
+        let bitrateKbps = options.bitrateKbps ?? Self.defaultBitrateKbps(frameMilliseconds: options.frameMilliseconds)
+        guard (6...510).contains(bitrateKbps) else {
+            throw .invalidValue(flag: "--bitrate", value: "\(bitrateKbps)", valid: "6 ... 510 (kbit/s)")
         }
         guard (0...10).contains(options.complexity) else {
             throw .invalidValue(flag: "--complexity", value: "\(options.complexity)", valid: "0 ... 10")
@@ -93,7 +100,7 @@ public struct SenderConfiguration: Sendable {
             throw .flagNeeds(flag: "--fec", requirement: "--frame 10 or 20 (2.5 and 5 ms frames are CELT-only)")
         }
         encoder = OpusEncoder.Configuration(
-            channels: options.channels, frameDuration: frame, bitrate: options.bitrateKbps * 1000,
+            channels: options.channels, frameDuration: frame, bitrate: bitrateKbps * 1000,
             complexity: options.complexity, application: application, inBandFEC: options.fec,
             expectedPacketLossPercent: options.expectedLossPercent, dtx: options.dtx)
 

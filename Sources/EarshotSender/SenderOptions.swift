@@ -18,8 +18,8 @@ public struct SenderOptions: Sendable, Equatable {
     public var channels: Int = 2
     /// `--frame MS`: Opus frame (= RTP packet) duration.
     public var frameMilliseconds: Double = 5
-    /// `--bitrate KBPS`.
-    public var bitrateKbps: Int = 128
+    /// `--bitrate KBPS`; nil: `SenderConfiguration.defaultBitrateKbps(frameMilliseconds:)`.
+    public var bitrateKbps: Int?
     /// `--complexity 0...10`.
     public var complexity: Int = 10
     /// `--fec`: Opus in-band FEC.

@@ -33,6 +33,16 @@ import Testing
         #expect(configuration.source == .tone(frequency: 997, amplitude: Float(0.5011872)))
     }
 
+    /// 2.5 ms frames get three times the bitrate unless `--bitrate` says otherwise (see `defaultBitrateKbps`).
+    @Test func shortFramesGetMoreBitsUnlessTheBitrateIsGiven() throws {
+        let short = try SenderConfiguration(options { $0.frameMilliseconds = 2.5 })
+        #expect(short.encoder.bitrate == 384_000)
+        let given = try SenderConfiguration(options { $0.frameMilliseconds = 2.5; $0.bitrateKbps = 96 })
+        #expect(given.encoder.bitrate == 96_000)
+        let long = try SenderConfiguration(options { $0.frameMilliseconds = 20 })
+        #expect(long.encoder.bitrate == 128_000)
+    }
+
     @Test(arguments: [
         ("--frame", { (o: inout SenderOptions) in o.frameMilliseconds = 7 }, "2.5, 5, 10 or 20"),
         ("--frame", { (o: inout SenderOptions) in o.frameMilliseconds = 40 }, "2.5, 5, 10 or 20"),

@@ -229,7 +229,7 @@ import Testing
     }
 
     static let heldBackCases = [
-        HeldBackCase(label: "5 ms x 3 periods, held back 8 ms", device: [], holdMs: 8),
+        HeldBackCase(label: "5 ms x 6 periods, held back 8 ms", device: [], holdMs: 8),
         HeldBackCase(
             label: "2.5 ms x 6 periods, held back 13 ms",
             device: ["--period", "2.5", "--buffer-periods", "6"], holdMs: 13),
@@ -237,12 +237,12 @@ import Testing
 
     /// A fixed 3 ms target and 3 % of packets held back: each of those is due before it arrives. While the ring and the
     /// device still hold `ReceiverPipeline.concealFloorFrames` (a device buffer, at most three periods), the receiver
-    /// leaves the frame for its next wake-ups instead of concealing it, so it plays: 10 ms of wait at 5 ms × 3
-    /// periods, 12.5 ms at 2.5 ms × 6. Concealing at once, as before, made nearly every held-back packet (8 ms) a
-    /// late one with a concealed frame (21–44 of about 40 in four runs; 0–2 with the wait). At 2.5 ms × 6, waiting
-    /// only while the device was full left 5 ms: a 13 ms hold made 46 of 65 held-back packets late (0 now, and 0 at
-    /// 15 ms; 42 at 20). (5 ms frames in both: 2.5 ms frames alone give about 50 glitch windows of this tone, the
-    /// codec's, not the delivery's.)
+    /// leaves the frame for its next wake-ups instead of concealing it, so it plays. The e2e receivers' 6-period
+    /// device (`LoopbackEndToEndTests.receiver`) waits 25 ms at 5 ms periods, 12.5 ms at 2.5 ms. Concealing at once,
+    /// as before, made nearly every held-back packet (8 ms) a late one with a concealed frame (21–44 of about 40 in
+    /// four runs; 0–2 with the wait). At 2.5 ms × 6, waiting only while the device was full left 5 ms: a 13 ms hold
+    /// made 46 of 65 held-back packets late (0 now, and 0 at 15 ms; 42 at 20). (5 ms frames in both: 2.5 ms frames
+    /// at 128 kbit/s alone gave about 50 glitch windows of this tone, the codec's, not the delivery's.)
     @Test(arguments: heldBackCases)
     func aPacketLaterThanTheTargetPlaysWhileTheOutputQueueHoldsIt(_ heldBackCase: HeldBackCase) throws {
         let run = try Self.run(
