@@ -130,8 +130,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
             // than the target allows for, and the ring would never get its share.
             targetFillFrames = Self.targetFillFrames(
                 bufferFrames: device.parameters.bufferFrames, periodFrames: device.parameters.periodFrames)
-            concealFloorFrames = Self.concealFloorFrames(
-                bufferFrames: device.parameters.bufferFrames, periodFrames: device.parameters.periodFrames)
+            concealFloorFrames = Self.concealFloorFrames(bufferFrames: device.parameters.bufferFrames)
             let deviceCadence = PlaybackCadence(
                 periodNanoseconds: device.parameters.periodFrames * 1_000_000_000 / device.parameters.sampleRate)
             cadence = deviceCadence
@@ -249,18 +248,14 @@ public final class ReceiverPipeline: @unchecked Sendable {
     /// rule, a whole device buffer in the ring besides the device, cost 10 ms of latency (BENCHMARKS.md).
     static func targetFillFrames(bufferFrames: Int, periodFrames: Int) -> Int { bufferFrames + 2 * periodFrames }
 
-    /// A full device buffer, or three periods where the buffer holds more: while ring + device hold at least that, a
-    /// frame that has not arrived is waited for rather than concealed. The producer wakes once a period and finds the
-    /// queue a period below `targetFillFrames`, so a missing frame gets the periods between the two before it is
-    /// concealed. Three periods, because the producer judges by what the device held at the last take (up to a period
-    /// stale) and looks once a period, and its concealment must come before the playback thread's own (the device
-    /// holding under a period): at two, a steady tone on the PulseAudio rig found the ring short 1–2 times in 13 s.
-    /// A buffer of many short periods (`--period 2.5 --buffer-periods 6`) thus waits 12.5 ms for a late frame with a
-    /// ring of 5 ms, where a full buffer as the floor left it 5 ms. On the rig, packets held back 8 ms behind a fixed
-    /// 3 ms target: 0–2 late of about 40 instead of 21–44. The automatic target is lowered by the same margin
-    /// (`PlayoutDelayEstimator.Configuration.lateAllowanceMs`): a frame may arrive as late as before, and the jitter
-    /// buffer holds that much less (BENCHMARKS.md).
-    static func concealFloorFrames(bufferFrames: Int, periodFrames: Int) -> Int { min(bufferFrames, 3 * periodFrames) }
+    /// A full device buffer: while ring + device hold at least that, a frame that has not arrived is waited for
+    /// rather than concealed. The producer wakes once a period and finds the queue a period below
+    /// `targetFillFrames`, so a missing frame gets two more wake-ups (two periods) before it is concealed, and the
+    /// device still holds over a period when the refill comes. On the PulseAudio rig, packets held back 8 ms behind a
+    /// fixed 3 ms target: 0–2 late of about 40 instead of 21–44. The automatic target is lowered by the same two
+    /// periods (`PlayoutDelayEstimator.Configuration.lateAllowanceMs`): a frame may arrive as late as before, and the
+    /// jitter buffer holds 10 ms less at the default period (BENCHMARKS.md).
+    static func concealFloorFrames(bufferFrames: Int) -> Int { bufferFrames }
 
     /// A snapshot of all statistics. Any thread.
     public func stats() -> ReceiverStats {

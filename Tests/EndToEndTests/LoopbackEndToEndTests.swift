@@ -216,7 +216,7 @@ import Testing
     }
 
     /// README's lowest-latency settings: `--frame 2.5` on the sender (384 kbit/s by default there) and
-    /// `--min-latency 0 --period 2.5 --buffer-periods 6` on the receiver. What the receiver handed to the device is the
+    /// `--min-latency 0` on the receiver (its default 5 ms × 3 device periods). What the receiver handed to the device is the
     /// tone without a glitch window and with the 5 ms frames' fidelity (at 128 kbit/s, 2.5 ms frames left a median
     /// 23 dB per 10 ms window and 71 of 482 windows under 20 dB); nothing concealed, no ring shortage; the rig's
     /// recording may show its own underflows by the host-steal rule (`HostStealMeter`).
@@ -231,7 +231,7 @@ import Testing
         let receiver = try ChildProcess(
             Receiver.product("earshot-recv"),
             ["--listen", "127.0.0.1:\(port)", "--device", "spk", "--duration", "\(seconds + Receiver.deviceWarmUpSeconds)",
-             "--stats", "0.5", "--min-latency", "0", "--period", "2.5", "--buffer-periods", "6", "--record", wav],
+             "--stats", "0.5", "--min-latency", "0", "--record", wav],
             environment: rig.environment)
         usleep(useconds_t(Receiver.deviceWarmUpSeconds * 1_000_000))
         let sender = try ChildProcess(

@@ -30,12 +30,11 @@ public struct SystemUnderTest: Sendable {
                    "--capture-buffer-periods", "4", "--playback-buffer-periods", "3"],
         usesNetwork: false)
 
-    /// The rig's floor at Earshot's lowest-latency device settings: 2.5 ms periods, the same 15 ms playback buffer
-    /// (6 periods) and 20 ms capture buffer (8). At 2.5 ms × 2 the rig itself dropped out (114 dropouts in 9 s).
+    /// The rig's floor at Earshot's lowest-latency device settings (2.5 ms periods; buffers 4 and 2 periods).
     public static let rigFloorLowest = SystemUnderTest(
-        name: "rig floor (direct loop, 2.5 ms × 6)", sender: nil,
+        name: "rig floor (direct loop, 2.5 ms × 2)", sender: nil,
         receiver: ["earshot-rig-floor", "--capture", "{capture}", "--playback", "{playback}", "--period-ms", "2.5",
-                   "--capture-buffer-periods", "8", "--playback-buffer-periods", "6"],
+                   "--capture-buffer-periods", "4", "--playback-buffer-periods", "2"],
         usesNetwork: false)
 
     /// `arecord | aplay` (10 ms buffers): kept for comparison with older runs; its start-up backlog stays in the
@@ -69,14 +68,14 @@ public struct SystemUnderTest: Sendable {
         sender: ["earshot-send", "--device", "{capture}", "--to", "127.0.0.1:{send_port}"],
         receiver: ["earshot-recv", "--listen", "127.0.0.1:{recv_port}", "--device", "{playback}", "--stats", "1"])
 
-    /// Earshot at its lowest-latency settings on this rig: 2.5 ms frames, an adaptive buffer floor of 0 ms, and
-    /// 2.5 ms device periods in the same 15 ms device buffer (6 periods), so the ring ahead of it holds 5 ms and a late
-    /// frame is still waited for 12.5 ms (`ReceiverPipeline.concealFloorFrames`).
+    /// Earshot at its lowest-latency settings on this rig: 2.5 ms frames (384 kbit/s, the sender's default for them
+    /// since commit ba92ddb) and an adaptive buffer floor of 0 ms. The devices keep their 5 ms × 3 periods: at
+    /// 2.5 ms × 2 the rig itself drops out (see the floor row at those settings, `floor-lowest`).
     public static let earshotLowest = SystemUnderTest(
         name: "Earshot lowest",
         sender: ["earshot-send", "--device", "{capture}", "--to", "127.0.0.1:{send_port}", "--frame", "2.5"],
         receiver: ["earshot-recv", "--listen", "127.0.0.1:{recv_port}", "--device", "{playback}", "--stats", "1",
-                   "--min-latency", "0", "--period", "2.5", "--buffer-periods", "6"])
+                   "--min-latency", "0"])
 
     /// Earshot's defaults with `--redundancy 15` on the sender: every packet again 15 ms later, always.
     public static let earshotRedundant = SystemUnderTest(
