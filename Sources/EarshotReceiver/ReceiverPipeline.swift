@@ -75,24 +75,9 @@ public final class ReceiverPipeline: @unchecked Sendable {
         } catch {
             throw .configuration(error)
         }
-        var rtcpListen = listen
-        if listen.port != 0 { rtcpListen.port = listen.port &+ 1 }
-
         let rtpSocket: UDPSocket
         let rtcpSocket: UDPSocket
-        do {
-            rtpSocket = try UDPSocket(bindingTo: listen)
-            _ = try? rtpSocket.setReceiveBufferSize(1 << 20)
-            if listen.isMulticast { try rtpSocket.joinMulticastGroup(listen, interface: interface) }
-        } catch {
-            throw .socket(role: "RTP", error)
-        }
-        do {
-            rtcpSocket = try UDPSocket(bindingTo: rtcpListen)
-            if rtcpListen.isMulticast { try rtcpSocket.joinMulticastGroup(rtcpListen, interface: interface) }
-        } catch {
-            throw .socket(role: "RTCP", error)
-        }
+        (rtpSocket, rtcpSocket) = try Self.bindPortPair(listen, interface: interface)
         localAddress = rtpSocket.localAddress
         rtcpLocalAddress = rtcpSocket.localAddress
 
@@ -185,6 +170,39 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 pcm: .allocate(capacity: OpusDecoder.maximumFramesPerPacket * channels),
                 started: producerStarted))
         if tap != nil { recording.reserveCapacity(48_000 * channels * 10) }
+    }
+
+    /// RTP on `listen`, RTCP on the next port (RFC 3550 §11), both joined to `listen`'s group if it is multicast. On
+    /// port 0 the kernel picks the RTP port and RTCP takes the one above it, so a sender's reports and BYE (sent to
+    /// port + 1) arrive; a pair already taken is tried again on another port, up to 16 times.
+    static func bindPortPair(_ listen: SocketAddress, interface: NetworkInterface?)
+        throws(ReceiverPipelineError) -> (rtp: UDPSocket, rtcp: UDPSocket)
+    {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let rtpSocket: UDPSocket
+            do {
+                rtpSocket = try UDPSocket(bindingTo: listen)
+                _ = try? rtpSocket.setReceiveBufferSize(1 << 20)
+                if listen.isMulticast { try rtpSocket.joinMulticastGroup(listen, interface: interface) }
+            } catch {
+                throw .socket(role: "RTP", error)
+            }
+            var rtcpListen = listen
+            let rtpPort = rtpSocket.localAddress.port
+            let chosenByKernel = listen.port == 0
+            if chosenByKernel && rtpPort == UInt16.max && attempt < 16 { continue }
+            rtcpListen.port = rtpPort &+ 1
+            do {
+                let rtcpSocket = try UDPSocket(bindingTo: rtcpListen)
+                if rtcpListen.isMulticast { try rtcpSocket.joinMulticastGroup(rtcpListen, interface: interface) }
+                return (rtpSocket, rtcpSocket)
+            } catch {
+                if chosenByKernel && error.code == EADDRINUSE && attempt < 16 { continue }
+                throw .socket(role: "RTCP", error)
+            }
+        }
     }
 
     /// Starts the playback thread, then the producer. Returns warnings to log (real-time scheduling refused).

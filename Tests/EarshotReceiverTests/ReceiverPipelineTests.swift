@@ -109,6 +109,15 @@ import Testing
         #expect(stats.underruns == 0, "an ended stream is not an underrun")
     }
 
+    /// On port 0 the kernel picks the RTP port and RTCP takes the next one (RFC 3550 §11), where a sender sends its
+    /// reports and BYE. (It once took another random port, so a sender's BYE to port + 1 was lost.)
+    @Test func portZeroPairsRTCPWithTheNextPort() throws {
+        for _ in 0..<8 {
+            let pipeline = try makePipeline()
+            #expect(pipeline.rtcpLocalAddress.port == pipeline.localAddress.port + 1)
+        }
+    }
+
     @Test func decodesSyntheticStreamWithHighSNR() throws {
         let pipeline = try makePipeline()
         _ = try pipeline.start()

@@ -64,8 +64,8 @@ import Testing
     }
 
     /// The same with a device (the rig's `spk`) and a standby cycle inside the measured window: the device stopped
-    /// for want of a stream, a stream starting it again, playing and ending (concealed, then the jitter buffer runs dry:
-    /// the sender's BYE goes to port + 1, which a pipeline on port 0 does not hold), and the device stopping again.
+    /// for want of a stream, a stream starting it again (its RTCP sender reports read on the way), playing and ending
+    /// with the sender's BYE, and the device stopping again.
     @Test func producerDoesNotAllocateAcrossAStandby() throws {
         let rig = try AudioRig(outputs: 1)
         defer { rig.stop() }
@@ -94,7 +94,7 @@ import Testing
         // The process's first stream is measured apart: it once made 6 allocations (generic metadata of the two
         // `ClosedRange`s the first datagram met in a debug build), which a later cycle never shows. In the whole suite
         // another test may have met them first; run alone, this cycle is the process's first stream.
-        // Each cycle's sender is a new source: the short source timeout lets it take over (its BYE goes to port + 1).
+        // Each cycle's sender is a new source: the short source timeout lets it take over.
         let firstCycle = ThreadAllocationCounter.measure(thread: producers[0]) { cycle() }
         let before = pipeline.stats()
         let allocations = ThreadAllocationCounter.measure(thread: producers[0]) { cycle() }
@@ -108,6 +108,9 @@ import Testing
         // Most of the stream played: a rig xrun during it (a CI run had one) leaves a backlog that is shed whole frames
         // at a time, 70 of 300 then.
         #expect(after.framesPlayed - before.framesPlayed >= 150)
+        // The RTCP path ran while measured: the sender's reports and its BYE reach port + 1.
+        #expect(after.rtcpSenderReportsReceived > before.rtcpSenderReportsReceived, "\(after.description)")
+        #expect(after.rtcpGoodbyesReceived > before.rtcpGoodbyesReceived, "\(after.description)")
         #expect(firstCycle == 0, "the process's first stream allocated on the producer")
         #expect(allocations == 0)
     }
