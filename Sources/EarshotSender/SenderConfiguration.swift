@@ -60,6 +60,7 @@ public struct SenderConfiguration: Sendable {
     /// a median 23 dB SNR per 10 ms window at 2.5 ms and 128 kbit/s (71 of 482 windows under 20 dB), 34 dB at 256 and
     /// 46 dB at 384, where 5 ms frames at 128 kbit/s give 48 dB.
     public static func defaultBitrateKbps(frameMilliseconds: Double) -> Int { frameMilliseconds < 5 ? 384 : 128 }
+
     /// How much later `--redundancy auto` sends a copy (rounded up to whole packets).
     public static let automaticRedundancyMilliseconds = 15.0
 

@@ -49,7 +49,8 @@ struct EarshotSend: ParsableCommand {
     @Option(help: ArgumentHelp("Opus frame = RTP packet duration, ms: 2.5, 5, 10 or 20.", valueName: "ms"))
     var frame: Double = 5
 
-    @Option(help: ArgumentHelp("Opus bitrate, kbit/s (6 ... 510; default: 128, or 384 with --frame 2.5).", valueName: "kbps"))
+    @Option(help: ArgumentHelp(
+        "Opus bitrate, kbit/s (6 ... 510; default: 128, or 384 with --frame 2.5).", valueName: "kbps"))
     var bitrate: Int?
 
     @Option(help: ArgumentHelp("Opus encoder complexity, 0 (fastest) ... 10 (best).", valueName: "n"))

@@ -215,62 +215,6 @@ import Testing
         }
     }
 
-    /// README's lowest-latency settings: `--frame 2.5` on the sender (384 kbit/s by default there) and
-    /// `--min-latency 0` on the receiver (its default 5 ms × 3 device periods). What the receiver handed to the device is the
-    /// tone without a glitch window and with the 5 ms frames' fidelity (at 128 kbit/s, 2.5 ms frames left a median
-    /// 23 dB per 10 ms window and 71 of 482 windows under 20 dB); nothing concealed, no ring shortage; the rig's
-    /// recording may show its own underflows by the host-steal rule (`HostStealMeter`).
-    @Test func lowestLatencySettingsPlayTheToneCleanly() throws {
-        let seconds = 6.0
-        let rig = try AudioRig(outputs: 1)
-        defer { rig.stop() }
-        let steal = HostStealMeter()
-        let port = Receiver.portPair()
-        let recording = try rig.startRecording()
-        let wav = rig.directory.appendingPathComponent("recv.wav").path
-        let receiver = try ChildProcess(
-            Receiver.product("earshot-recv"),
-            ["--listen", "127.0.0.1:\(port)", "--device", "spk", "--duration", "\(seconds + Receiver.deviceWarmUpSeconds)",
-             "--stats", "0.5", "--min-latency", "0", "--record", wav],
-            environment: rig.environment)
-        usleep(useconds_t(Receiver.deviceWarmUpSeconds * 1_000_000))
-        let sender = try ChildProcess(
-            ChildProcess.earshotSend,
-            ["--tone", "997", "--frame", "2.5", "--to", "127.0.0.1:\(port)", "--duration", "\(seconds + 1.5)",
-             "--stats", "1"])
-        #expect(receiver.wait(seconds: seconds + 5) == 0, "\(receiver.log)")
-        #expect(sender.wait(seconds: 5) == 0, "\(sender.log)")
-        let samples = try recording.stop()
-        let stats = try Receiver.finalStats(receiver.log)
-
-        let recordedSteady = try Receiver.steadyPart(
-            try WAVFile.read(path: wav).samples, skipSeconds: 1.5, trimSeconds: 0.2)
-        let glitches = SignalAnalysis.glitchWindows(
-            recordedSteady, frequency: 997, sampleRate: 48_000, windowFrames: 480, minimumSNRdB: 20)
-        let fits = Self.segmentFits(recordedSteady, seconds: 0.1)
-        let rigGlitches = SignalAnalysis.glitchWindows(
-            try Receiver.steadyPart(samples, skipSeconds: 1.5, trimSeconds: 0.2), frequency: 997, sampleRate: 48_000,
-            windowFrames: 480, minimumSNRdB: 20)
-        let stealPercent = steal.percent()
-        let rigUnderflows = HostStealMeter.rigUnderflowsAllowed(stealPercent: stealPercent)
-        let xruns = Receiver.int(stats, "xruns")
-        print(String(
-            format: "e2e lowest-latency settings: receiver's record %.1f s, median 0.1 s segment SNR %.1f dB, %d glitch "
-                + "windows; rig recording %d glitch windows; xruns %d; host steal %.1f %%",
-            Double(recordedSteady.count) / 48_000, fits.medianSNR, glitches.count, rigGlitches.count, xruns,
-            stealPercent))
-        print("e2e lowest-latency settings: \(Receiver.jsonLine(receiver.log))")
-        #expect(Double(recordedSteady.count) / 48_000 >= 3.5, "at least 3.5 s of steady tone analysed")
-        #expect(fits.medianSNR > 35, "median segment SNR \(fits.medianSNR) dB")
-        #expect(glitches.count <= Receiver.int(stats, "concealmentEvents"), "glitch windows \(glitches)")
-        #expect(Receiver.int(stats, "concealmentEvents") <= Receiver.int(stats, "packetsLate"))
-        #expect(Receiver.int(stats, "packetsLost") == 0)
-        #expect(Receiver.int(stats, "deviceUnderruns") == 0)
-        #expect(xruns <= rigUnderflows, "xruns \(xruns), host steal \(stealPercent) %")
-        #expect(Self.glitchEvents(rigGlitches) <= glitches.count + rigUnderflows,
-                "glitch windows on the rig \(rigGlitches), host steal \(stealPercent) %")
-    }
-
     // MARK: - 2. Capture → send → receive, glass to glass
 
     /// A chirp train played into `ref` is captured by `earshot-send --device ref_in`, received by `earshot-recv

@@ -56,8 +56,8 @@ import Testing
     @Test func helpExplainsUnitsAndDefaults() throws {
         let (status, log) = try run(["--help"])
         #expect(status == 0)
-        for text in ["--frame <ms>", "(default: 5.0)", "kbit/s", "default: 128, or 384", "--to <host:port>", "arecord -L",
-                     "--expected-loss <pct>", "--duration <seconds>"] {
+        for text in ["--frame <ms>", "(default: 5.0)", "kbit/s", "default: 128, or 384", "--to <host:port>",
+                     "arecord -L", "--expected-loss <pct>", "--duration <seconds>"] {
             #expect(log.contains(text), "help lacks \(text)")
         }
     }
