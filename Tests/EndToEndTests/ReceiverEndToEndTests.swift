@@ -324,6 +324,7 @@ import Testing
     @Test func jitterRaisesTargetDelayAndItFallsBackAfterwards() throws {
         let rig = try AudioRig(outputs: 1)
         defer { rig.stop() }
+        let steal = HostStealMeter()
         let receiverPort = Self.portPair()
         let proxyPort = Self.portPair()
         let receiver = try Self.receiver(rig: rig, port: receiverPort, seconds: 11)
@@ -342,11 +343,16 @@ import Testing
         print("e2e jitter: \(Self.jsonLine(output))")
         try #require(delays.count >= 16)
         let peak = delays[2..<9].map(\.target).max() ?? 0
-        let final = delays[delays.count - 3].target
+        // The lowest target after the jitter stopped, not the last one: a stall of the host late in the run (two CI
+        // passes of 26c4b06 at 10-16 % steal: playout delays of 110-215 ms, a resync, 104-173 late packets) raises
+        // the target again after it fell (to 40.0 and 33.0 ms there, from peaks of 52.1 and 47.0).
+        let fallen = delays[9..<(delays.count - 2)].map(\.target).min() ?? .infinity
         #expect(peak > 40, "target during 20 ms jitter: \(peak) ms")
-        #expect(final < peak - 10, "target after jitter stopped: \(final) ms (peak \(peak) ms)")
+        #expect(fallen < peak - 10, "target after jitter stopped: \(fallen) ms at its lowest (peak \(peak) ms)")
         #expect(Self.int(stats, "deviceUnderruns") == 0)
-        // One underflow of the rig's own stream while the host steals CPU (see `toneLoopbackIsClean`).
-        #expect(Self.int(stats, "xruns") <= 1)
+        // Underflows of the rig's own stream while the host steals CPU, by the suite's rule (`HostStealMeter`).
+        let stealPercent = steal.percent()
+        #expect(Self.int(stats, "xruns") <= HostStealMeter.rigUnderflowsAllowed(stealPercent: stealPercent),
+                "host steal \(stealPercent) %")
     }
 }
