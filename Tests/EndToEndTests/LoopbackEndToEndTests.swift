@@ -71,7 +71,7 @@ import Testing
     }
 
     /// Glitch windows grouped into events: windows at most `gap` apart are one dropout (a 20 ms gap spans two or
-    /// three 10 ms windows).
+    /// three 10 ms windows). Any sorted positions will do, e.g. the frame bounds of silent stretches.
     static func glitchEvents(_ windows: [Int], gap: Int = 3) -> Int {
         var events = 0
         var last = Int.min

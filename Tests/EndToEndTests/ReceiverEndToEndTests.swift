@@ -307,13 +307,9 @@ import Testing
         let ownSilences = SignalAnalysis.dropouts(handed, threshold: 1e-3, minimumFrames: 240)
         #expect(ownSilences.isEmpty, "silent stretches handed to the device \(ownSilences)")
         let silences = SignalAnalysis.dropouts(steady, threshold: 1e-3, minimumFrames: 240)
-        // Stretches less than 0.1 s apart are one underflow of the rig's stream.
-        var rigEvents = 0
-        var lastEnd = Int.min
-        for silence in silences {
-            if lastEnd == Int.min || silence.lowerBound - lastEnd > 4_800 { rigEvents += 1 }
-            lastEnd = silence.upperBound
-        }
+        // Stretches less than 0.1 s apart (end to next start) are one underflow of the rig's stream.
+        let rigEvents = LoopbackEndToEndTests.glitchEvents(
+            silences.flatMap { [$0.lowerBound, $0.upperBound] }, gap: 4_800)
         let stealPercent = steal.percent()
         let rigAllowance = stealPercent > HostStealMeter.noisyPercent
             ? HostStealMeter.rigUnderflowsAllowed(stealPercent: stealPercent) : 0
