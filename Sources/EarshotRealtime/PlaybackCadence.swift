@@ -17,7 +17,8 @@ import Atomics
 /// read `deviceHeldFrames`. The owner creates it before either thread starts and calls `destroy()` after both have
 /// stopped. A trivial value: copies share the cells.
 public struct PlaybackCadence: @unchecked Sendable {
-    /// One device period, in nanoseconds.
+    /// The time between two of the playback thread's takes, in nanoseconds: one device period, or several
+    /// (`PlaybackThread.periodsPerWake`).
     public let periodNanoseconds: Int
     /// CLOCK_MONOTONIC nanoseconds of the last take; 0 before the first.
     private let lastTakeNanoseconds: UnsafeAtomic<Int>

@@ -18,8 +18,10 @@ struct PlaybackLoop {
     let waitTimeoutMilliseconds: Int32
     /// Wake on a timer instead of on the device's poll descriptor (`PlaybackThread.Pacing.timer`).
     let pacedByTimer: Bool
-    /// One period's duration: the timer-paced loop's longest sleep.
+    /// One period's duration.
     let periodNanoseconds: Int
+    /// The timer-paced loop sleeps until the device has this many periods of room (`PlaybackThread.Options`).
+    let periodsPerWake: Int
     /// One period of interleaved samples: what is written to ALSA.
     let period: UnsafeMutablePointer<Float>
     /// The last frame played, the starting point of the concealment fade.
@@ -93,7 +95,8 @@ struct PlaybackLoop {
     }
 
     /// Each turn: fill the room (see `periodsToWrite`), then sleep until the device, draining at its rate, will have
-    /// room for one more period. For a sound server's plugin: its poll descriptor is signalled by the plugin's
+    /// room for `periodsPerWake` periods. (Each period is its own write: two periods in one call made the thread on
+    /// the PulseAudio rig wake once a period again, 197 times a second instead of 102, sleeping 241 frames each time.) For a sound server's plugin: its poll descriptor is signalled by the plugin's
     /// thread, which still holds the stream lock when it wakes us, so every `snd_pcm_wait` ended in a
     /// priority-inheritance hand-over (a real-time thread blocking on a normal one), and each period cost three
     /// plugin calls. On the timer, a period costs one `avail` and one write, and they seldom meet the plugin's thread.
@@ -111,7 +114,8 @@ struct PlaybackLoop {
             // Normally the room left is under a period and the device frees the rest at its rate (a server may free it
             // in one later burst instead, then a turn finds no room and sleeps again). Held back for the producer, a
             // period or more is left: come back in a quarter period.
-            let missingFrames = periodFrames - (room - periods * periodFrames)
+            let roomLeft = room - periods * periodFrames
+            let missingFrames = roomLeft >= periodFrames ? 0 : periodsPerWake * periodFrames - roomLeft
             let nanoseconds = missingFrames * periodNanoseconds / periodFrames
             alsa.sleepForDevice(nanoseconds: max(periodNanoseconds / 4, nanoseconds))
         }

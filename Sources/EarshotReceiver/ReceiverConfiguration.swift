@@ -59,6 +59,9 @@ public struct ReceiverConfiguration: Sendable, Equatable {
     public var bufferPeriods: Int
     /// `--pacing`: what wakes the playback thread (see `PlaybackThread.Pacing`).
     public var pacing: PlaybackThread.Pacing
+    /// `--periods-per-wake`: on the timer, the periods the playback thread writes per wake-up (nil: one; see
+    /// `PlaybackThread.periodsPerWake(requested:pacedByTimer:bufferPeriods:)`).
+    public var periodsPerWake: Int?
     public var payloadType: Int
     public var channels: Int
     /// `--volume`: gain in dB applied after decoding.
@@ -84,6 +87,7 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         periodMs: Double = 5,
         bufferPeriods: Int = 3,
         pacing: PlaybackThread.Pacing = .automatic,
+        periodsPerWake: Int? = nil,
         payloadType: Int = 96,
         channels: Int = 2,
         volumeDB: Double = 0,
@@ -102,6 +106,7 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         self.periodMs = periodMs
         self.bufferPeriods = bufferPeriods
         self.pacing = pacing
+        self.periodsPerWake = periodsPerWake
         self.payloadType = payloadType
         self.channels = channels
         self.volumeDB = volumeDB
@@ -128,6 +133,11 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         try Self.check("--period", periodMs, in: Self.periodRange, unit: "ms")
         guard (2...8).contains(bufferPeriods) else {
             throw .outOfRange(flag: "--buffer-periods", value: "\(bufferPeriods)", valid: "2 ... 8")
+        }
+        if let periodsPerWake, !(1..<bufferPeriods).contains(periodsPerWake) {
+            throw .outOfRange(
+                flag: "--periods-per-wake", value: "\(periodsPerWake)",
+                valid: "1 ... \(bufferPeriods - 1) (below --buffer-periods \(bufferPeriods))")
         }
         guard (0...127).contains(payloadType) else {
             throw .outOfRange(flag: "--payload-type", value: "\(payloadType)", valid: "0 ... 127 (dynamic: 96 ... 127)")

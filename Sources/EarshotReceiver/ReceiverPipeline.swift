@@ -113,11 +113,19 @@ public final class ReceiverPipeline: @unchecked Sendable {
             deviceParameters = device.parameters
             // From what the device granted: a card that rounds the period or buffer up would otherwise hold more
             // than the target allows for, and the ring would never get its share.
+            let periodsPerWake = PlaybackThread.periodsPerWake(
+                requested: configuration.periodsPerWake,
+                pacedByTimer: PlaybackThread.pacesByTimer(configuration.pacing, device: device.handle),
+                bufferPeriods: device.parameters.bufferFrames / device.parameters.periodFrames)
             targetFillFrames = Self.targetFillFrames(
                 bufferFrames: device.parameters.bufferFrames, periodFrames: device.parameters.periodFrames)
-            concealFloorFrames = Self.concealFloorFrames(bufferFrames: device.parameters.bufferFrames)
+            concealFloorFrames = Self.concealFloorFrames(
+                bufferFrames: device.parameters.bufferFrames, periodFrames: device.parameters.periodFrames,
+                periodsPerWake: periodsPerWake)
+            // The producer refills halfway between two takes, which come every `periodsPerWake` periods.
             let deviceCadence = PlaybackCadence(
-                periodNanoseconds: device.parameters.periodFrames * 1_000_000_000 / device.parameters.sampleRate)
+                periodNanoseconds: periodsPerWake * device.parameters.periodFrames * 1_000_000_000
+                    / device.parameters.sampleRate)
             cadence = deviceCadence
             let deviceStandby = configuration.standbyAfterSeconds > 0 ? PlaybackStandby() : nil
             standby = deviceStandby
@@ -134,7 +142,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 device: device, ring: ring,
                 options: PlaybackThread.Options(
                     scheduling: configuration.playbackScheduling, pacing: configuration.pacing, tap: tap,
-                    cadence: deviceCadence, standby: deviceStandby))
+                    cadence: deviceCadence, standby: deviceStandby, periodsPerWake: periodsPerWake))
         }
 
         let decoder: OpusDecoder
@@ -266,14 +274,23 @@ public final class ReceiverPipeline: @unchecked Sendable {
     /// rule, a whole device buffer in the ring besides the device, cost 10 ms of latency (BENCHMARKS.md).
     static func targetFillFrames(bufferFrames: Int, periodFrames: Int) -> Int { bufferFrames + 2 * periodFrames }
 
-    /// A full device buffer: while ring + device hold at least that, a frame that has not arrived is waited for
-    /// rather than concealed. The producer wakes once a period and finds the queue a period below
+    /// A full device buffer, plus a period for each period a wake-up takes beyond the first: while ring + device
+    /// hold at least that, a frame that has not arrived is waited for rather than concealed.
+    ///
+    /// One period per wake: the producer wakes once a period and finds the queue a period below
     /// `targetFillFrames`, so a missing frame gets two more wake-ups (two periods) before it is concealed, and the
     /// device still holds over a period when the refill comes. On the PulseAudio rig, packets held back 8 ms behind a
-    /// fixed 3 ms target: 0–2 late of about 40 instead of 21–44. The automatic target is lowered by the same two
-    /// periods (`PlayoutDelayEstimator.Configuration.lateAllowanceMs`): a frame may arrive as late as before, and the
-    /// jitter buffer holds 10 ms less at the default period (BENCHMARKS.md).
-    static func concealFloorFrames(bufferFrames: Int) -> Int { bufferFrames }
+    /// fixed 3 ms target: 0–2 late of about 40 instead of 21–44. The automatic target is lowered by the margin
+    /// (`PlayoutDelayEstimator.Configuration.lateAllowanceMs`, `targetFillFrames` less this): a frame may arrive as
+    /// late as before, and the jitter buffer holds 10 ms less at the default period (BENCHMARKS.md).
+    ///
+    /// Two periods per wake: the device drains to a period before each take, so the next take must find its two
+    /// periods in the ring; a frame is waited for only once the ring already holds one of them, and then until the
+    /// wake-up after the take. A whole device buffer as the floor left the ring short at takes (6 and 10 shortages in
+    /// two rows with 2 % loss and 3 ms jitter, against 0 with this floor).
+    static func concealFloorFrames(bufferFrames: Int, periodFrames: Int, periodsPerWake: Int) -> Int {
+        bufferFrames + (periodsPerWake - 1) * periodFrames
+    }
 
     /// A snapshot of all statistics. Any thread.
     public func stats() -> ReceiverStats {

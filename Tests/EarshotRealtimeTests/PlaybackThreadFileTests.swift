@@ -73,6 +73,47 @@ import Testing
         #expect(left[(dataFrames + fadeFrames - 1)..<(counters.periods * 240)].allSatisfy { $0 == 0 })
     }
 
+    /// On the timer with two periods per wake-up, the thread still plays the ring in order, whole, and counts no
+    /// shortage; and the periods per wake are clamped below the buffer, and are 1 on device wake-ups.
+    @Test func twoPeriodsPerTimedWakePlayTheRingInOrder() throws {
+        let file = try FilePCM()
+        defer { file.remove() }
+        let ring = RingBuffer(minimumCapacity: 8_192, channels: 2)
+        defer { ring.deallocate() }
+        let dataFrames = 4_800
+        let input: [Float] = (0..<dataFrames).flatMap { frame -> [Float] in [Float(frame) / 8_192, 0] }
+        #expect(ring.write(input, frames: dataFrames) == dataFrames)
+
+        let playback = PlaybackThread(
+            device: try file.openDevice(), ring: ring,
+            options: .init(scheduling: .normal, pacing: .timer, periodsPerWake: 2))
+        #expect(playback.isPacedByTimer && playback.periodsPerWake == 2)
+        try playback.start()
+        let deadline = Date().addingTimeInterval(10)
+        while playback.counters.framesFromRing < dataFrames && Date() < deadline { usleep(1_000) }
+        playback.stop()
+        #expect(playback.counters.framesFromRing == dataFrames)
+        #expect(playback.counters.underrunEvents == 0)
+        let left = try file.left()
+        #expect(left.count >= dataFrames)
+        #expect(Array(left[0..<dataFrames]) == (0..<dataFrames).map { Float($0) / 8_192 })
+
+        let clamped = PlaybackThread(
+            device: try file.openDevice(), ring: ring, options: .init(pacing: .timer, periodsPerWake: 9))
+        #expect(clamped.periodsPerWake == 3, "a 4-period buffer allows at most 3 periods per wake")
+        let deviceWoken = PlaybackThread(
+            device: try file.openDevice(), ring: ring, options: .init(pacing: .deviceWakeups, periodsPerWake: 2))
+        #expect(deviceWoken.periodsPerWake == 1, "a device wakes the thread once a period")
+    }
+
+    @Test func periodsPerWakeApplyToTheTimerAndLeaveAPeriodInTheDevice() {
+        #expect(PlaybackThread.periodsPerWake(requested: nil, pacedByTimer: true, bufferPeriods: 3) == 1)
+        #expect(PlaybackThread.periodsPerWake(requested: 2, pacedByTimer: true, bufferPeriods: 3) == 2)
+        #expect(PlaybackThread.periodsPerWake(requested: 2, pacedByTimer: true, bufferPeriods: 2) == 1)
+        #expect(PlaybackThread.periodsPerWake(requested: 2, pacedByTimer: false, bufferPeriods: 6) == 1)
+        #expect(PlaybackThread.periodsPerWake(requested: 5, pacedByTimer: true, bufferPeriods: 3) == 2)
+    }
+
     /// Standby on a device that takes everything at once: the thread plays the ring down to less than a period,
     /// stops the device (the `file` plugin pauses or is dropped; either way the thread must start it again), and on
     /// resume plays on from where the ring was, with nothing lost, repeated or counted as a shortage.

@@ -22,6 +22,8 @@ import Testing
         (ReceiverConfiguration(standbyAfterSeconds: 0.01), "--standby-after"),
         (ReceiverConfiguration(standbyAfterSeconds: -1), "--standby-after"),
         (ReceiverConfiguration(standbyAfterSeconds: .nan), "--standby-after"),
+        (ReceiverConfiguration(bufferPeriods: 3, periodsPerWake: 3), "--periods-per-wake"),
+        (ReceiverConfiguration(periodsPerWake: 0), "--periods-per-wake"),
     ])
     func badValuesNameTheFlag(configuration: ReceiverConfiguration, flag: String) {
         #expect {

@@ -2,7 +2,7 @@ import EarshotCodec
 import EarshotDSP
 import EarshotNet
 import EarshotProtocol
-import EarshotReceiver
+@testable import EarshotReceiver
 import EarshotRealtime
 import Foundation
 import Testing
@@ -111,6 +111,18 @@ import Testing
 
     /// On port 0 the kernel picks the RTP port and RTCP takes the next one (RFC 3550 §11), where a sender sends its
     /// reports and BYE. (It once took another random port, so a sender's BYE to port + 1 was lost.)
+    /// The producer waits for a missing frame while the queue holds a device buffer, plus a period for each period a
+    /// take adds beyond the first (the next take must find its periods in the ring); the rest of the target, two
+    /// periods or one, is what the jitter buffer's target may leave to that wait.
+    @Test func aLateFrameIsWaitedForDownToABufferPlusTheExtraPeriodsOfATake() {
+        let buffer = 720
+        let period = 240
+        let target = ReceiverPipeline.targetFillFrames(bufferFrames: buffer, periodFrames: period)
+        #expect(target == 1_200)
+        #expect(ReceiverPipeline.concealFloorFrames(bufferFrames: buffer, periodFrames: period, periodsPerWake: 1) == 720)
+        #expect(ReceiverPipeline.concealFloorFrames(bufferFrames: buffer, periodFrames: period, periodsPerWake: 2) == 960)
+    }
+
     @Test func portZeroPairsRTCPWithTheNextPort() throws {
         for _ in 0..<8 {
             let pipeline = try makePipeline()
