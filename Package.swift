@@ -30,8 +30,6 @@ let staticSwiftRuntimeInRelease: [LinkerSetting] = [
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let atomics: Target.Dependency = .product(name: "Atomics", package: "swift-atomics")
-/// Interposes malloc to count allocations (all threads; tests filter by thread). Tests only.
-let mallocInterposer: Target.Dependency = .product(name: "MallocInterposerSwift", package: "malloc-interposer")
 
 let package = Package(
     name: "Earshot",
@@ -51,7 +49,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
-        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
     ],
     targets: [
         // MARK: - C: system libraries and Linux shims
@@ -117,9 +114,13 @@ let package = Package(
 
         // MARK: - Tests
 
+        // Test-only: counts one thread's allocations (see counter.c for why not a published interposer).
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         .target(
             name: "EarshotTestRig",
-            dependencies: ["EarshotDSP", "EarshotCodec", "EarshotNet", "EarshotProtocol", "CEarshotLinux", mallocInterposer],
+            dependencies: [
+                "EarshotDSP", "EarshotCodec", "EarshotNet", "EarshotProtocol", "CEarshotLinux", "CAllocationCounter",
+            ],
             path: "Tests/EarshotTestRig"
         ),
         // Test-only: PlaybackThread in its own process, watched by RealtimeSanitizer from EarshotRealtimeTests.
@@ -137,7 +138,7 @@ let package = Package(
         .testTarget(name: "EarshotDSPTests", dependencies: ["EarshotDSP", "EarshotTestRig"]),
         .testTarget(
             name: "EarshotProtocolTests",
-            dependencies: ["EarshotProtocol", "EarshotTestRig", mallocInterposer]
+            dependencies: ["EarshotProtocol", "EarshotTestRig"]
         ),
         .testTarget(name: "EarshotNetTests", dependencies: ["EarshotNet", "EarshotTestRig"]),
         .testTarget(name: "EarshotImpairmentTests", dependencies: ["EarshotImpairment"]),
@@ -152,7 +153,7 @@ let package = Package(
             name: "EarshotSenderTests",
             dependencies: [
                 "EarshotSender", "EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotProtocol", "EarshotTestRig",
-                atomics, mallocInterposer,
+                atomics,
             ]
         ),
         .testTarget(

@@ -1,10 +1,10 @@
-import MallocInterposerSwift
+import EarshotTestRig
 import Testing
 
 @testable import EarshotProtocol
 
-/// Run-time proof that the per-packet receive path allocates nothing: count mallocs with ordo-one's interposer
-/// around parse + validate + sequence/jitter update over every valid vector. (The compile-time proof is
+/// Run-time proof that the per-packet receive path allocates nothing: count this thread's mallocs
+/// (`ThreadAllocationCounter`) around parse + validate + sequence/jitter update over every valid vector. (The compile-time proof is
 /// `RealtimeGuarantees.swift`, checked by `swift build -c release --target EarshotProtocol`.)
 ///
 /// The real-time path uses the non-throwing `parse` forms: any `throw` calls the runtime's `swift_willThrow` hook,
@@ -15,11 +15,7 @@ import Testing
     /// instantiates runtime metadata (a one-time cost the real-time thread pays during start-up warm-up).
     func mallocs(_ body: () -> Void) -> Int {
         body()
-        MallocInterposerSwift.initialize()
-        MallocInterposerSwift.hook()
-        body()
-        MallocInterposerSwift.unhook()
-        return MallocInterposerSwift.getStatistics().mallocCount
+        return ThreadAllocationCounter.measure { body() }
     }
 
     @Test func counterSeesAnAllocation() {

@@ -1,18 +1,15 @@
+import CAllocationCounter
 import CEarshotLinux
 import Foundation
-import MallocInterposerSwift
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// Counts the allocations one thread makes, with ordo-one's malloc interposer. The interposer's own counters sum
-/// over all threads, and Swift Testing runs other suites in parallel, so the hook filters by kernel thread id
-/// (`gettid`, a syscall that does not allocate). The hook is process-global: suites using it must be `.serialized`.
+/// Counts the allocations one thread makes, with the suite's own malloc interposer (`CAllocationCounter`), which
+/// counts only the watched kernel thread's calls: Swift Testing runs other suites in parallel. The interposer is
+/// process-global: suites using it must be `.serialized`.
 public enum ThreadAllocationCounter {
-    nonisolated(unsafe) private static var watchedThread: pid_t = 0
-    nonisolated(unsafe) private static var count = 0
-
     /// Allocations made by the calling thread while `body` runs.
     public static func measure(_ body: () throws -> Void) rethrows -> Int {
         try measure(thread: currentThreadID, during: body)
@@ -22,19 +19,11 @@ public enum ThreadAllocationCounter {
     /// `threadIDs(withRealtimePriority:)`) while `body` runs on the calling thread (typically: sleeps while
     /// `thread` works).
     public static func measure(thread: pid_t, during body: () throws -> Void) rethrows -> Int {
-        watchedThread = thread
-        count = 0
-        MallocInterposerSwift.initialize()
-        MallocInterposerSwift.setAllocationHook { _ in
-            if earshot_gettid() == ThreadAllocationCounter.watchedThread { ThreadAllocationCounter.count += 1 }
-        }
-        MallocInterposerSwift.hook()
-        defer {
-            MallocInterposerSwift.unhook()
-            MallocInterposerSwift.setAllocationHook(nil)
-        }
+        earshot_allocation_count_begin(thread)
+        // Also stops counting when `body` throws (stopping twice is harmless).
+        defer { _ = earshot_allocation_count_end() }
         try body()
-        return count
+        return earshot_allocation_count_end()
     }
 
     public static var currentThreadID: pid_t { earshot_gettid() }
