@@ -27,7 +27,7 @@ struct EarshotLatencyCommand: ParsableCommand {
 
     @Option(help: """
         Systems: floor, floor-lowest, piped, trx-default, trx-lowest, earshot-default, earshot-lowest, \
-        earshot-redundant
+        earshot-redundant, earshot-fewer-wakes
         (comma-separated).
         """)
     var systems = "floor,trx-default,trx-lowest"
@@ -51,7 +51,7 @@ struct EarshotLatencyCommand: ParsableCommand {
         let known: [String: SystemUnderTest] = [
             "floor": .rigFloor, "floor-lowest": .rigFloorLowest, "piped": .pipedFloor, "trx-default": .trxDefault, "trx-lowest": .trxLowest,
             "earshot-default": .earshotDefault, "earshot-lowest": .earshotLowest,
-            "earshot-redundant": .earshotRedundant,
+            "earshot-redundant": .earshotRedundant, "earshot-fewer-wakes": .earshotFewerWakes,
         ]
         let conditions: [String: NetworkImpairment] = [
             "clean": .clean, "loss-jitter": .lossAndJitter, "bursty": .burstyLoss,
