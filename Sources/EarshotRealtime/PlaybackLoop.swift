@@ -95,11 +95,12 @@ struct PlaybackLoop {
     }
 
     /// Each turn: fill the room (see `periodsToWrite`), then sleep until the device, draining at its rate, will have
-    /// room for `periodsPerWake` periods. (Each period is its own write: two periods in one call made the thread on
-    /// the PulseAudio rig wake once a period again, 197 times a second instead of 102, sleeping 241 frames each time.) For a sound server's plugin: its poll descriptor is signalled by the plugin's
+    /// room for `periodsPerWake` periods. For a sound server's plugin: its poll descriptor is signalled by the plugin's
     /// thread, which still holds the stream lock when it wakes us, so every `snd_pcm_wait` ended in a
     /// priority-inheritance hand-over (a real-time thread blocking on a normal one), and each period cost three
     /// plugin calls. On the timer, a period costs one `avail` and one write, and they seldom meet the plugin's thread.
+    /// Each period is its own write: two periods in one call made the thread on the PulseAudio rig wake once a period
+    /// again (197 times a second instead of 102; each wake found a frame less than two periods of room).
     @_noLocks
     mutating func runPacedByTimer() {
         while !stopRequested.load(ordering: .acquiring) {

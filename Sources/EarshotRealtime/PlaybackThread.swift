@@ -65,7 +65,7 @@ public final class PlaybackThread: @unchecked Sendable {
         public init(
             concealmentFadeFrames: Int = 48, scheduling: RealtimeScheduling = .fifo(priority: 80),
             pacing: Pacing = .automatic, tap: RingBuffer? = nil, cadence: PlaybackCadence? = nil,
-            standby: PlaybackStandby? = nil, periodsPerWake: Int? = 1
+            standby: PlaybackStandby? = nil, periodsPerWake: Int? = nil
         ) {
             self.concealmentFadeFrames = concealmentFadeFrames
             self.scheduling = scheduling
@@ -99,16 +99,17 @@ public final class PlaybackThread: @unchecked Sendable {
         injectedAllocationSink = .create(0)
         let lifecycle = DeviceThreadLifecycle(device: device, scheduling: options.scheduling)
         let handle = lifecycle.device.handle
+        let pacedByTimer = Self.pacesByTimer(options.pacing, device: handle)
         loop = .allocate(capacity: 1)
         loop.initialize(
             to: PlaybackLoop(
                 alsa: ALSACall(pcm: handle, sanitizer: .resolve()), ring: ring,
                 periodFrames: parameters.periodFrames, bufferFrames: parameters.bufferFrames, channels: channels,
                 waitTimeoutMilliseconds: Int32(max(1, parameters.periodMilliseconds)),
-                pacedByTimer: Self.pacesByTimer(options.pacing, device: handle),
+                pacedByTimer: pacedByTimer,
                 periodNanoseconds: parameters.periodFrames * 1_000_000_000 / parameters.sampleRate,
                 periodsPerWake: Self.periodsPerWake(
-                    requested: options.periodsPerWake, pacedByTimer: Self.pacesByTimer(options.pacing, device: handle),
+                    requested: options.periodsPerWake, pacedByTimer: pacedByTimer,
                     bufferPeriods: parameters.bufferFrames / parameters.periodFrames),
                 period: period, lastFrame: lastFrame, fadeFrames: max(1, options.concealmentFadeFrames),
                 counters: counterCells, stopRequested: lifecycle.stopRequested, tap: options.tap,
@@ -134,10 +135,10 @@ public final class PlaybackThread: @unchecked Sendable {
     /// apply to the timer only.
     ///
     /// Two on the PulseAudio rig (2026-11-26, 5 ms × 3, interleaved with one per wake): the receiver's CPU fell by a
-    /// quarter (1.46–1.70 against 1.86–2.23 s/min; the playback thread, the producer and the plugin's thread each wake
-    /// less: about 540 wake-ups a second instead of 880) and its clean latency did not rise (33.5–38.4 against 36.5
-    /// ms); with 2 % loss and 3 ms jitter it rose by about 3 ms (the jitter target covers what the shorter wait for a
-    /// late frame no longer does). Not the default yet: see BENCHMARKS.md.
+    /// quarter to a third (1.28–1.70 against 1.87–2.75 s/min; the playback thread, the producer and the plugin's
+    /// thread each wake less: about 540 wake-ups a second instead of 880) and its clean latency did not rise
+    /// (33.5–38.4 against 36.5–37.8 ms); with 2 % loss and 3 ms jitter it rose by 2–3 ms (the jitter target covers what
+    /// the shorter wait for a late frame no longer does). Not the default yet: see BENCHMARKS.md.
     public static func periodsPerWake(requested: Int?, pacedByTimer: Bool, bufferPeriods: Int) -> Int {
         guard pacedByTimer else { return 1 }
         return max(1, min(requested ?? 1, bufferPeriods - 1))

@@ -55,9 +55,9 @@ struct EarshotRecv: ParsableCommand {
 
     @Option(
         help: """
-            On the timer, periods of room the playback thread waits for and writes per wake-up (1...buffer-periods - 1; \
-            default: 1). 2 costs about a quarter less CPU on a sound server; the device then drains to one period \
-            before each write, and a late packet is waited for a period less.
+            On the timer, periods of room the playback thread waits for and writes per wake-up \
+            (1...buffer-periods - 1; default: 1). 2 costs about a quarter less CPU on a sound server; the device then \
+            drains to one period before each write, and a late packet is waited for a period less.
             """)
     var periodsPerWake: Int?
 
@@ -121,8 +121,8 @@ struct EarshotRecv: ParsableCommand {
             listen: listen, interface: interface, device: device, deviceConfigurationFile: deviceConfig,
             latency: try ReceiverConfiguration.Latency(parsing: latency), minimumLatencyMs: minLatency,
             maximumLatencyMs: maxLatency, periodMs: period, bufferPeriods: bufferPeriods,
-            pacing: try ReceiverConfiguration.pacing(parsing: pacing), periodsPerWake: periodsPerWake, payloadType: payloadType,
-            channels: channels, volumeDB: volume, sourceTimeoutSeconds: sourceTimeout,
+            pacing: try ReceiverConfiguration.pacing(parsing: pacing), periodsPerWake: periodsPerWake,
+            payloadType: payloadType, channels: channels, volumeDB: volume, sourceTimeoutSeconds: sourceTimeout,
             standbyAfterSeconds: standbyAfter, priority: priority,
             canonicalName: "earshot-recv@\(hostName())")
     }

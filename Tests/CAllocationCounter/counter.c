@@ -23,6 +23,15 @@ extern void *__libc_memalign(size_t alignment, size_t size);
 extern void *__libc_valloc(size_t size);
 extern void *__libc_pvalloc(size_t size);
 
+// A sanitizer's runtime brings its own allocator and intercepts malloc and free: pointers from glibc's allocator would
+// reach its free. Under a sanitizer nothing is interposed and nothing is counted (the ThreadSanitizer run, see
+// Tests/run-thread-sanitizer.sh, filters to the ring buffer's tests).
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define EARSHOT_SANITIZED 1
+#endif
+#endif
+
 static _Atomic pid_t watched_thread = 0;
 static _Atomic long allocation_count = 0;
 
@@ -43,6 +52,8 @@ long earshot_allocation_count_end(void) {
     atomic_store_explicit(&watched_thread, 0, memory_order_release);
     return atomic_load_explicit(&allocation_count, memory_order_acquire);
 }
+
+#ifndef EARSHOT_SANITIZED
 
 void *malloc(size_t size) {
     note_allocation();
@@ -87,3 +98,5 @@ void *pvalloc(size_t size) {
     note_allocation();
     return __libc_pvalloc(size);
 }
+
+#endif

@@ -4,8 +4,8 @@ import Testing
 @testable import EarshotProtocol
 
 /// Run-time proof that the per-packet receive path allocates nothing: count this thread's mallocs
-/// (`ThreadAllocationCounter`) around parse + validate + sequence/jitter update over every valid vector. (The compile-time proof is
-/// `RealtimeGuarantees.swift`, checked by `swift build -c release --target EarshotProtocol`.)
+/// (`ThreadAllocationCounter`) around parse + validate + sequence/jitter update over every valid vector. (The
+/// compile-time proof is `RealtimeGuarantees.swift`, checked by `swift build -c release --target EarshotProtocol`.)
 ///
 /// The real-time path uses the non-throwing `parse` forms: any `throw` calls the runtime's `swift_willThrow` hook,
 /// and Swift Testing installs one that records a backtrace, i.e. allocates (measured: one malloc per throw here).

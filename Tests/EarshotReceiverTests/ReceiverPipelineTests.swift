@@ -119,8 +119,11 @@ import Testing
         let period = 240
         let target = ReceiverPipeline.targetFillFrames(bufferFrames: buffer, periodFrames: period)
         #expect(target == 1_200)
-        #expect(ReceiverPipeline.concealFloorFrames(bufferFrames: buffer, periodFrames: period, periodsPerWake: 1) == 720)
-        #expect(ReceiverPipeline.concealFloorFrames(bufferFrames: buffer, periodFrames: period, periodsPerWake: 2) == 960)
+        func floor(_ periodsPerWake: Int) -> Int {
+            ReceiverPipeline.concealFloorFrames(bufferFrames: buffer, periodFrames: period, periodsPerWake: periodsPerWake)
+        }
+        #expect(floor(1) == 720)
+        #expect(floor(2) == 960)
     }
 
     @Test func portZeroPairsRTCPWithTheNextPort() throws {
