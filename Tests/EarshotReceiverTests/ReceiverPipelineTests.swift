@@ -109,8 +109,6 @@ import Testing
         #expect(stats.underruns == 0, "an ended stream is not an underrun")
     }
 
-    /// On port 0 the kernel picks the RTP port and RTCP takes the next one (RFC 3550 §11), where a sender sends its
-    /// reports and BYE. (It once took another random port, so a sender's BYE to port + 1 was lost.)
     /// The producer waits for a missing frame while the queue holds a device buffer, plus a period for each period a
     /// take adds beyond the first (the next take must find its periods in the ring); the rest of the target, two
     /// periods or one, is what the jitter buffer's target may leave to that wait.
@@ -126,6 +124,8 @@ import Testing
         #expect(floor(2) == 960)
     }
 
+    /// On port 0 the kernel picks the RTP port and RTCP takes the next one (RFC 3550 §11), where a sender sends its
+    /// reports and BYE. (It once took another random port, so a sender's BYE to port + 1 was lost.)
     @Test func portZeroPairsRTCPWithTheNextPort() throws {
         for _ in 0..<8 {
             let pipeline = try makePipeline()
