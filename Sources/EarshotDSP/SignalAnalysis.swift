@@ -49,20 +49,26 @@ public enum SignalAnalysis {
         return SineFit(amplitude: (a * a + b * b).squareRoot(), phase: atan2(b, a), snrDB: snr)
     }
 
+    /// The SNR of each consecutive window's own sine fit (each `windowFrames` long; a partial last window is left out).
+    public static func windowSNRs(
+        _ signal: [Float], frequency: Double, sampleRate: Double, windowFrames: Int
+    ) -> [Double] {
+        (0..<(signal.count / windowFrames)).map { window in
+            sineFit(
+                signal[(window * windowFrames)..<((window + 1) * windowFrames)], frequency: frequency,
+                sampleRate: sampleRate
+            ).snrDB
+        }
+    }
+
     /// Indices of consecutive windows (each `windowFrames` long) whose own sine fit falls below `minimumSNRdB`.
     ///
     /// A dropout, click or repeated block ruins the local fit even when the whole-signal SNR still looks fine.
     public static func glitchWindows(
         _ signal: [Float], frequency: Double, sampleRate: Double, windowFrames: Int, minimumSNRdB: Double
     ) -> [Int] {
-        var glitches: [Int] = []
-        var window = 0
-        while (window + 1) * windowFrames <= signal.count {
-            let slice = signal[(window * windowFrames)..<((window + 1) * windowFrames)]
-            if sineFit(slice, frequency: frequency, sampleRate: sampleRate).snrDB < minimumSNRdB { glitches.append(window) }
-            window += 1
-        }
-        return glitches
+        windowSNRs(signal, frequency: frequency, sampleRate: sampleRate, windowFrames: windowFrames)
+            .enumerated().filter { $0.element < minimumSNRdB }.map(\.offset)
     }
 
     /// Root-mean-square level.

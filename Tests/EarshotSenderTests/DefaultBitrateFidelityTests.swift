@@ -43,24 +43,18 @@ import Testing
             for index in 0..<frames { left.append(output[2 * index]) }
             sample += frame
         }
-        let steady = Array(left.dropFirst(2_400))
-        let windows = steady.count / 480
-        let snrs = (0..<windows).map { window in
-            SignalAnalysis.sineFit(
-                steady[(window * 480)..<((window + 1) * 480)], frequency: 997, sampleRate: 48_000
-            ).snrDB
-        }.sorted()
+        let snrs = SignalAnalysis.windowSNRs(
+            Array(left.dropFirst(2_400)), frequency: 997, sampleRate: 48_000, windowFrames: 480
+        ).sorted()
         return Fidelity(
-            medianSNR: snrs[windows / 2], windowsUnder20dB: snrs.filter { $0 < 20 }.count, windows: windows)
+            medianSNR: snrs[snrs.count / 2], windowsUnder20dB: snrs.filter { $0 < 20 }.count, windows: snrs.count)
     }
 
     private func settings(frameMs: Double, bitrateKbps: Int? = nil) throws -> OpusEncoder.Configuration {
-        var options = SenderOptions()
-        options.tone = 997
-        options.destinations = ["127.0.0.1:5004"]
-        options.frameMilliseconds = frameMs
-        options.bitrateKbps = bitrateKbps
-        return try SenderConfiguration(options).encoder
+        try SenderConfiguration(SenderOptions.tone {
+            $0.frameMilliseconds = frameMs
+            $0.bitrateKbps = bitrateKbps
+        }).encoder
     }
 
     @Test(arguments: [2.5, 5, 10, 20])

@@ -6,11 +6,7 @@ import Testing
 
 @Suite struct SenderConfigurationTests {
     private func options(_ change: (inout SenderOptions) -> Void = { _ in }) -> SenderOptions {
-        var options = SenderOptions()
-        options.tone = 997
-        options.destinations = ["127.0.0.1:5004"]
-        change(&options)
-        return options
+        SenderOptions.tone(change)
     }
 
     private func error(_ change: (inout SenderOptions) -> Void) -> SenderConfigurationError? {
