@@ -42,8 +42,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
     public let ring: RingBuffer
     /// Device parameters actually granted (nil with `Output.caller`).
     public let deviceParameters: PCMParameters?
-    /// Frames per channel the producer keeps queued in the ring and the device together: the device buffer plus two
-    /// periods.
+    /// Frames per channel the producer keeps queued in the ring and the device together: the device buffer plus the
+    /// periods of one take (`targetFillFrames(bufferFrames:periodFrames:periodsPerWake:)`).
     public let targetFillFrames: Int
 
     private let playback: PlaybackThread?
@@ -89,7 +89,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
         switch output {
         case .caller:
             targetFillFrames = Self.targetFillFrames(
-                bufferFrames: configuration.bufferPeriods * periodFrames, periodFrames: periodFrames)
+                bufferFrames: configuration.bufferPeriods * periodFrames, periodFrames: periodFrames, periodsPerWake: 1)
             concealFloorFrames = targetFillFrames
             playback = nil
             cadence = nil
@@ -118,7 +118,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 pacedByTimer: PlaybackThread.pacesByTimer(configuration.pacing, device: device.handle),
                 bufferPeriods: device.parameters.bufferFrames / device.parameters.periodFrames)
             targetFillFrames = Self.targetFillFrames(
-                bufferFrames: device.parameters.bufferFrames, periodFrames: device.parameters.periodFrames)
+                bufferFrames: device.parameters.bufferFrames, periodFrames: device.parameters.periodFrames,
+                periodsPerWake: periodsPerWake)
             concealFloorFrames = Self.concealFloorFrames(
                 bufferFrames: device.parameters.bufferFrames, periodFrames: device.parameters.periodFrames,
                 periodsPerWake: periodsPerWake)
@@ -267,27 +268,35 @@ public final class ReceiverPipeline: @unchecked Sendable {
         }
     }
 
-    /// The device buffer plus two periods, for the ring and the device together (the producer tops the ring up
-    /// against what the device held at the playback thread's last wake): with the device full, the ring holds the next
-    /// take and one more, for a late refill or a server that takes two periods in one wake. On the PulseAudio rig one
-    /// period more gave ring shortages after every xrun (the ring may hold nothing just after a take), and the earlier
-    /// rule, a whole device buffer in the ring besides the device, cost 10 ms of latency (BENCHMARKS.md).
-    static func targetFillFrames(bufferFrames: Int, periodFrames: Int) -> Int { bufferFrames + 2 * periodFrames }
+    /// The device buffer plus a period for each period a take writes, for the ring and the device together (the
+    /// producer tops the ring up against what the device held at the playback thread's last wake): with the device
+    /// full, the ring holds the next take. A producer late for it costs nothing while the device still holds more
+    /// than a period (`PlaybackLoop.periodsToWrite` holds the take back), so the margin for the threads' scheduling
+    /// and for a late frame is the device's, not a second one in the ring.
+    ///
+    /// One period more in the ring (the rule until 2026-11-27) cost 5–6 ms of latency on a clean link on the
+    /// PulseAudio rig for nothing measurable: under 2 % loss with 3 ms jitter and under bursty loss the latency was
+    /// the same (the jitter buffer's target covers what the ring's wait no longer does) and no ring shortage was
+    /// counted. The earlier rule, a whole device buffer in the ring besides the device, cost 10 ms (BENCHMARKS.md).
+    static func targetFillFrames(bufferFrames: Int, periodFrames: Int, periodsPerWake: Int) -> Int {
+        bufferFrames + periodsPerWake * periodFrames
+    }
 
     /// A full device buffer, plus a period for each period a wake-up takes beyond the first: while ring + device
-    /// hold at least that, a frame that has not arrived is waited for rather than concealed.
+    /// hold at least that, a frame that has not arrived is waited for rather than concealed, one period less than
+    /// `targetFillFrames`.
     ///
-    /// One period per wake: the producer wakes once a period and finds the queue a period below
-    /// `targetFillFrames`, so a missing frame gets two more wake-ups (two periods) before it is concealed, and the
-    /// device still holds over a period when the refill comes. On the PulseAudio rig, packets held back 8 ms behind a
-    /// fixed 3 ms target: 0–2 late of about 40 instead of 21–44. The automatic target is lowered by the margin
-    /// (`PlayoutDelayEstimator.Configuration.lateAllowanceMs`, `targetFillFrames` less this): a frame may arrive as
-    /// late as before, and the jitter buffer holds 10 ms less at the default period (BENCHMARKS.md).
+    /// The producer wakes once per take and finds the queue a take below `targetFillFrames`: a missing frame is left
+    /// for the next wake-up, and the take in between is held back while the device holds more than a period, so the
+    /// frame may come up to about one and a half periods late and still play. On the PulseAudio rig, packets held
+    /// back 8 ms behind a fixed 3 ms target: 0–2 late of about 40 instead of 21–44 with no wait. The automatic target
+    /// is lowered by that period (`PlayoutDelayEstimator.Configuration.lateAllowanceMs`, `targetFillFrames` less
+    /// this): what the wait covers is not held in the jitter buffer too.
     ///
     /// Two periods per wake: the device drains to a period before each take, so the next take must find its two
-    /// periods in the ring; a frame is waited for only once the ring already holds one of them, and then until the
-    /// wake-up after the take. A whole device buffer as the floor left the ring short at takes (6 and 10 shortages in
-    /// two rows with 2 % loss and 3 ms jitter, against 0 with this floor).
+    /// periods in the ring; a frame is waited for only once the ring already holds one of them. A whole device buffer
+    /// as the floor left the ring short at takes (6 and 10 shortages in two rows with 2 % loss and 3 ms jitter,
+    /// against 0 with this floor).
     static func concealFloorFrames(bufferFrames: Int, periodFrames: Int, periodsPerWake: Int) -> Int {
         bufferFrames + (periodsPerWake - 1) * periodFrames
     }

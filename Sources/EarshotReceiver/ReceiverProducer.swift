@@ -302,7 +302,7 @@ struct ReceiverProducer: ~Copyable {
         if standbyRequested { return }
         // The device's part of the queue, as of the playback thread's last wake: the ring tops the two up to
         // `targetFillFrames`, so a device left short by a late refill is made up at the next one, and with the device
-        // full the ring holds two periods.
+        // full the ring holds the next take.
         let deviceHeld = cadence?.deviceHeldFrames ?? 0
         while ring.availableToWrite() >= pcmFrames {
             let queued = ring.availableToRead() + deviceHeld

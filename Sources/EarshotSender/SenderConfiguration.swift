@@ -31,6 +31,11 @@ public struct SenderConfiguration: Sendable {
     }
 
     public var source: Source
+    /// `--capture-period`: the ALSA capture period with a capture device, in 48 kHz frames (a whole number of ms, at
+    /// most a packet). A packet is sent once its last sample has been captured, and the device hands samples over a
+    /// period at a time: on the PulseAudio rig 1 ms periods cut 3–5 ms from the clean latency against 5 ms ones (one
+    /// per packet), for about 40 % more sender CPU (BENCHMARKS.md). Unused by the other sources.
+    public var capturePeriodFrames: Int
     public var encoder: OpusEncoder.Configuration
     public var payloadType: UInt8
     /// `--redundancy`: every packet is sent again this many packets later (0: never). A copy that arrives while
@@ -76,6 +81,15 @@ public struct SenderConfiguration: Sendable {
             throw .invalidValue(
                 flag: "--frame", value: Self.format(options.frameMilliseconds), valid: "2.5, 5, 10 or 20 (ms)")
         }
+        let capturePeriodRange = 1...max(1, options.frameMilliseconds.rounded(.down))
+        guard options.capturePeriodMilliseconds == options.capturePeriodMilliseconds.rounded(),
+            capturePeriodRange.contains(options.capturePeriodMilliseconds)
+        else {
+            throw .invalidValue(
+                flag: "--capture-period", value: Self.format(options.capturePeriodMilliseconds),
+                valid: "whole ms from 1 to --frame (\(Self.format(capturePeriodRange.upperBound)) ms)")
+        }
+        capturePeriodFrames = Int(options.capturePeriodMilliseconds) * audioSourceSampleRate / 1000
         let bitrateKbps = options.bitrateKbps ?? Self.defaultBitrateKbps(frameMilliseconds: options.frameMilliseconds)
         guard (6...510).contains(bitrateKbps) else {
             throw .invalidValue(flag: "--bitrate", value: "\(bitrateKbps)", valid: "6 ... 510 (kbit/s)")

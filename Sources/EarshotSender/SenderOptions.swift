@@ -18,6 +18,8 @@ public struct SenderOptions: Sendable, Equatable {
     public var channels: Int = 2
     /// `--frame MS`: Opus frame (= RTP packet) duration.
     public var frameMilliseconds: Double = 5
+    /// `--capture-period MS`: ALSA capture period with `--device`.
+    public var capturePeriodMilliseconds: Double = 1
     /// `--bitrate KBPS`; nil: `SenderConfiguration.defaultBitrateKbps(frameMilliseconds:)`.
     public var bitrateKbps: Int?
     /// `--complexity 0...10`.

@@ -136,14 +136,15 @@ public final class SenderPipeline: @unchecked Sendable {
                 capture = nil
                 captureRing = nil
             case .captureDevice(let name):
-                let period = min(frames, 240)
+                let period = configuration.capturePeriodFrames
                 let device: PCMDevice
                 do {
                     device = try PCMDevice(
                         name: name, stream: .capture,
                         configuration: PCMConfiguration(
                             sampleRate: audioSourceSampleRate, channels: channels, periodFrames: period,
-                            bufferFrames: max(4 * period, 2 * frames)))
+                            // At least 10 ms: short periods must not shrink the slack for a late capture thread.
+                            bufferFrames: max(4 * period, 2 * frames, 480)))
                 } catch {
                     throw SenderError.captureDevice(name: name, error)
                 }

@@ -49,6 +49,14 @@ struct EarshotSend: ParsableCommand {
     @Option(help: ArgumentHelp("Opus frame = RTP packet duration, ms: 2.5, 5, 10 or 20.", valueName: "ms"))
     var frame: Double = 5
 
+    @Option(
+        name: .customLong("capture-period"),
+        help: ArgumentHelp(
+            "ALSA capture period with --device, whole ms from 1 to --frame: shorter sends each packet sooner after "
+                + "its last sample, for more wake-ups.",
+            valueName: "ms"))
+    var capturePeriod: Double = 1
+
     @Option(help: ArgumentHelp(
         "Opus bitrate, kbit/s (6 ... 510; default: 128, or 384 with --frame 2.5).", valueName: "kbps"))
     var bitrate: Int?
@@ -136,6 +144,7 @@ struct EarshotSend: ParsableCommand {
         options.rate = rate
         options.channels = channels
         options.frameMilliseconds = frame
+        options.capturePeriodMilliseconds = capturePeriod
         options.bitrateKbps = bitrate
         options.complexity = complexity
         options.fec = fec

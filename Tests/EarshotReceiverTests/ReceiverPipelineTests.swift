@@ -109,17 +109,20 @@ import Testing
         #expect(stats.underruns == 0, "an ended stream is not an underrun")
     }
 
-    /// The producer waits for a missing frame while the queue holds a device buffer, plus a period for each period a
-    /// take adds beyond the first (the next take must find its periods in the ring); the rest of the target, two
-    /// periods or one, is what the jitter buffer's target may leave to that wait.
+    /// The producer tops ring + device up to a device buffer plus one take, and waits for a missing frame while the
+    /// queue holds a device buffer plus a period for each period a take adds beyond the first (the next take must find
+    /// its periods in the ring): one period below the target, at one or two periods per wake.
     @Test func aLateFrameIsWaitedForDownToABufferPlusTheExtraPeriodsOfATake() {
         let buffer = 720
         let period = 240
-        let target = ReceiverPipeline.targetFillFrames(bufferFrames: buffer, periodFrames: period)
-        #expect(target == 1_200)
+        func target(_ periodsPerWake: Int) -> Int {
+            ReceiverPipeline.targetFillFrames(bufferFrames: buffer, periodFrames: period, periodsPerWake: periodsPerWake)
+        }
         func floor(_ periodsPerWake: Int) -> Int {
             ReceiverPipeline.concealFloorFrames(bufferFrames: buffer, periodFrames: period, periodsPerWake: periodsPerWake)
         }
+        #expect(target(1) == 960)
+        #expect(target(2) == 1_200)
         #expect(floor(1) == 720)
         #expect(floor(2) == 960)
     }

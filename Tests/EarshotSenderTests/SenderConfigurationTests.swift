@@ -42,6 +42,9 @@ import Testing
     @Test(arguments: [
         ("--frame", { (o: inout SenderOptions) in o.frameMilliseconds = 7 }, "2.5, 5, 10 or 20"),
         ("--frame", { (o: inout SenderOptions) in o.frameMilliseconds = 40 }, "2.5, 5, 10 or 20"),
+        ("--capture-period", { (o: inout SenderOptions) in o.capturePeriodMilliseconds = 0 }, "from 1 to --frame (5 ms)"),
+        ("--capture-period", { (o: inout SenderOptions) in o.capturePeriodMilliseconds = 6 }, "from 1 to --frame (5 ms)"),
+        ("--capture-period", { (o: inout SenderOptions) in o.capturePeriodMilliseconds = 1.5 }, "whole ms"),
         ("--bitrate", { (o: inout SenderOptions) in o.bitrateKbps = 5 }, "6 ... 510"),
         ("--complexity", { (o: inout SenderOptions) in o.complexity = 11 }, "0 ... 10"),
         ("--expected-loss", { (o: inout SenderOptions) in o.expectedLossPercent = 101 }, "0 ... 100"),
@@ -66,6 +69,16 @@ import Testing
         let message = error(change)?.description ?? "accepted"
         #expect(message.hasPrefix(flag), "\(message)")
         #expect(message.contains(range), "\(message)")
+    }
+
+    /// 1 ms by default, so a packet leaves about a millisecond after its last sample; up to a packet per period.
+    @Test func capturePeriodIsWholeMillisecondsUpToAPacket() throws {
+        #expect(try SenderConfiguration(options()).capturePeriodFrames == 48)
+        #expect(try SenderConfiguration(options { $0.capturePeriodMilliseconds = 5 }).capturePeriodFrames == 240)
+        let short = options { $0.frameMilliseconds = 2.5; $0.capturePeriodMilliseconds = 2 }
+        #expect(try SenderConfiguration(short).capturePeriodFrames == 96)
+        #expect(error { $0.frameMilliseconds = 2.5; $0.capturePeriodMilliseconds = 3 }?.description
+            .contains("from 1 to --frame (2 ms)") == true)
     }
 
     @Test func redundancyIsCountedInPackets() throws {
