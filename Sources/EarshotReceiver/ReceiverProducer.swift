@@ -150,12 +150,8 @@ struct ReceiverProducer: ~Copyable {
         // A stopped device takes nothing to time the refills by; a datagram ends the wait (while not playing, the
         // loop polls the sockets).
         if let standby, !jitterBuffer.isPlaying, standby.isActive { return standbyWaitNanos }
-        if let cadence, let refill = cadence.refillInstant(after: Int(now)) {
-            // A take less than half a period ago (the sound server's takes come unevenly) would put the next wake-up
-            // right after this one, a quarter of all wake-ups on the rig. The next take is at least half a period
-            // away and the ring still holds one for it, so wait that long.
-            return max(Int64(cadence.periodNanoseconds / 2), Int64(refill) - now)
-        }
+        // The loop has just refilled (every wake-up does).
+        if let cadence, let refill = cadence.nextRefillInstant(afterRefillAt: Int(now)) { return Int64(refill) - now }
         // Before the playback thread's first take (no cadence yet), against what the device held at its last wake.
         let spareFrames = Int64(ring.availableToRead() + (cadence?.deviceHeldFrames ?? 0) - refillLevelFrames)
         let untilRefill = spareFrames * 1_000_000_000 / Int64(OpusDecoder.sampleRate)

@@ -29,6 +29,22 @@ import Testing
         #expect(cadence.refillInstant(after: take + 6_100_000) == take + 8_500_000)
     }
 
+    /// After a refill, the next one is halfway after the first take still to come: a take that came a little late
+    /// and was already seen by the refill does not get a second one half a period later.
+    @Test func theNextRefillFollowsTheFirstTakeNotYetSeen() {
+        let cadence = PlaybackCadence(periodNanoseconds: Self.period)
+        defer { cadence.destroy() }
+        let take = 1_000_000_000
+        cadence.recordTake(atNanoseconds: take, deviceHeldFrames: 720)
+        #expect(cadence.nextRefillInstant(afterRefillAt: take + 2_500_000) == take + 7_500_000)
+        // A refill late by almost a period still leaves the next take its refill.
+        #expect(cadence.nextRefillInstant(afterRefillAt: take + 4_900_000) == take + 7_500_000)
+        // The next take comes 0.8 ms late, and the producer wakes at 7.5 ms, on the old phase, and refills after it.
+        cadence.recordTake(atNanoseconds: take + 5_800_000, deviceHeldFrames: 720)
+        #expect(cadence.refillInstant(after: take + 7_500_000) == take + 8_300_000, "the old rule: again in 0.8 ms")
+        #expect(cadence.nextRefillInstant(afterRefillAt: take + 7_500_000) == take + 13_300_000)
+    }
+
     /// The producer tops the ring up against what the device held at the last wake, whether it took or not; a wake
     /// that took nothing keeps the refills' phase.
     @Test func deviceHeldFramesFollowEveryWake() {
