@@ -274,7 +274,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
     /// than a period (`PlaybackLoop.periodsToWrite` holds the take back), so the margin for the threads' scheduling
     /// and for a late frame is the device's, not a second one in the ring.
     ///
-    /// One period more in the ring (the rule until 2026-11-27) cost 5–6 ms of latency on a clean link on the
+    /// One period more in the ring (the rule before commit ad9b669) cost 5–6 ms of latency on a clean link on the
     /// PulseAudio rig for nothing measurable: under 2 % loss with 3 ms jitter and under bursty loss the latency was
     /// the same (the jitter buffer's target covers what the ring's wait no longer does) and no ring shortage was
     /// counted. The earlier rule, a whole device buffer in the ring besides the device, cost 10 ms (BENCHMARKS.md).

@@ -59,9 +59,9 @@ public struct SystemUnderTest: Sendable {
         sender: ["trx-tx", "-d", "{capture}", "-h", "127.0.0.1", "-p", "{send_port}", "-f", "240", "-m", "8"],
         receiver: ["trx-rx", "-d", "{playback}", "-h", "127.0.0.1", "-p", "{recv_port}", "-j", "8", "-m", "8"])
 
-    /// Earshot as shipped: `earshot-send` 5 ms low-delay frames with `--redundancy auto` (every packet again 15 ms
-    /// later while the receiver's RTCP reports show loss), `earshot-recv` adaptive jitter buffer, 5 ms ALSA
-    /// periods × 3. Earshot's receivers print their stats every second (`--stats 1`) for the table's
+    /// Earshot as shipped: `earshot-send` 5 ms low-delay frames captured in 1 ms periods, with `--redundancy auto`
+    /// (every packet again 15 ms later while the receiver's RTCP reports show loss), `earshot-recv` adaptive jitter
+    /// buffer, 5 ms ALSA periods × 3 and one take in the ring. Earshot's receivers print their stats every second (`--stats 1`) for the table's
     /// playout-delay and output-queue medians.
     public static let earshotDefault = SystemUnderTest(
         name: "Earshot defaults",
