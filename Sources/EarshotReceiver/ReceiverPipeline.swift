@@ -275,9 +275,10 @@ public final class ReceiverPipeline: @unchecked Sendable {
     /// and for a late frame is the device's, not a second one in the ring.
     ///
     /// One period more in the ring (the rule before commit ad9b669) cost 5–6 ms of latency on a clean link on the
-    /// PulseAudio rig for nothing measurable: under 2 % loss with 3 ms jitter and under bursty loss the latency was
-    /// the same (the jitter buffer's target covers what the ring's wait no longer does) and no ring shortage was
-    /// counted. The earlier rule, a whole device buffer in the ring besides the device, cost 10 ms (BENCHMARKS.md).
+    /// PulseAudio rig: under 2 % loss with 3 ms jitter and under bursty loss the latency was the same either way (the
+    /// jitter buffer's target covers what the ring's wait no longer does), and ring shortages stayed rare (a single
+    /// one in two of the nine Earshot rows of a full benchmark run, none in most runs). The earlier rule, a whole
+    /// device buffer in the ring besides the device, cost 10 ms (BENCHMARKS.md).
     static func targetFillFrames(bufferFrames: Int, periodFrames: Int, periodsPerWake: Int) -> Int {
         bufferFrames + periodsPerWake * periodFrames
     }
@@ -289,9 +290,10 @@ public final class ReceiverPipeline: @unchecked Sendable {
     /// The producer wakes once per take and finds the queue a take below `targetFillFrames`: a missing frame is left
     /// for the next wake-up, and the take in between is held back while the device holds more than a period, so the
     /// frame may come up to about one and a half periods late and still play. On the PulseAudio rig, packets held
-    /// back 8 ms behind a fixed 3 ms target: 0–2 late of about 40 instead of 21–44 with no wait. The automatic target
-    /// is lowered by that period (`PlayoutDelayEstimator.Configuration.lateAllowanceMs`, `targetFillFrames` less
-    /// this): what the wait covers is not held in the jitter buffer too.
+    /// back 8 ms behind a fixed 3 ms target: 5 late of 65 (0–2 of about 40 with a wait of two wake-ups, before commit
+    /// ad9b669; 21–44 with no wait). The automatic target is lowered by that period
+    /// (`PlayoutDelayEstimator.Configuration.lateAllowanceMs`, `targetFillFrames` less this): what the wait covers is
+    /// not held in the jitter buffer too.
     ///
     /// Two periods per wake: the device drains to a period before each take, so the next take must find its two
     /// periods in the ring; a frame is waited for only once the ring already holds one of them. A whole device buffer

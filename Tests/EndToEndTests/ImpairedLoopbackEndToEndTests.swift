@@ -222,8 +222,9 @@ import Testing
 
     /// A fixed 3 ms target and 3 % of packets held back 8 ms: each of those is due before it arrives. While the ring
     /// and the device still hold a device buffer, the receiver leaves the frame for its next wake-up instead of
-    /// concealing it (a take in between is held back while the device holds more than a period), so it plays. Concealing at once, as before, made nearly every held-back packet a
-    /// late one with a concealed frame (21–44 of about 40 in four runs; 0–2 with the wait).
+    /// concealing it (a take in between is held back while the device holds more than a period), so it plays.
+    /// Concealing at once, as before, made nearly every held-back packet a late one with a concealed frame (21–44 of
+    /// about 40 in four runs; 0–2 with a wait of two wake-ups, 5 of 65 in one run with one).
     @Test func aPacketLaterThanTheTargetPlaysWhileTheOutputQueueHoldsIt() throws {
         let run = try Self.run(
             seconds: 6, sender: ["--frame", "5"], impairment: ["--reorder", "3", "--reorder-delay", "8"],

@@ -61,8 +61,8 @@ public struct SystemUnderTest: Sendable {
 
     /// Earshot as shipped: `earshot-send` 5 ms low-delay frames captured in 1 ms periods, with `--redundancy auto`
     /// (every packet again 15 ms later while the receiver's RTCP reports show loss), `earshot-recv` adaptive jitter
-    /// buffer, 5 ms ALSA periods × 3 and one take in the ring. Earshot's receivers print their stats every second (`--stats 1`) for the table's
-    /// playout-delay and output-queue medians.
+    /// buffer, 5 ms ALSA periods × 3 and one take in the ring. Earshot's receivers print their stats every second
+    /// (`--stats 1`) for the table's playout-delay and output-queue medians.
     public static let earshotDefault = SystemUnderTest(
         name: "Earshot defaults",
         sender: ["earshot-send", "--device", "{capture}", "--to", "127.0.0.1:{send_port}"],
