@@ -134,11 +134,11 @@ public final class PlaybackThread: @unchecked Sendable {
     /// left in the device at every wake-up. A device that wakes the thread itself does so once a period, so more
     /// apply to the timer only.
     ///
-    /// Two on the PulseAudio rig (2026-11-26, 5 ms × 3, interleaved with one per wake): the receiver's CPU fell by a
-    /// quarter to a third (1.28–1.70 against 1.87–2.75 s/min; the playback thread, the producer and the plugin's
-    /// thread each wake less: about 540 wake-ups a second instead of 880) and its clean latency did not rise
-    /// (33.5–38.4 against 36.5–37.8 ms); with 2 % loss and 3 ms jitter it rose by 2–3 ms (the jitter target covers what
-    /// the shorter wait for a late frame no longer does). Not the default yet: see BENCHMARKS.md.
+    /// Two on the PulseAudio rig (5 ms × 3, interleaved with one per wake): the receiver's CPU fell by a quarter to a
+    /// third (the playback thread, the producer and the plugin's thread each wake less). But the device drains to a
+    /// period before each take: with one take in the ring (commit ad9b669) the clean latency read 28.5–32.5 against
+    /// 26.5 ms at one per wake, with a ring shortage or dropouts in some rows. So one is the default (BENCHMARKS.md,
+    /// "2026-11-26 night").
     public static func periodsPerWake(requested: Int?, pacedByTimer: Bool, bufferPeriods: Int) -> Int {
         guard pacedByTimer else { return 1 }
         return max(1, min(requested ?? 1, bufferPeriods - 1))

@@ -137,8 +137,8 @@ struct ReceiverProducer: ~Copyable {
         publish()
     }
 
-    /// How long the next wait may last. With a `cadence` (device mode): until halfway between the device's next two
-    /// takes; counters and RTCP then ride on those wake-ups (at most a period late) rather than adding their own, and
+    /// How long the next wait may last. With a `cadence` (device mode): until halfway after the first take this
+    /// turn's refill has not seen (`PlaybackCadence.nextRefillInstant(afterRefillAt:)`); counters and RTCP then ride on those wake-ups (at most a period late) rather than adding their own, and
     /// while not playing a datagram ends the wait earlier. Otherwise (the caller drains the ring) until the ring,
     /// drained at the device rate (48 frames per ms), reaches `refillLevelFrames`, and no later than the next counter
     /// publication.

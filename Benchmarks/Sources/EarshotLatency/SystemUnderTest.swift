@@ -84,7 +84,7 @@ public struct SystemUnderTest: Sendable {
         receiver: ["earshot-recv", "--listen", "127.0.0.1:{recv_port}", "--device", "{playback}", "--stats", "1"])
 
     /// Earshot's defaults with `--periods-per-wake 2` on the receiver: on the rig's timer the playback thread writes
-    /// two periods per wake-up, and the producer refills once per two periods (about 540 wake-ups a second, not 880).
+    /// two periods per wake-up, and the producer refills once per two periods (about half their wake-ups).
     /// Not in `run.sh`'s default rows; `SYSTEMS=earshot-default,earshot-fewer-wakes,trx-default` compares them.
     public static let earshotFewerWakes = SystemUnderTest(
         name: "Earshot + --periods-per-wake 2",
