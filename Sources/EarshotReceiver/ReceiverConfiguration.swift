@@ -82,7 +82,7 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         device: String = "default",
         deviceConfigurationFile: String? = nil,
         latency: Latency = .automatic,
-        minimumLatencyMs: Double = 3,
+        minimumLatencyMs: Double = 1.5,
         maximumLatencyMs: Double = 200,
         periodMs: Double = 5,
         bufferPeriods: Int = 3,

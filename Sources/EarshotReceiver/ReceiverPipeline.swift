@@ -123,7 +123,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
             concealFloorFrames = Self.concealFloorFrames(
                 bufferFrames: device.parameters.bufferFrames, periodFrames: device.parameters.periodFrames,
                 periodsPerWake: periodsPerWake)
-            // The producer refills halfway between two takes, which come every `periodsPerWake` periods.
+            // The producer refills just before each take; takes come every `periodsPerWake` periods.
             let deviceCadence = PlaybackCadence(
                 periodNanoseconds: periodsPerWake * device.parameters.periodFrames * 1_000_000_000
                     / device.parameters.sampleRate)

@@ -10,8 +10,8 @@ import EarshotRealtime
 
 /// The producer thread's state and loop: sockets in, decoded audio out to the playback ring.
 ///
-/// Each turn: sleep until the ring is due for a refill (see `sleepNanos`: halfway between two of the playback
-/// thread's takes, from its `PlaybackCadence`), or, while not playing, until a socket becomes readable; drain every
+/// Each turn: sleep until the ring is due for a refill (see `sleepNanos`: just before each of the playback thread's
+/// takes, from its `PlaybackCadence`), or, while not playing, until a socket becomes readable; drain every
 /// queued datagram without waiting (RTP: validate, lock onto one SSRC, extend sequence and timestamp, insert into the
 /// jitter buffer with the arrival time; RTCP: SR/BYE, read only every `publishIntervalNanos` while playing); then,
 /// while the ring and the device (as of the last take) hold less than `targetFillFrames`, take the jitter buffer's
@@ -27,8 +27,8 @@ struct ReceiverProducer: ~Copyable {
     let rtcpSocket: UDPSocket
     var poll: ReadinessPoll
     let ring: RingBuffer
-    /// The playback thread's takes (nil when the caller drains the ring): while playing, the producer wakes halfway
-    /// between two takes, once per period.
+    /// The playback thread's takes (nil when the caller drains the ring): while playing, the producer wakes just
+    /// before each take (`PlaybackCadence.refillLead`), once per period.
     let cadence: PlaybackCadence?
     /// Where the device can be stopped while no stream plays (nil: never; see `standbyAfterNanos`).
     let standby: PlaybackStandby?
@@ -137,11 +137,11 @@ struct ReceiverProducer: ~Copyable {
         publish()
     }
 
-    /// How long the next wait may last. With a `cadence` (device mode): until halfway after the first take this
-    /// turn's refill has not seen (`PlaybackCadence.nextRefillInstant(afterRefillAt:)`); counters and RTCP then ride on those wake-ups (at most a period late) rather than adding their own, and
-    /// while not playing a datagram ends the wait earlier. Otherwise (the caller drains the ring) until the ring,
-    /// drained at the device rate (48 frames per ms), reaches `refillLevelFrames`, and no later than the next counter
-    /// publication.
+    /// How long the next wait may last. With a `cadence` (device mode): until just before the first take this turn's
+    /// refill has not served (`PlaybackCadence.nextRefillInstant(afterRefillAt:)`); counters and RTCP then ride on
+    /// those wake-ups (at most a period late) rather than adding their own, and while not playing a datagram ends the
+    /// wait earlier. Otherwise (the caller drains the ring) until the ring, drained at the device rate (48 frames per
+    /// ms), reaches `refillLevelFrames`, and no later than the next counter publication.
     ///
     /// Why the cadence also while idle: `targetFillFrames` counts the device's part of the queue, which the ring alone
     /// never reaches, so a wait measured on the ring was always overdue: the idle receiver woke 2 700 times a second

@@ -34,7 +34,7 @@ struct EarshotRecv: ParsableCommand {
     var latency = "auto"
 
     @Option(help: "Lowest adaptive jitter-buffer delay, ms (0...2000).")
-    var minLatency: Double = 3
+    var minLatency: Double = 1.5
 
     @Option(help: "Highest adaptive jitter-buffer delay, ms (0...2000).")
     var maxLatency: Double = 200

@@ -12,37 +12,51 @@ import Testing
         #expect(cadence.refillInstant(after: 1_000_000_000) == nil)
     }
 
-    @Test func refillIsHalfwayToTheNextTake() {
+    @Test func refillComesJustBeforeTheNextTake() {
         let cadence = PlaybackCadence(periodNanoseconds: Self.period)
+        defer { cadence.destroy() }
+        #expect(cadence.refillLead == 300_000)
+        let take = 1_000_000_000
+        cadence.recordTake(atNanoseconds: take, deviceHeldFrames: 720)
+        // Just after the take: the lead before the next one.
+        #expect(cadence.refillInstant(after: take + 100_000) == take + 4_700_000)
+        #expect(cadence.refillInstant(after: take + 4_000_000) == take + 4_700_000)
+        // At or past it (the producer has just refilled): before the take after next.
+        #expect(cadence.refillInstant(after: take + 4_700_000) == take + 9_700_000)
+        // Takes that did not come (a stalled device): the phase of the last one is kept, never a time in the past.
+        #expect(cadence.refillInstant(after: take + 23_000_000) == take + 24_700_000)
+        // The next take re-phases the refills.
+        cadence.recordTake(atNanoseconds: take + 6_000_000, deviceHeldFrames: 720)
+        #expect(cadence.refillInstant(after: take + 6_100_000) == take + 10_700_000)
+    }
+
+    /// The lead is at most half the time between two takes: a 0.5 ms period refills a quarter millisecond before its
+    /// takes, and two 5 ms periods per take still refill 0.3 ms before.
+    @Test(arguments: [(500_000, 250_000), (10_000_000, 9_700_000)])
+    func leadIsAtMostHalfATakeInterval(interval: Int, refillAfterTake: Int) {
+        let cadence = PlaybackCadence(periodNanoseconds: interval)
         defer { cadence.destroy() }
         let take = 1_000_000_000
         cadence.recordTake(atNanoseconds: take, deviceHeldFrames: 720)
-        // Just after the take: halfway to the next one.
-        #expect(cadence.refillInstant(after: take + 100_000) == take + 2_500_000)
-        // At or past halfway (the producer has just refilled): halfway to the take after next.
-        #expect(cadence.refillInstant(after: take + 2_500_000) == take + 7_500_000)
-        #expect(cadence.refillInstant(after: take + 4_000_000) == take + 7_500_000)
-        // Takes that did not come (a stalled device): the phase of the last one is kept, never a time in the past.
-        #expect(cadence.refillInstant(after: take + 23_000_000) == take + 27_500_000)
-        // The next take re-phases the refills.
-        cadence.recordTake(atNanoseconds: take + 6_000_000, deviceHeldFrames: 720)
-        #expect(cadence.refillInstant(after: take + 6_100_000) == take + 8_500_000)
+        #expect(cadence.refillInstant(after: take + 1) == take + refillAfterTake)
     }
 
-    /// After a refill, the next one is halfway after the first take still to come: a take that came a little late
-    /// and was already seen by the refill does not get a second one half a period later.
+    /// After a refill, the next one comes before the first take still to come: a take that came a little late and
+    /// was already served by the refill does not get a second one a moment later.
     @Test func theNextRefillFollowsTheFirstTakeNotYetSeen() {
         let cadence = PlaybackCadence(periodNanoseconds: Self.period)
         defer { cadence.destroy() }
         let take = 1_000_000_000
         cadence.recordTake(atNanoseconds: take, deviceHeldFrames: 720)
-        #expect(cadence.nextRefillInstant(afterRefillAt: take + 2_500_000) == take + 7_500_000)
-        // A refill late by almost a period still leaves the next take its refill.
-        #expect(cadence.nextRefillInstant(afterRefillAt: take + 4_900_000) == take + 7_500_000)
-        // The next take comes 0.8 ms late, and the producer wakes at 7.5 ms, on the old phase, and refills after it.
+        #expect(cadence.nextRefillInstant(afterRefillAt: take + 4_700_000) == take + 9_700_000)
+        // A refill that woke after the take it was for (which the playback thread held back for it) still leaves the
+        // next take its own refill.
+        #expect(cadence.nextRefillInstant(afterRefillAt: take + 5_200_000) == take + 9_700_000)
+        // The next take comes 0.8 ms late, and the producer wakes at 9.7 ms, on the old phase, and refills for the
+        // take after it (due at 10.8 ms).
         cadence.recordTake(atNanoseconds: take + 5_800_000, deviceHeldFrames: 720)
-        #expect(cadence.refillInstant(after: take + 7_500_000) == take + 8_300_000, "the old rule: again in 0.8 ms")
-        #expect(cadence.nextRefillInstant(afterRefillAt: take + 7_500_000) == take + 13_300_000)
+        #expect(cadence.refillInstant(after: take + 9_700_000) == take + 10_500_000, "the naive rule: again in 0.8 ms")
+        #expect(cadence.nextRefillInstant(afterRefillAt: take + 9_700_000) == take + 15_500_000)
     }
 
     /// The producer tops the ring up against what the device held at the last wake, whether it took or not; a wake
@@ -56,7 +70,7 @@ import Testing
         #expect(cadence.deviceHeldFrames == 720)
         cadence.recordHeld(deviceHeldFrames: 480)
         #expect(cadence.deviceHeldFrames == 480)
-        #expect(cadence.refillInstant(after: take + 100_000) == take + 2_500_000)
+        #expect(cadence.refillInstant(after: take + 100_000) == take + 4_700_000)
     }
 
     /// The playback thread writes what the ring holds in whole periods, and conceals only when the device would be
