@@ -69,13 +69,15 @@ public struct SystemUnderTest: Sendable {
         receiver: ["earshot-recv", "--listen", "127.0.0.1:{recv_port}", "--device", "{playback}", "--stats", "1"])
 
     /// Earshot at its lowest-latency settings on this rig: 2.5 ms frames (384 kbit/s, the sender's default for them
-    /// since commit ba92ddb) and an adaptive buffer floor of 0 ms. The devices keep their 5 ms × 3 periods: at
-    /// 2.5 ms × 2 the rig itself drops out (see the floor row at those settings, `floor-lowest`).
+    /// since commit ba92ddb) and an adaptive buffer floor of 0.5 ms. The devices keep their 5 ms × 3 periods: at
+    /// 2.5 ms × 2 the rig itself drops out (see the floor row at those settings, `floor-lowest`). A floor of 0 ms read
+    /// the same 20 ms when it played cleanly, but since the producer refills just before each take (commit 06d15ae)
+    /// it concealed 7–27 times a row, and two of four rows dropped out; 0.5 ms read 20.0 ms twice with neither.
     public static let earshotLowest = SystemUnderTest(
         name: "Earshot lowest",
         sender: ["earshot-send", "--device", "{capture}", "--to", "127.0.0.1:{send_port}", "--frame", "2.5"],
         receiver: ["earshot-recv", "--listen", "127.0.0.1:{recv_port}", "--device", "{playback}", "--stats", "1",
-                   "--min-latency", "0"])
+                   "--min-latency", "0.5"])
 
     /// Earshot's defaults with `--redundancy 15` on the sender: every packet again 15 ms later, always.
     public static let earshotRedundant = SystemUnderTest(
