@@ -137,8 +137,9 @@ public final class PlaybackThread: @unchecked Sendable {
     /// Two on the PulseAudio rig (5 ms × 3, interleaved with one per wake): the receiver's CPU fell by a quarter to a
     /// third (the playback thread, the producer and the plugin's thread each wake less). But the device drains to a
     /// period before each take: with one take in the ring (commit ad9b669) the clean latency read 28.5–32.5 against
-    /// 26.5 ms at one per wake, with a ring shortage or dropouts in some rows. So one is the default (BENCHMARKS.md,
-    /// "2026-11-26 night").
+    /// 26.5 ms at one per wake, with a ring shortage or dropouts in some rows; with the refill just before the take
+    /// (commit 06d15ae) 23.9 against 23.5 ms, but with 8 dropouts, 3 ring shortages and 2 xruns in one 13 s row. So
+    /// one is the default (BENCHMARKS.md, "2026-11-26 night" and "late night").
     public static func periodsPerWake(requested: Int?, pacedByTimer: Bool, bufferPeriods: Int) -> Int {
         guard pacedByTimer else { return 1 }
         return max(1, min(requested ?? 1, bufferPeriods - 1))

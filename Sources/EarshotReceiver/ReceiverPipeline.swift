@@ -287,11 +287,12 @@ public final class ReceiverPipeline: @unchecked Sendable {
     /// hold at least that, a frame that has not arrived is waited for rather than concealed, one period less than
     /// `targetFillFrames`.
     ///
-    /// The producer wakes once per take and finds the queue a take below `targetFillFrames`: a missing frame is left
-    /// for the next wake-up, and the take in between is held back while the device holds more than a period, so the
-    /// frame may come up to about one and a half periods late and still play. On the PulseAudio rig, packets held
-    /// back 8 ms behind a fixed 3 ms target: 5 late of 65 (0–2 of about 40 with a wait of two wake-ups, before commit
-    /// ad9b669; 21–44 with no wait). The automatic target is lowered by that period
+    /// The producer wakes once per take, just before it, and finds the queue a take below `targetFillFrames`: a
+    /// missing frame is left for the next wake-up, and the take in between is held back while the device holds more
+    /// than a period, so the frame may come up to about a period late and still play. On the PulseAudio rig, packets
+    /// held back 8 ms behind a fixed 3 ms target: 1–9 late of 65 in five runs since the refill moved before the take
+    /// (commit 06d15ae); 5 of 65 with the refill halfway; 0–2 of about 40 with a wait of two wake-ups, before commit
+    /// ad9b669; 21–44 with no wait. The automatic target is lowered by that period
     /// (`PlayoutDelayEstimator.Configuration.lateAllowanceMs`, `targetFillFrames` less this): what the wait covers is
     /// not held in the jitter buffer too.
     ///
