@@ -172,6 +172,8 @@ public struct JitterBuffer: ~Copyable {
     // MARK: - Observations
 
     public var isPlaying: Bool { phase == .playing }
+    /// No stream: none has come yet, or the last one ended (BYE, a new source) and the buffer was reset.
+    public var isIdle: Bool { phase == .idle }
     public var targetDelayMs: Double { estimator.targetDelayMs }
     /// Smoothed delay between the fastest possible arrival of the frame due and its playout, in ms.
     public var currentDelayMs: Double { phase == .playing ? smoothedDelayMs : 0 }

@@ -2,7 +2,7 @@ import Atomics
 import EarshotProtocol
 
 /// The producer's figures that `ReceiverCounters` does not hold: malformed packets per reason and the current
-/// jitter/delay values, for the stats printer on another thread.
+/// jitter/delay values (the last stream's while none plays), for the stats printer on another thread.
 ///
 /// Each cell is an independent relaxed atomic (a reading may mix two publications; each figure is itself exact).
 /// Written by the producer thread only; read from any thread. Allocated in `init`, freed on deinit.
@@ -51,12 +51,15 @@ public final class ReceiverGauges: @unchecked Sendable {
 
     /// Producer thread.
     @inline(__always)
-    func publish(jitterMs: Double, delayMs: Double, targetMs: Double, outputQueueMs: Double) {
+    func publish(jitterMs: Double, delayMs: Double, targetMs: Double) {
         jitterBits.store(jitterMs.bitPattern, ordering: .relaxed)
         delayBits.store(delayMs.bitPattern, ordering: .relaxed)
         targetBits.store(targetMs.bitPattern, ordering: .relaxed)
-        queueBits.store(outputQueueMs.bitPattern, ordering: .relaxed)
     }
+
+    /// Producer thread.
+    @inline(__always)
+    func publish(outputQueueMs: Double) { queueBits.store(outputQueueMs.bitPattern, ordering: .relaxed) }
 
     /// Any thread. Non-zero counts only, keyed by the stable stat names (`rtp_bad_version`, `rtcp_…`).
     public var rejectionsByReason: [String: Int] {

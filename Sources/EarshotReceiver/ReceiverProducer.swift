@@ -171,9 +171,12 @@ struct ReceiverProducer: ~Copyable {
     mutating func publish() {
         mailbox.publish(jitterBuffer.counters)
         let queuedFrames = ring.availableToRead() + (cadence?.deviceHeldFrames ?? 0)
+        gauges.publish(outputQueueMs: Double(queuedFrames) * 1000 / Double(OpusDecoder.sampleRate))
+        // A stream that ended was reset to the start-up figures (delay 0, the initial target): keep the ones it
+        // played with, which the exit line then reports.
+        guard !jitterBuffer.isIdle else { return }
         gauges.publish(
-            jitterMs: jitterBuffer.jitterMs, delayMs: jitterBuffer.currentDelayMs, targetMs: jitterBuffer.targetDelayMs,
-            outputQueueMs: Double(queuedFrames) * 1000 / Double(OpusDecoder.sampleRate))
+            jitterMs: jitterBuffer.jitterMs, delayMs: jitterBuffer.currentDelayMs, targetMs: jitterBuffer.targetDelayMs)
     }
 
     // MARK: - Packets in

@@ -23,7 +23,7 @@ public struct ReceiverStats: Equatable, Sendable {
     public var underruns: Int
     /// ALSA playback xruns, counted by the playback thread.
     public var xruns: Int
-    /// RFC 3550 interarrival jitter.
+    /// RFC 3550 interarrival jitter. This and the two delays are the last stream's while none plays.
     public var jitterMs: Double
     /// Current playout delay held by the jitter buffer (see `JitterBuffer.currentDelayMs`).
     public var playoutDelayMs: Double

@@ -107,6 +107,9 @@ import Testing
         #expect(stats.packetsReceived == 299)
         #expect(stats.concealmentEvents == 0 && stats.concealedSamples == 0, "\(stats.description)")
         #expect(stats.underruns == 0, "an ended stream is not an underrun")
+        // The buffer was reset to delay 0; the stats keep what the stream played with (its 20 ms start-up target
+        // still, 1.5 s in).
+        #expect(stats.playoutDelayMs >= 10 && stats.targetDelayMs >= 10, "\(stats.description)")
     }
 
     /// The producer tops ring + device up to a device buffer plus one take, and waits for a missing frame while the
