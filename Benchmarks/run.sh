@@ -38,7 +38,7 @@ python3 "$bench/micro-table.py" "$micro_dir" >"$results/micro.md"
 # MARK: - End to end
 # (A check of the executables' --help that once chose the Earshot rows dropped them at random: `grep -q` closed the
 # pipe early, the help text died of SIGPIPE, and `pipefail` made the test false.)
-systems=${SYSTEMS:-floor,earshot-default,earshot-lowest,earshot-redundant,trx-default,trx-lowest}
+systems=${SYSTEMS:-floor,earshot-default,earshot-lowest,earshot-redundant,earshot-trx-cadence,trx-default,trx-lowest}
 "$bench/.build/release/earshot-latency" --rig-script "$root/Tests/Rig/audio-rig.sh" \
     --bin-directory "$root/.build/release" --systems "$systems" --bursts "${BURSTS:-30}" --output "$results/e2e.md"
 

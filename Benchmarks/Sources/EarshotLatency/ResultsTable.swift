@@ -31,7 +31,29 @@ public enum ResultsTable {
             ]
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
+        let ratios = cpuAgainstTrx(results)
+        if !ratios.isEmpty {
+            lines += ["", "Receiver CPU as a multiple of trx-rx's (trx defaults) on the same network, same run:"] + ratios
+        }
         return lines.joined(separator: "\n")
+    }
+
+    /// One line per measured row but trx's defaults and the rig floor: its receiver's CPU over trx defaults' on the
+    /// same network. None without a trx defaults row.
+    static func cpuAgainstTrx(_ results: [LatencyResult]) -> [String] {
+        func perMinute(_ result: LatencyResult) -> Double? {
+            guard let usage = result.receiver, result.receiverSeconds > 0 else { return nil }
+            return usage.cpuSeconds / result.receiverSeconds * 60
+        }
+        var trx: [String: Double] = [:]
+        for result in results where result.system == SystemUnderTest.trxDefault.name {
+            trx[result.impairment] = perMinute(result)
+        }
+        return results.compactMap { result in
+            guard result.system != SystemUnderTest.trxDefault.name, !result.system.hasPrefix("rig floor"),
+                  let own = perMinute(result), let peer = trx[result.impairment], peer > 0 else { return nil }
+            return String(format: "- %@, %@: %.2f×", result.system, result.impairment, own / peer)
+        }
     }
 
     /// "plc N smp/M ev fec F … dev-under U xrun X" from earshot-recv's stats line, as "M events, N ms, F FEC; U, X";

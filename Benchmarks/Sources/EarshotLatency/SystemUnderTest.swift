@@ -12,12 +12,18 @@ public struct SystemUnderTest: Sendable {
     /// False for the rig floor: no network in between (the sender's stdout is piped into the receiver's stdin),
     /// so impairments do not apply.
     public var usesNetwork: Bool
+    /// Measured under the impairments too (only when `usesNetwork`); false for a row that compares one figure on
+    /// the clean network.
+    public var runsImpaired: Bool
 
-    public init(name: String, sender: [String]?, receiver: [String], usesNetwork: Bool = true) {
+    public init(
+        name: String, sender: [String]?, receiver: [String], usesNetwork: Bool = true, runsImpaired: Bool = true
+    ) {
         self.name = name
         self.sender = sender
         self.receiver = receiver
         self.usesNetwork = usesNetwork
+        self.runsImpaired = usesNetwork && runsImpaired
     }
 
     /// The rig's own floor at Earshot's default device settings (5 ms periods; capture buffer 4 periods, playback
@@ -93,6 +99,17 @@ public struct SystemUnderTest: Sendable {
         sender: ["earshot-send", "--device", "{capture}", "--to", "127.0.0.1:{send_port}"],
         receiver: ["earshot-recv", "--listen", "127.0.0.1:{recv_port}", "--device", "{playback}", "--stats", "1",
                    "--periods-per-wake", "2"])
+
+    /// Earshot at trx's cadence: 20 ms frames, 10 ms ALSA periods × 2, so that the two receivers' CPU compares the
+    /// work per second of audio, not the wake-ups per second. At Earshot's 5 ms cadence every wake-up counts (three of
+    /// the `pulse` plugin's thread per period, one of the playback thread, one of the producer: about 1 000 a
+    /// second), and on a VM a wake-up costs more than the audio work (BENCHMARKS.md). Clean network only.
+    public static let earshotAtTrxCadence = SystemUnderTest(
+        name: "Earshot at trx's cadence (--frame 20; --period 10 --buffer-periods 2)",
+        sender: ["earshot-send", "--device", "{capture}", "--to", "127.0.0.1:{send_port}", "--frame", "20"],
+        receiver: ["earshot-recv", "--listen", "127.0.0.1:{recv_port}", "--device", "{playback}", "--stats", "1",
+                   "--period", "10", "--buffer-periods", "2"],
+        runsImpaired: false)
 
     func expand(_ arguments: [String], capture: String, playback: String, sendPort: Int, receivePort: Int)
         -> [String]

@@ -27,7 +27,7 @@ struct EarshotLatencyCommand: ParsableCommand {
 
     @Option(help: """
         Systems: floor, floor-lowest, piped, trx-default, trx-lowest, earshot-default, earshot-lowest, \
-        earshot-redundant, earshot-fewer-wakes
+        earshot-redundant, earshot-fewer-wakes, earshot-trx-cadence (clean only)
         (comma-separated).
         """)
     var systems = "floor,trx-default,trx-lowest"
@@ -52,6 +52,7 @@ struct EarshotLatencyCommand: ParsableCommand {
             "floor": .rigFloor, "floor-lowest": .rigFloorLowest, "piped": .pipedFloor, "trx-default": .trxDefault, "trx-lowest": .trxLowest,
             "earshot-default": .earshotDefault, "earshot-lowest": .earshotLowest,
             "earshot-redundant": .earshotRedundant, "earshot-fewer-wakes": .earshotFewerWakes,
+            "earshot-trx-cadence": .earshotAtTrxCadence,
         ]
         let conditions: [String: NetworkImpairment] = [
             "clean": .clean, "loss-jitter": .lossAndJitter, "bursty": .burstyLoss,
@@ -84,7 +85,7 @@ struct EarshotLatencyCommand: ParsableCommand {
         var results: [LatencyResult] = []
         var index = 0
         for system in chosenSystems {
-            for condition in chosenConditions where system.usesNetwork || condition.proxyArguments == nil {
+            for condition in chosenConditions where system.runsImpaired || condition.proxyArguments == nil {
                 FileHandle.standardError.write("earshot-latency: \(system.name), \(condition.name)\n".data(using: .utf8)!)
                 results.append(try runner.measure(system, condition, index: index))
                 index += 1
