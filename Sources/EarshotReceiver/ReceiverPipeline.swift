@@ -86,11 +86,16 @@ public final class ReceiverPipeline: @unchecked Sendable {
         ring = RingBuffer(minimumCapacity: 2 * (periodFrames + OpusDecoder.maximumFramesPerPacket), channels: channels)
 
         let concealFloorFrames: Int
+        // What waiting for a missing frame adds (see `concealFloorFrames`) need not be held in the jitter buffer too:
+        // the period by which the floor lies below the target at the default three periods. A deeper device buffer
+        // lets a frame wait longer, but that wait is for the device's bursts, not for the network.
+        let lateAllowanceFrames: Int
         switch output {
         case .caller:
             targetFillFrames = Self.targetFillFrames(
                 bufferFrames: configuration.bufferPeriods * periodFrames, periodFrames: periodFrames, periodsPerWake: 1)
             concealFloorFrames = targetFillFrames
+            lateAllowanceFrames = 0
             playback = nil
             cadence = nil
             standby = nil
@@ -123,6 +128,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
             concealFloorFrames = Self.concealFloorFrames(
                 bufferFrames: device.parameters.bufferFrames, periodFrames: device.parameters.periodFrames,
                 periodsPerWake: periodsPerWake)
+            lateAllowanceFrames = min(targetFillFrames - concealFloorFrames, device.parameters.periodFrames)
             // The producer refills just before each take; takes come every `periodsPerWake` periods.
             let deviceCadence = PlaybackCadence(
                 periodNanoseconds: periodsPerWake * device.parameters.periodFrames * 1_000_000_000
@@ -152,8 +158,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
         // Start at 20 ms: a sender that bursts (ffmpeg -re sends 4 packets per 20 ms) is not concealed while the
         // estimator learns; a smooth LAN sender is decayed down to the minimum within seconds.
         delay.initialTargetMs = min(configuration.maximumLatencyMs, max(configuration.minimumLatencyMs, 20))
-        // What waiting for a missing frame adds (see `concealFloorFrames`) need not be held in the jitter buffer too.
-        delay.lateAllowanceMs = Double(targetFillFrames - concealFloorFrames) * 1000 / Double(OpusDecoder.sampleRate)
+        delay.lateAllowanceMs = Double(lateAllowanceFrames) * 1000 / Double(OpusDecoder.sampleRate)
         let jitterBuffer = JitterBuffer(
             configuration: JitterBuffer.Configuration(
                 capacity: configuration.jitterBufferCapacity, maxPayloadBytes: 1500, delay: delay,
@@ -283,9 +288,9 @@ public final class ReceiverPipeline: @unchecked Sendable {
         bufferFrames + periodsPerWake * periodFrames
     }
 
-    /// A full device buffer, plus a period for each period a wake-up takes beyond the first: while ring + device
-    /// hold at least that, a frame that has not arrived is waited for rather than concealed, one period less than
-    /// `targetFillFrames`.
+    /// A full device buffer, plus a period for each period a wake-up takes beyond the first, but no more than two
+    /// take intervals and a period: while ring + device hold at least that, a frame that has not arrived is waited for
+    /// rather than concealed, one period less than `targetFillFrames` at the default three periods.
     ///
     /// The producer wakes once per take, just before it, and finds the queue a take below `targetFillFrames`: a
     /// missing frame is left for the next wake-up, and the take in between is held back while the device holds more
@@ -300,8 +305,15 @@ public final class ReceiverPipeline: @unchecked Sendable {
     /// periods in the ring; a frame is waited for only once the ring already holds one of them. A whole device buffer
     /// as the floor left the ring short at takes (6 and 10 shortages in two rows with 2 % loss and 3 ms jitter,
     /// against 0 with this floor).
+    ///
+    /// The cap, for device buffers of more than three periods: a wait lasts until the next wake-up, a take interval
+    /// later, and the takes held back meanwhile leave the device a period; so two take intervals and a period of
+    /// queue are all a wait needs, whatever the buffer. A whole buffer as the floor made the queue fall below it
+    /// whenever the device took a burst (a sound server catching up), and frames not yet due were concealed, then
+    /// counted late: 1–10 of them in one moment of about one run in three of `capturedSignalMatchesAndLatencyIsMeasured`
+    /// (2.5 ms frames, 6 periods), with a jitter of 0.4 ms.
     static func concealFloorFrames(bufferFrames: Int, periodFrames: Int, periodsPerWake: Int) -> Int {
-        bufferFrames + (periodsPerWake - 1) * periodFrames
+        min(bufferFrames + (periodsPerWake - 1) * periodFrames, (2 * periodsPerWake + 1) * periodFrames)
     }
 
     /// A snapshot of all statistics. Any thread.

@@ -128,6 +128,12 @@ import Testing
         #expect(target(2) == 1_200)
         #expect(floor(1) == 720)
         #expect(floor(2) == 960)
+        // A deeper device buffer: two take intervals and a period at most.
+        func deepFloor(_ periodsPerWake: Int) -> Int {
+            ReceiverPipeline.concealFloorFrames(bufferFrames: 6 * period, periodFrames: period, periodsPerWake: periodsPerWake)
+        }
+        #expect(deepFloor(1) == 3 * period)
+        #expect(deepFloor(2) == 5 * period)
     }
 
     /// On port 0 the kernel picks the RTP port and RTCP takes the next one (RFC 3550 §11), where a sender sends its
