@@ -288,9 +288,10 @@ public final class ReceiverPipeline: @unchecked Sendable {
         bufferFrames + periodsPerWake * periodFrames
     }
 
-    /// A full device buffer, plus a period for each period a wake-up takes beyond the first, but no more than two
-    /// take intervals and a period: while ring + device hold at least that, a frame that has not arrived is waited for
-    /// rather than concealed, one period less than `targetFillFrames` at the default three periods.
+    /// A full device buffer, plus a period for each period a wake-up takes beyond the first, less two periods for a
+    /// deep buffer but never below two take intervals and a period: while ring + device hold at least that, a frame
+    /// that has not arrived is waited for rather than concealed, one period less than `targetFillFrames` at the
+    /// default three periods.
     ///
     /// The producer wakes once per take, just before it, and finds the queue a take below `targetFillFrames`: a
     /// missing frame is left for the next wake-up, and the take in between is held back while the device holds more
@@ -298,22 +299,25 @@ public final class ReceiverPipeline: @unchecked Sendable {
     /// held back 8 ms behind a fixed 3 ms target: 1–9 late of 65 in five runs since the refill moved before the take
     /// (commit 06d15ae); 5 of 65 with the refill halfway; 0–2 of about 40 with a wait of two wake-ups, before commit
     /// ad9b669; 21–44 with no wait. The automatic target is lowered by that period
-    /// (`PlayoutDelayEstimator.Configuration.lateAllowanceMs`, `targetFillFrames` less this): what the wait covers is
-    /// not held in the jitter buffer too.
+    /// (`PlayoutDelayEstimator.Configuration.lateAllowanceMs`, `targetFillFrames` less this, at most a period): what
+    /// the wait covers is not held in the jitter buffer too.
     ///
     /// Two periods per wake: the device drains to a period before each take, so the next take must find its two
     /// periods in the ring; a frame is waited for only once the ring already holds one of them. A whole device buffer
     /// as the floor left the ring short at takes (6 and 10 shortages in two rows with 2 % loss and 3 ms jitter,
     /// against 0 with this floor).
     ///
-    /// The cap, for device buffers of more than three periods: a wait lasts until the next wake-up, a take interval
-    /// later, and the takes held back meanwhile leave the device a period; so two take intervals and a period of
-    /// queue are all a wait needs, whatever the buffer. A whole buffer as the floor made the queue fall below it
-    /// whenever the device took a burst (a sound server catching up), and frames not yet due were concealed, then
-    /// counted late: 1–10 of them in one moment of about one run in three of `capturedSignalMatchesAndLatencyIsMeasured`
-    /// (2.5 ms frames, 6 periods), with a jitter of 0.4 ms.
+    /// Two periods less for a deep buffer: a whole buffer as the floor made the queue fall below it whenever the device
+    /// took a burst (a sound server catching up), and frames not yet due were concealed, then counted late: 1–10 of
+    /// them in one moment of about one run in three of `capturedSignalMatchesAndLatencyIsMeasured` (2.5 ms frames,
+    /// 6 periods), with a jitter of 0.4 ms. But never below what a wait needs: it lasts until the next wake-up, a take
+    /// interval later, and the takes held back meanwhile leave the device a period, so two take intervals and a
+    /// period. (That alone as the floor, 3 periods of a 6-period buffer, let a wait for a lost packet drain the device
+    /// to a ring shortage in one CI run of `randomLossIsConcealedAndMatchesProxyLog`.)
     static func concealFloorFrames(bufferFrames: Int, periodFrames: Int, periodsPerWake: Int) -> Int {
-        min(bufferFrames + (periodsPerWake - 1) * periodFrames, (2 * periodsPerWake + 1) * periodFrames)
+        let wholeBuffer = bufferFrames + (periodsPerWake - 1) * periodFrames
+        let waitNeeds = (2 * periodsPerWake + 1) * periodFrames
+        return min(wholeBuffer, max(waitNeeds, wholeBuffer - 2 * periodFrames))
     }
 
     /// A snapshot of all statistics. Any thread.

@@ -114,7 +114,8 @@ import Testing
 
     /// The producer tops ring + device up to a device buffer plus one take, and waits for a missing frame while the
     /// queue holds a device buffer plus a period for each period a take adds beyond the first (the next take must find
-    /// its periods in the ring): one period below the target, at one or two periods per wake.
+    /// its periods in the ring): one period below the target, at one or two periods per wake. A deeper buffer lowers the
+    /// floor by two periods (a sound server's burst), never below two take intervals and a period (what a wait needs).
     @Test func aLateFrameIsWaitedForDownToABufferPlusTheExtraPeriodsOfATake() {
         let buffer = 720
         let period = 240
@@ -128,12 +129,14 @@ import Testing
         #expect(target(2) == 1_200)
         #expect(floor(1) == 720)
         #expect(floor(2) == 960)
-        // A deeper device buffer: two take intervals and a period at most.
-        func deepFloor(_ periodsPerWake: Int) -> Int {
-            ReceiverPipeline.concealFloorFrames(bufferFrames: 6 * period, periodFrames: period, periodsPerWake: periodsPerWake)
+        func deepFloor(_ bufferPeriods: Int, _ periodsPerWake: Int) -> Int {
+            ReceiverPipeline.concealFloorFrames(
+                bufferFrames: bufferPeriods * period, periodFrames: period, periodsPerWake: periodsPerWake)
         }
-        #expect(deepFloor(1) == 3 * period)
-        #expect(deepFloor(2) == 5 * period)
+        #expect(deepFloor(6, 1) == 4 * period)
+        #expect(deepFloor(6, 2) == 5 * period)
+        #expect(deepFloor(4, 1) == 3 * period)
+        #expect(deepFloor(8, 1) == 6 * period)
     }
 
     /// On port 0 the kernel picks the RTP port and RTCP takes the next one (RFC 3550 §11), where a sender sends its

@@ -41,17 +41,14 @@ public enum ResultsTable {
     /// One line per measured row but trx's defaults and the rig floor: its receiver's CPU over trx defaults' on the
     /// same network. None without a trx defaults row.
     static func cpuAgainstTrx(_ results: [LatencyResult]) -> [String] {
-        func perMinute(_ result: LatencyResult) -> Double? {
-            guard let usage = result.receiver, result.receiverSeconds > 0 else { return nil }
-            return usage.cpuSeconds / result.receiverSeconds * 60
-        }
         var trx: [String: Double] = [:]
         for result in results where result.system == SystemUnderTest.trxDefault.name {
-            trx[result.impairment] = perMinute(result)
+            trx[result.impairment] = perMinute(result.receiver, seconds: result.receiverSeconds)
         }
         return results.compactMap { result in
             guard result.system != SystemUnderTest.trxDefault.name, !result.system.hasPrefix("rig floor"),
-                  let own = perMinute(result), let peer = trx[result.impairment], peer > 0 else { return nil }
+                  let own = perMinute(result.receiver, seconds: result.receiverSeconds),
+                  let peer = trx[result.impairment], peer > 0 else { return nil }
             return String(format: "- %@, %@: %.2f×", result.system, result.impairment, own / peer)
         }
     }
@@ -79,8 +76,13 @@ public enum ResultsTable {
     static func ms(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "—" }
 
     static func cpu(_ usage: ProcessUsage?, seconds: Double) -> String {
-        guard let usage, seconds > 0 else { return "—" }
-        return String(format: "%.2f", usage.cpuSeconds / seconds * 60)
+        perMinute(usage, seconds: seconds).map { String(format: "%.2f", $0) } ?? "—"
+    }
+
+    /// CPU seconds per minute of the run; nil without a measurement.
+    static func perMinute(_ usage: ProcessUsage?, seconds: Double) -> Double? {
+        guard let usage, seconds > 0 else { return nil }
+        return usage.cpuSeconds / seconds * 60
     }
 
     static func rss(_ usage: ProcessUsage?) -> String {
