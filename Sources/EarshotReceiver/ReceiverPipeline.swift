@@ -87,8 +87,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
 
         let concealFloorFrames: Int
         // What waiting for a missing frame adds (see `concealFloorFrames`) need not be held in the jitter buffer too:
-        // the period by which the floor lies below the target at the default three periods. A deeper device buffer
-        // lets a frame wait longer, but that wait is for the device's bursts, not for the network.
+        // one period, the wait until the next wake-up. A deeper device buffer lets a frame wait longer, but that wait
+        // is for the device's bursts, not for the network.
         let lateAllowanceFrames: Int
         switch output {
         case .caller:
@@ -128,7 +128,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
             concealFloorFrames = Self.concealFloorFrames(
                 bufferFrames: device.parameters.bufferFrames, periodFrames: device.parameters.periodFrames,
                 periodsPerWake: periodsPerWake)
-            lateAllowanceFrames = min(targetFillFrames - concealFloorFrames, device.parameters.periodFrames)
+            lateAllowanceFrames = device.parameters.periodFrames
             // The producer refills just before each take; takes come every `periodsPerWake` periods.
             let deviceCadence = PlaybackCadence(
                 periodNanoseconds: periodsPerWake * device.parameters.periodFrames * 1_000_000_000
@@ -299,8 +299,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
     /// held back 8 ms behind a fixed 3 ms target: 1–9 late of 65 in five runs since the refill moved before the take
     /// (commit 06d15ae); 5 of 65 with the refill halfway; 0–2 of about 40 with a wait of two wake-ups, before commit
     /// ad9b669; 21–44 with no wait. The automatic target is lowered by that period
-    /// (`PlayoutDelayEstimator.Configuration.lateAllowanceMs`, `targetFillFrames` less this, at most a period): what
-    /// the wait covers is not held in the jitter buffer too.
+    /// (`PlayoutDelayEstimator.Configuration.lateAllowanceMs`): what the wait covers is not held in the jitter buffer
+    /// too.
     ///
     /// Two periods per wake: the device drains to a period before each take, so the next take must find its two
     /// periods in the ring; a frame is waited for only once the ring already holds one of them. A whole device buffer
