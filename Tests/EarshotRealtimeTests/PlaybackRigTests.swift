@@ -7,7 +7,7 @@ import Testing
 
 /// PlaybackThread and CaptureThread on the paced PulseAudio rig. Serialized: each test starts and stops its own rig,
 /// and paced tests starve each other on a 2-core machine.
-@Suite(.serialized) struct PlaybackRigTests {
+@Suite(.serialized, .tags(.rigTiming)) struct PlaybackRigTests {
     static let frequency = 997.0
     static let configuration = PCMConfiguration(sampleRate: 48_000, channels: 2, periodFrames: 240, bufferFrames: 1920)
 

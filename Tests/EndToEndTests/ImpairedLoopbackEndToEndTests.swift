@@ -6,7 +6,7 @@ import Testing
 
 /// `earshot-send --tone 997` → `earshot-impair` → `earshot-recv` → `spk` (recorded). Each test has its own rig and
 /// ports; the receiver stops before the sender so the end of the stream is not counted as loss.
-@Suite(.serialized) struct ImpairedLoopbackEndToEndTests {
+@Suite(.serialized, .tags(.rigTiming)) struct ImpairedLoopbackEndToEndTests {
     typealias Receiver = ReceiverEndToEndTests
 
     struct Run {
@@ -237,8 +237,8 @@ import Testing
         print("e2e held back 8 ms, --latency 3: proxy held back \(heldBack), late \(late), concealment events "
             + "\(concealmentEvents), glitch windows \(glitches.count), xruns \(Receiver.int(run.stats, "xruns"))")
         #expect(heldBack >= 20, "proxy held back \(heldBack)")
-        let target = (run.stats["targetDelayMs"] as? NSNumber)?.doubleValue
-        #expect(target == 3, "target \(target ?? .nan) ms")
+        let target = Receiver.double(run.stats, "targetDelayMs")
+        #expect(target == 3, "target \(target) ms")
         // An xrun of the rig's stream (the host stealing CPU) can make a packet or two late on its own.
         #expect(4 * late <= heldBack, "late \(late) of \(heldBack) held back")
         #expect(4 * concealmentEvents <= heldBack, "concealment events \(concealmentEvents) of \(heldBack) held back")
@@ -285,7 +285,7 @@ import Testing
         }
         let corrupted = Self.proxyCount(run.proxyLog, "corrupt")
         let malformed = Receiver.int(run.stats, "packetsMalformed")
-        let reasons = run.stats["packetsMalformedByReason"] as? [String: Any] ?? [:]
+        let reasons = try #require(run.stats["packetsMalformedByReason"] as? [String: Any])
         let glitches = SignalAnalysis.glitchWindows(
             run.steady, frequency: 997, sampleRate: 48_000, windowFrames: 480, minimumSNRdB: 20)
         print("e2e corrupt+garbage: garbage sent \(garbageSent), proxy corrupted \(corrupted), malformed \(malformed) "

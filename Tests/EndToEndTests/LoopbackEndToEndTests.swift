@@ -12,7 +12,7 @@ import Testing
 /// - glass-to-glass: chirp in `ref` → `ref_in` → earshot-send → UDP → earshot-recv → `out`, sample-aligned in one
 ///   recording. Minus the rig floor (arecord | aplay on the same PCMs, same run) and the codec's algorithmic delay
 ///   (frame + 2.5 ms low-delay lookahead), the rest is network + jitter buffer + ring + buffer differences.
-@Suite(.serialized) struct LoopbackEndToEndTests {
+@Suite(.serialized, .tags(.rigTiming)) struct LoopbackEndToEndTests {
     typealias Receiver = ReceiverEndToEndTests
 
     /// Starts `earshot-recv` (stdout in its log) and waits out the rig's stream start-up stall.
@@ -323,5 +323,11 @@ import Testing
         // floor + codec + playout delay by more than the floor's own extra buffering (its 10 ms ALSA buffer).
         #expect(floor.latenciesMs.count >= 8, "rig floor: \(floor)")
         #expect(measured.medianMs > codec + playout, "glass-to-glass \(measured.medianMs) ms")
+        // And from above, at the default latency: what is left over the floor and the codec is the receiver's device
+        // buffer beyond the floor's (6 × 5 ms against 10 ms), its ring (at most a period), the playout delay it
+        // reports (its target and the smoothing around it), and 3 ms for the rig's scheduling.
+        let bufferBeyondFloorMs = 6 * 5.0 - 10
+        let bound = bufferBeyondFloorMs + 5 + max(playout, target) + 3
+        #expect(rest <= bound, "glass-to-glass \(measured.medianMs) ms is \(rest) ms over floor + codec, bound \(bound)")
     }
 }

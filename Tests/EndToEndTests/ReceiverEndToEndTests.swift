@@ -6,7 +6,7 @@ import Testing
 /// ffmpeg (RTP Opus, 5 ms low-delay frames) → [earshot-impair] → the built `earshot-recv` → the rig's paced `spk`
 /// sink, whose monitor is recorded and analysed. Each test starts and stops its own rig and uses its own ports;
 /// every child process has a hard time limit.
-@Suite(.serialized) struct ReceiverEndToEndTests {
+@Suite(.serialized, .tags(.rigTiming)) struct ReceiverEndToEndTests {
     static func product(_ name: String) -> String { ChildProcess.product(name) }
 
     /// An RTP/RTCP port pair on loopback, different for each call and each test process.
@@ -89,7 +89,26 @@ import Testing
         return Array(left[start..<end])
     }
 
-    static func int(_ stats: [String: Any], _ key: String) -> Int { (stats[key] as? NSNumber)?.intValue ?? -1 }
+    /// The integer `stats[key]`; a missing or non-numeric key fails the calling test (a default would pass every
+    /// bound) and reads as `Int.min`.
+    static func int(_ stats: [String: Any], _ key: String, sourceLocation: SourceLocation = #_sourceLocation) -> Int {
+        guard let value = (stats[key] as? NSNumber)?.intValue else {
+            Issue.record("stats-json has no integer \"\(key)\": \(stats.keys.sorted())", sourceLocation: sourceLocation)
+            return Int.min
+        }
+        return value
+    }
+
+    /// The number `stats[key]`; a missing or non-numeric key fails the calling test and reads as NaN.
+    static func double(
+        _ stats: [String: Any], _ key: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) -> Double {
+        guard let value = (stats[key] as? NSNumber)?.doubleValue else {
+            Issue.record("stats-json has no number \"\(key)\": \(stats.keys.sorted())", sourceLocation: sourceLocation)
+            return .nan
+        }
+        return value
+    }
 
     /// Voluntary context switches (wake-ups) of each thread of `pid`, by thread id.
     static func wakeUps(of pid: Int32) -> [Int: (name: String, count: Int)] {

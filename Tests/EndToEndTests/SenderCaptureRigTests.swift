@@ -6,7 +6,7 @@ import Testing
 
 /// `earshot-send --device mic` on the audio rig: a known tone is played into `mic_feed` with aplay, captured by the
 /// sender through ALSA (paced by the device), and decoded from the packets on a test socket.
-@Suite(.serialized) struct SenderCaptureRigTests {
+@Suite(.serialized, .tags(.rigTiming)) struct SenderCaptureRigTests {
     @Test func capturedToneArrivesInThePackets() throws {
         let rig = try AudioRig(outputs: 1)
         defer { rig.stop() }
