@@ -22,6 +22,10 @@ public enum RTPRejection: Error, CaseIterable, Sendable, Hashable {
     case malformedOpusPayload
     /// A valid packet from an SSRC other than the locked sender (see ``RTPSourceLock``).
     case foreignSource
+    /// The locked sender's SSRC from another transport address (RFC 3550 §8.2: a collision, a loop or a spoof).
+    case sourceCollision
+    /// From an address outside the receiver's `--allow` ranges.
+    case addressNotAllowed
 
     /// Stable counter name, `snake_case`, prefixed `rtp_`.
     public var statName: String {
@@ -35,6 +39,8 @@ public enum RTPRejection: Error, CaseIterable, Sendable, Hashable {
         case .emptyPayload: "rtp_empty_payload"
         case .malformedOpusPayload: "rtp_malformed_opus_payload"
         case .foreignSource: "rtp_foreign_source"
+        case .sourceCollision: "rtp_source_collision"
+        case .addressNotAllowed: "rtp_address_not_allowed"
         }
     }
 
@@ -50,6 +56,17 @@ public enum RTPRejection: Error, CaseIterable, Sendable, Hashable {
         case .emptyPayload: 6
         case .malformedOpusPayload: 7
         case .foreignSource: 8
+        case .sourceCollision: 9
+        case .addressNotAllowed: 10
+        }
+    }
+
+    /// True for rejections of the datagram itself (a vector in `Protocol/vectors/rtp/invalid` shows each); false
+    /// for the receiver's source policy (a well-formed packet from a source it does not play).
+    public var isParseRejection: Bool {
+        switch self {
+        case .foreignSource, .sourceCollision, .addressNotAllowed: false
+        default: true
         }
     }
 }

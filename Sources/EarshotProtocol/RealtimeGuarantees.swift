@@ -26,8 +26,10 @@ enum RealtimeGuarantees {
     }
 
     @_noAllocation @_noLocks
-    static func admit(_ lock: inout RTPSourceLock, ssrc: UInt32, sequence: UInt16, now: UInt64) -> RTPSourceLock.Decision {
-        lock.admit(ssrc: ssrc, sequenceNumber: sequence, nowNanoseconds: now)
+    static func admit(
+        _ lock: inout RTPSourceLock<UInt64>, ssrc: UInt32, sequence: UInt16, source: UInt64, now: UInt64
+    ) -> RTPSourceLock<UInt64>.Decision {
+        lock.admit(ssrc: ssrc, sequenceNumber: sequence, from: source, nowNanoseconds: now)
     }
 
     @_noAllocation @_noLocks

@@ -302,6 +302,13 @@ public struct JitterBuffer: ~Copyable {
         probationSequence = .min
     }
 
+    /// The stream restarted on a new timeline (confirmed upstream by a run of consistent packets): drops what is
+    /// held, re-anchors the estimator and counts a resync; the next packet starts playout.
+    public mutating func restart() {
+        reset()
+        counters.resyncs += 1
+    }
+
     // MARK: - Producer: decisions out
 
     /// The decision for the next device frame. Call once per frame the playback side consumed.

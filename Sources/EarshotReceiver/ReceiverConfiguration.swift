@@ -75,6 +75,8 @@ public struct ReceiverConfiguration: Sendable, Equatable {
     public var priority: Int
     /// The CNAME sent in RTCP SDES.
     public var canonicalName: String
+    /// `--allow`: CIDR ranges whose senders may be heard at all (RTP and RTCP); empty: everyone.
+    public var allow: [String]
 
     public init(
         listen: String = "0.0.0.0:5004",
@@ -94,7 +96,8 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         sourceTimeoutSeconds: Double = 2,
         standbyAfterSeconds: Double = 10,
         priority: Int = 80,
-        canonicalName: String = "earshot-recv"
+        canonicalName: String = "earshot-recv",
+        allow: [String] = []
     ) {
         self.listen = listen
         self.interface = interface
@@ -114,6 +117,7 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         self.standbyAfterSeconds = standbyAfterSeconds
         self.priority = priority
         self.canonicalName = canonicalName
+        self.allow = allow
     }
 
     /// Throws the first problem found, naming its flag and the valid range.
@@ -154,6 +158,29 @@ public struct ReceiverConfiguration: Sendable, Equatable {
             throw .outOfRange(flag: "--priority", value: "\(priority)", valid: "0 ... 99 (0: no real-time scheduling)")
         }
         guard !device.isEmpty else { throw .malformed(flag: "--device", value: device, expected: "an ALSA PCM name") }
+        _ = try allowedRanges()
+    }
+
+    /// The parsed `--allow` ranges (empty: everyone may be heard).
+    public func allowedRanges() throws(ReceiverConfigurationError) -> [SocketAddressRange] {
+        var ranges: [SocketAddressRange] = []
+        for text in allow {
+            do {
+                ranges.append(try SocketAddressRange(parsing: text))
+            } catch {
+                throw .malformed(flag: "--allow", value: text, expected: SocketAddressRange.expectedForm)
+            }
+        }
+        return ranges
+    }
+
+    /// What the timeline accepts: the continuity tolerance, and arrivals no later than the largest delay the
+    /// receiver may hold.
+    var timeline: StreamTimeline.Configuration {
+        switch latency {
+        case .automatic: return StreamTimeline.Configuration(maxLatencyMs: maximumLatencyMs)
+        case .fixed(let milliseconds): return StreamTimeline.Configuration(maxLatencyMs: milliseconds)
+        }
     }
 
     /// The parsed `--listen` address.

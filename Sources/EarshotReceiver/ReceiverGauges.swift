@@ -7,7 +7,8 @@ import EarshotProtocol
 /// Each cell is an independent relaxed atomic (a reading may mix two publications; each figure is itself exact).
 /// Written by the producer thread only; read from any thread. Allocated in `init`, freed on deinit.
 public final class ReceiverGauges: @unchecked Sendable {
-    /// RTP rejections by `RTPRejection.counterIndex`, then RTCP rejections by their index in `RTCPRejection.allCases`.
+    /// RTP rejections by `RTPRejection.counterIndex`, then RTCP rejections by their index in `RTCPRejection.allCases`,
+    /// then the timeline's (`StreamTimeline.Rejection.allCases`), then RTCP source drops (`RTCPSourceDrop.allCases`).
     private let rejections: UnsafeMutablePointer<UnsafeAtomic<Int>>
     private let rejectionCount: Int
     private let jitterBits = UnsafeAtomic<UInt64>.create(0)
@@ -25,7 +26,7 @@ public final class ReceiverGauges: @unchecked Sendable {
     let truncated = UnsafeAtomic<Int>.create(0)
 
     public init() {
-        rejectionCount = RTPRejection.allCases.count + RTCPRejection.allCases.count
+        rejectionCount = Self.sourceDropBase + RTCPSourceDrop.allCases.count
         rejections = .allocate(capacity: rejectionCount)
         for index in 0..<rejectionCount { (rejections + index).initialize(to: .create(0)) }
     }
@@ -47,6 +48,21 @@ public final class ReceiverGauges: @unchecked Sendable {
     @inline(__always)
     func countRTCPRejection(index: Int) {
         rejections[RTPRejection.allCases.count + index].wrappingIncrement(ordering: .relaxed)
+    }
+
+    private static let timelineBase = RTPRejection.allCases.count + RTCPRejection.allCases.count
+    private static let sourceDropBase = timelineBase + StreamTimeline.Rejection.allCases.count
+
+    /// Producer thread.
+    @inline(__always)
+    func count(_ rejection: StreamTimeline.Rejection) {
+        rejections[Self.timelineBase + rejection.counterIndex].wrappingIncrement(ordering: .relaxed)
+    }
+
+    /// Producer thread.
+    @inline(__always)
+    func count(_ drop: RTCPSourceDrop) {
+        rejections[Self.sourceDropBase + (drop == .foreignSender ? 0 : 1)].wrappingIncrement(ordering: .relaxed)
     }
 
     /// Producer thread.
@@ -71,6 +87,14 @@ public final class ReceiverGauges: @unchecked Sendable {
         for (index, rejection) in RTCPRejection.allCases.enumerated() {
             let value = rejections[RTPRejection.allCases.count + index].load(ordering: .relaxed)
             if value > 0 { result[rejection.statName] = value }
+        }
+        for (index, rejection) in StreamTimeline.Rejection.allCases.enumerated() {
+            let value = rejections[Self.timelineBase + index].load(ordering: .relaxed)
+            if value > 0 { result[rejection.statName] = value }
+        }
+        for (index, drop) in RTCPSourceDrop.allCases.enumerated() {
+            let value = rejections[Self.sourceDropBase + index].load(ordering: .relaxed)
+            if value > 0 { result[drop.statName] = value }
         }
         return result
     }

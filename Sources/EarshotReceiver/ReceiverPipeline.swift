@@ -45,6 +45,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
     /// Frames per channel the producer keeps queued in the ring and the device together: the device buffer plus the
     /// periods of one take (`targetFillFrames(bufferFrames:periodFrames:periodsPerWake:)`).
     public let targetFillFrames: Int
+    /// The kernel receive buffers granted on the RTP and RTCP sockets, in bytes (0 where the request failed).
+    public let receiveBufferBytes: (rtp: Int32, rtcp: Int32)
 
     private let playback: PlaybackThread?
     /// The playback thread's takes, which time the producer's refills (nil with `Output.caller`).
@@ -69,9 +71,11 @@ public final class ReceiverPipeline: @unchecked Sendable {
         self.configuration = configuration
         let listen: SocketAddress
         let interface: NetworkInterface?
+        let allowed: [SocketAddressRange]
         do {
             listen = try configuration.listenAddress()
             interface = try configuration.networkInterface()
+            allowed = try configuration.allowedRanges()
         } catch {
             throw .configuration(error)
         }
@@ -80,6 +84,11 @@ public final class ReceiverPipeline: @unchecked Sendable {
         (rtpSocket, rtcpSocket) = try Self.bindPortPair(listen, interface: interface)
         localAddress = rtpSocket.localAddress
         rtcpLocalAddress = rtcpSocket.localAddress
+        // A burst or a flood waits in the kernel rather than being dropped there unseen: 1 MiB each (the kernel
+        // grants twice what is asked, capped by net.core.rmem_max), reported for the log.
+        receiveBufferBytes = (
+            rtp: (try? rtpSocket.setReceiveBufferSize(1 << 20)) ?? 0,
+            rtcp: (try? rtcpSocket.setReceiveBufferSize(1 << 20)) ?? 0)
 
         let channels = configuration.channels
         let periodFrames = configuration.periodFrames
@@ -180,6 +189,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 rtcp: ReceiverRTCPSession(cname: configuration.canonicalName),
                 lock: RTPSourceLock(
                     silenceTimeoutNanoseconds: UInt64(configuration.sourceTimeoutSeconds * 1e9)),
+                timeline: StreamTimeline(configuration: configuration.timeline),
+                allowed: allowed,
                 datagram: .allocate(byteCount: 2048, alignment: 16),
                 pcm: .allocate(capacity: OpusDecoder.maximumFramesPerPacket * channels),
                 started: producerStarted))
@@ -198,7 +209,6 @@ public final class ReceiverPipeline: @unchecked Sendable {
             let rtpSocket: UDPSocket
             do {
                 rtpSocket = try UDPSocket(bindingTo: listen)
-                _ = try? rtpSocket.setReceiveBufferSize(1 << 20)
                 if listen.isMulticast { try rtpSocket.joinMulticastGroup(listen, interface: interface) }
             } catch {
                 throw .socket(role: "RTP", error)

@@ -64,10 +64,17 @@ struct ReceiverProducer: ~Copyable {
     /// Time-stretches decoded frames so the delay follows the target in sub-frame steps.
     var delayCorrector: PlayoutDelayCorrector
     var rtcp: ReceiverRTCPSession
-    var lock: RTPSourceLock
+    var lock: RTPSourceLock<SocketAddress>
+    /// The locked stream's sequence/timestamp/arrival plausibility and its media timeline (see `StreamTimeline`).
+    var timeline: StreamTimeline
+    /// `--allow`: only these may be heard at all (empty: everyone).
+    let allowed: [SocketAddressRange]
+    /// The frame size (Opus TOC) of the last packet placed; a new size takes effect when two in a row carry it.
+    var lastPacketFrameSamples = 0
+    /// Datagrams read per socket drain at most, so that a flood cannot keep the producer from refilling the ring.
+    let maximumDatagramsPerDrain = 256
     var statistics: RTPReceptionStatistics?
     var rtpSource: SocketAddress?
-    var extendedTimestamp: Int64 = 0
     /// Datagram buffer (one at a time) and decode buffer (the longest Opus packet, 120 ms).
     let datagram: UnsafeMutableRawBufferPointer
     let pcm: UnsafeMutablePointer<Float>
@@ -181,12 +188,25 @@ struct ReceiverProducer: ~Copyable {
 
     // MARK: - Packets in
 
+    /// True when `--allow` admits `source` (always without `--allow`).
+    func isAllowed(_ source: SocketAddress) -> Bool {
+        if allowed.isEmpty { return true }
+        for range in allowed where range.contains(source) { return true }
+        return false
+    }
+
     mutating func drainRTP() {
-        while true {
+        var budget = maximumDatagramsPerDrain
+        while budget > 0 {
+            budget -= 1
             let received: Datagram?
             do { received = try rtpSocket.receive(into: datagram, wait: false) } catch { return }
             guard let received else { return }
-            if received.truncated { gauges.truncated.wrappingIncrement(ordering: .relaxed) }
+            if received.truncated {
+                // Larger than any datagram we accept: parsing what fits would read a cut packet.
+                gauges.truncated.wrappingIncrement(ordering: .relaxed)
+                continue
+            }
             let bytes = UnsafeRawBufferPointer(rebasing: datagram[0..<received.byteCount])
             // rtcp-mux (RFC 5761): RTCP types 200–204 where an RTP header has its marker and payload type.
             if RTPRTCPDemultiplexer.classify(bytes) == .rtcp {
@@ -198,10 +218,16 @@ struct ReceiverProducer: ~Copyable {
     }
 
     mutating func drainRTCP() {
-        while true {
+        var budget = maximumDatagramsPerDrain
+        while budget > 0 {
+            budget -= 1
             let received: Datagram?
             do { received = try rtcpSocket.receive(into: datagram, wait: false) } catch { return }
             guard let received else { return }
+            if received.truncated {
+                gauges.truncated.wrappingIncrement(ordering: .relaxed)
+                continue
+            }
             let bytes = UnsafeRawBufferPointer(rebasing: datagram[0..<received.byteCount])
             handleRTCP(bytes, from: received.source, onRTPPort: false, arrival: received.arrival)
         }
@@ -210,6 +236,10 @@ struct ReceiverProducer: ~Copyable {
     mutating func handleRTCP(
         _ bytes: UnsafeRawBufferPointer, from source: SocketAddress, onRTPPort: Bool, arrival: MonotonicInstant
     ) {
+        guard isAllowed(source) else {
+            gauges.count(RTCPSourceDrop.addressNotAllowed)
+            return
+        }
         if let rejection = rtcp.receive(
             bytes, from: source, onRTPPort: onRTPPort, nowNanos: arrival.nanoseconds, lock: &lock, gauges: gauges)
         {
@@ -227,6 +257,10 @@ struct ReceiverProducer: ~Copyable {
     }
 
     mutating func handleRTP(_ bytes: UnsafeRawBufferPointer, from source: SocketAddress, arrival: MonotonicInstant) {
+        guard isAllowed(source) else {
+            gauges.count(RTPRejection.addressNotAllowed)
+            return
+        }
         let packet: RTPPacket
         switch RTPPacket.parse(bytes, payloadType: payloadType) {
         case .success(let parsed): packet = parsed
@@ -240,7 +274,10 @@ struct ReceiverProducer: ~Copyable {
             return
         }
         let arrivalNanos = UInt64(arrival.nanoseconds)
-        switch lock.admit(ssrc: packet.ssrc, sequenceNumber: packet.sequenceNumber, nowNanoseconds: arrivalNanos) {
+        let arrival32 = UInt32(truncatingIfNeeded: arrivalNanos &* 3 / 62_500)
+        switch lock.admit(
+            ssrc: packet.ssrc, sequenceNumber: packet.sequenceNumber, from: source, nowNanoseconds: arrivalNanos)
+        {
         case .reject(let rejection):
             gauges.count(rejection)
             return
@@ -254,28 +291,39 @@ struct ReceiverProducer: ~Copyable {
                 gauges.sourceChanges.wrappingIncrement(ordering: .relaxed)
             }
             rtcp.resetSender()
+            timeline.reset()
+            lastPacketFrameSamples = 0
             // The lock saw the previous packet in sequence: replay it into A.1 so this one is not held in a second
             // probation.
-            let previousSequence = packet.sequenceNumber &- 1
-            statistics = RTPReceptionStatistics(ssrc: packet.ssrc, firstSequence: previousSequence)
-            _ = statistics!.record(
-                sequenceNumber: previousSequence, timestamp: packet.timestamp,
-                arrival: UInt32(truncatingIfNeeded: arrivalNanos &* 3 / 62_500))
-            extendedTimestamp = Int64(packet.timestamp)
+            startStatistics(ssrc: packet.ssrc, before: packet.sequenceNumber, timestamp: packet.timestamp,
+                            arrival: arrival32)
         case .accept:
             break
         }
-        rtpSource = source
-        let update = statistics!.record(
-            sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp,
-            arrival: UInt32(truncatingIfNeeded: arrivalNanos &* 3 / 62_500))
-        guard let sequence = update.extendedSequence else {
-            // A jump: RFC 3550 probation; the jitter buffer restarts if the next packet confirms it.
+        let placed = timeline.judge(
+            sequence: packet.sequenceNumber, timestamp: packet.timestamp, frameSamples: frames,
+            arrivalNanos: arrivalNanos)
+        guard case .accept(let sequence, let mediaTimestamp, let reanchored) = placed else {
+            if case .reject(let rejection) = placed { gauges.count(rejection) }
             return
         }
-        let timestamp = extend(timestamp: packet.timestamp)
-        jitterBuffer.setFrameSamples(frames)
-        _ = jitterBuffer.insert(sequence: sequence, timestamp: timestamp, arrivalNanos: arrivalNanos, payload: payload)
+        if reanchored {
+            // A new line confirmed by a run of consistent packets (sender restart, path change): what is buffered
+            // belongs to the old one.
+            jitterBuffer.restart()
+            decoder.reset()
+            startStatistics(ssrc: packet.ssrc, before: packet.sequenceNumber, timestamp: packet.timestamp,
+                            arrival: arrival32)
+        }
+        rtpSource = source
+        // RTCP's reception statistics (RFC 3550 A.1/A.8) see what was placed; the timeline decides what plays.
+        _ = statistics?.record(
+            sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp, arrival: arrival32)
+        // One packet cannot change the frame size: two in a row must carry the new one.
+        if frames == lastPacketFrameSamples || jitterBuffer.isIdle { jitterBuffer.setFrameSamples(frames) }
+        lastPacketFrameSamples = frames
+        _ = jitterBuffer.insert(
+            sequence: sequence, timestamp: mediaTimestamp, arrivalNanos: arrivalNanos, payload: payload)
         lastStreamNanos = arrival.nanoseconds
         if standbyRequested {
             // The device starts again while the jitter buffer holds its start-up delay.
@@ -284,13 +332,12 @@ struct ReceiverProducer: ~Copyable {
         }
     }
 
-    /// 32-bit RTP timestamp to 64 bits, continuing from the last one (either direction, half the range).
-    mutating func extend(timestamp: UInt32) -> Int64 {
-        let last = UInt32(truncatingIfNeeded: extendedTimestamp)
-        let delta = Int64(Int32(bitPattern: timestamp &- last))
-        let extended = extendedTimestamp + delta
-        if delta > 0 { extendedTimestamp = extended }
-        return extended
+    /// New reception statistics for `ssrc`, primed with the packet before `sequence` so that A.1 does not hold the
+    /// next one in a probation of its own.
+    mutating func startStatistics(ssrc: UInt32, before sequence: UInt16, timestamp: UInt32, arrival: UInt32) {
+        let previousSequence = sequence &- 1
+        statistics = RTPReceptionStatistics(ssrc: ssrc, firstSequence: previousSequence)
+        _ = statistics!.record(sequenceNumber: previousSequence, timestamp: timestamp, arrival: arrival)
     }
 
     // MARK: - Audio out

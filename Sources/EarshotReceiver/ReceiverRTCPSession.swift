@@ -44,10 +44,11 @@ struct ReceiverRTCPSession: ~Copyable {
     }
 
     /// Handles one RTCP datagram. Returns the first rejection when it is not a valid compound.
-    /// BYEs for the locked source release `lock`.
+    /// SRs and BYEs count only about the locked source and only from its host (any port: RTCP comes from the RTP
+    /// port or the next one); others are counted as `RTCPSourceDrop.foreignSender`. A BYE releases `lock`.
     mutating func receive(
         _ bytes: UnsafeRawBufferPointer, from source: SocketAddress, onRTPPort: Bool, nowNanos: Int64,
-        lock: inout RTPSourceLock, gauges: ReceiverGauges
+        lock: inout RTPSourceLock<SocketAddress>, gauges: ReceiverGauges
     ) -> RTCPRejection? {
         let compound: RTCPCompoundPacket
         switch RTCPCompoundPacket.parse(bytes) {
@@ -58,6 +59,10 @@ struct ReceiverRTCPSession: ~Copyable {
             switch packet {
             case .senderReport(let report):
                 guard report.ssrc == lock.lockedSource else { continue }
+                guard let locked = lock.lockedAddress, source.hasSameHost(as: locked) else {
+                    gauges.count(.foreignSender)
+                    continue
+                }
                 gauges.senderReportsReceived.wrappingIncrement(ordering: .relaxed)
                 lastSenderReport = report.senderInfo.ntpTimestamp.middle32
                 lastSenderReportArrivalNanos = nowNanos
@@ -65,6 +70,10 @@ struct ReceiverRTCPSession: ~Copyable {
                 multiplexed = onRTPPort
             case .goodbye(let goodbye):
                 for index in 0..<goodbye.sourceCount where goodbye.source(at: index) == lock.lockedSource {
+                    guard let locked = lock.lockedAddress, source.hasSameHost(as: locked) else {
+                        gauges.count(.foreignSender)
+                        continue
+                    }
                     gauges.goodbyesReceived.wrappingIncrement(ordering: .relaxed)
                     lock.goodbye(ssrc: goodbye.source(at: index))
                     goodbyePending = true

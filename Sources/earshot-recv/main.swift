@@ -89,6 +89,12 @@ struct EarshotRecv: ParsableCommand {
     @Option(help: "SCHED_FIFO priority of the playback thread (0...99; 0: normal scheduling). The producer gets 5 less.")
     var priority = 80
 
+    @Option(
+        help: ArgumentHelp(
+            "Hear only senders in this CIDR range (repeatable; e.g. 192.0.2.0/24, 10.0.0.7, fd00::/8).",
+            discussion: "RTP and RTCP from anywhere else are dropped and counted. Default: everyone."))
+    var allow: [String] = []
+
     @Option(help: "Run this many seconds, then exit (> 0; default: until SIGINT/SIGTERM).")
     var duration: Double?
 
@@ -124,7 +130,7 @@ struct EarshotRecv: ParsableCommand {
             pacing: try ReceiverConfiguration.pacing(parsing: pacing), periodsPerWake: periodsPerWake,
             payloadType: payloadType, channels: channels, volumeDB: volume, sourceTimeoutSeconds: sourceTimeout,
             standbyAfterSeconds: standbyAfter, priority: priority,
-            canonicalName: "earshot-recv@\(hostName())")
+            canonicalName: "earshot-recv@\(hostName())", allow: allow)
     }
 
     func run() throws {
@@ -145,6 +151,10 @@ struct EarshotRecv: ParsableCommand {
             "period \($0.periodFrames) frames, buffer \($0.bufferFrames) frames, \($0.format)"
         } ?? ""
         print("earshot-recv: listening on \(pipeline.localAddress) (RTCP \(pipeline.rtcpLocalAddress)), device \(device) \(parameters)")
+        logger.info("""
+            kernel receive buffers: RTP \(pipeline.receiveBufferBytes.rtp) bytes, RTCP \(pipeline.receiveBufferBytes.rtcp) bytes\
+            \(allow.isEmpty ? "" : "; only senders in \(allow.joined(separator: ", ")) are heard (--allow)")
+            """)
         fflush(stdout)
 
         let start = MonotonicInstant.now()

@@ -31,7 +31,7 @@ import Testing
         let rtpVectors = TestVector.all(in: "rtp/valid") + TestVector.all(in: "rtp/invalid")
         let rtcpVectors = TestVector.all(in: "rtcp/valid") + TestVector.all(in: "rtcp/invalid")
         var statistics = RTPReceptionStatistics(ssrc: 1, firstSequence: 0)
-        var lock = RTPSourceLock()
+        var lock = RTPSourceLock<Int>()
         var accepted = 0
         var rejected = 0
         var rtcpPackets = 0
@@ -46,7 +46,9 @@ import Testing
                                 rejected += 1
                                 continue
                             }
-                            _ = lock.admit(ssrc: packet.ssrc, sequenceNumber: packet.sequenceNumber, nowNanoseconds: UInt64(round))
+                            _ = lock.admit(
+                                ssrc: packet.ssrc, sequenceNumber: packet.sequenceNumber, from: round % 3,
+                                nowNanoseconds: UInt64(round))
                             _ = statistics.record(
                                 sequenceNumber: packet.sequenceNumber &+ UInt16(round), timestamp: packet.timestamp,
                                 arrival: UInt32(round * 240))

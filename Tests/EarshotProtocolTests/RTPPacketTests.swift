@@ -53,7 +53,7 @@ import Testing
 
     @Test func everyParseRejectionHasAnInvalidVector() {
         let covered = Set(Self.invalidVectors.map(\.expectedStatName))
-        for reason in RTPRejection.allCases where reason != .foreignSource {
+        for reason in RTPRejection.allCases where reason.isParseRejection {
             #expect(covered.contains(reason.statName), "no vector for \(reason.statName)")
         }
         #expect(Self.validVectors.count >= 4)
