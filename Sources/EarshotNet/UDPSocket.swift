@@ -233,12 +233,32 @@ public final class UDPSocket {
 
     // MARK: - Buffers
 
-    /// Requests a kernel receive buffer of `bytes`; returns what the kernel granted (Linux doubles the request
-    /// and caps it at `net.core.rmem_max`).
+    /// Requests a kernel receive buffer of `bytes` and returns the size the kernel granted, as `getsockopt(SO_RCVBUF)`
+    /// reads it back: Linux doubles the request (the extra half pays for its per-datagram bookkeeping, so fewer payload
+    /// bytes than the granted size fit) after capping it at `net.core.rmem_max`; a granted size under `2 × bytes` means
+    /// the cap applied.
+    ///
+    /// - Parameter beyondSystemLimit: ask with `SO_RCVBUFFORCE`, which ignores `rmem_max` but needs `CAP_NET_ADMIN`;
+    ///   when refused (`EPERM`) the plain, capped `SO_RCVBUF` request is made instead (compare the result).
+    /// - Throws: `SocketError` naming the option (`EINVAL` for a negative size).
     @discardableResult
-    public func setReceiveBufferSize(_ bytes: Int32) throws(SocketError) -> Int32 {
+    public func setReceiveBufferSize(_ bytes: Int32, beyondSystemLimit: Bool = false) throws(SocketError) -> Int32 {
+        if beyondSystemLimit {
+            do {
+                try Self.setOption(fileDescriptor, SOL_SOCKET, SO_RCVBUFFORCE, bytes, "SO_RCVBUFFORCE")
+                return try receiveBufferSize
+            } catch where error.code == EPERM {
+                // Not privileged: the capped request below.
+            }
+        }
         try Self.setOption(fileDescriptor, SOL_SOCKET, SO_RCVBUF, bytes, "SO_RCVBUF")
-        return try Self.getOption(fileDescriptor, SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF")
+        return try receiveBufferSize
+    }
+
+    /// The kernel receive buffer size now (`getsockopt(SO_RCVBUF)`), in the kernel's doubled accounting: by default
+    /// `net.core.rmem_default`, after `setReceiveBufferSize` what was granted.
+    public var receiveBufferSize: Int32 {
+        get throws(SocketError) { try Self.getOption(fileDescriptor, SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF") }
     }
 
     /// Requests a kernel send buffer of `bytes`; returns what the kernel granted.
@@ -266,7 +286,7 @@ public final class UDPSocket {
     {
         var value: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
-        _ = try syscallChecked(.setOption(label)) { Int(getsockopt(descriptor, level, name, &value, &length)) }
+        _ = try syscallChecked(.getOption(label)) { Int(getsockopt(descriptor, level, name, &value, &length)) }
         return value
     }
 }

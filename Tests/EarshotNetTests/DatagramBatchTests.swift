@@ -113,4 +113,29 @@ import Testing
         #expect(second >= secondSent.nanoseconds - 1_000_000 && second - secondSent.nanoseconds < 5_000_000)
         #expect(second - first >= 15_000_000)
     }
+
+    /// Linux doubles the request and caps it at `net.core.rmem_max`; the API reports the granted size.
+    @Test func receiveBufferGrantIsWhatTheKernelReallyGave() throws {
+        let socket = try UDPSocket(bindingTo: try SocketAddress(parsing: "127.0.0.1:0"))
+        let limit = try #require(Self.readLimit("/proc/sys/net/core/rmem_max"))
+        let small = Int32(min(64 * 1024, limit))
+        #expect(try socket.setReceiveBufferSize(small) == 2 * small)
+        #expect(try socket.receiveBufferSize == 2 * small)
+
+        // Over the limit: capped without privileges; with CAP_NET_ADMIN (root here) SO_RCVBUFFORCE passes it.
+        let large = Int32(limit + 256 * 1024)
+        #expect(try socket.setReceiveBufferSize(large) == Int32(2 * limit))
+        let forced = try socket.setReceiveBufferSize(large, beyondSystemLimit: true)
+        #expect(forced == 2 * large || forced == Int32(2 * limit), "granted \(forced)")
+        if geteuid() == 0 { print("SO_RCVBUFFORCE as root: asked \(large), granted \(forced)") }
+        #expect(try socket.receiveBufferSize == forced)
+    }
+
+    private static func readLimit(_ path: String) -> Int? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 64)
+        guard fgets(&line, Int32(line.count), file) != nil else { return nil }
+        return Int(String(cString: line).filter(\.isNumber))
+    }
 }
