@@ -4,6 +4,7 @@
 #include <string.h>
 #include <signal.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <sys/syscall.h>
 #include <sys/prctl.h>
 
@@ -26,6 +27,14 @@ int earshot_receive_timestamp(const struct msghdr *message, struct timespec *tim
         }
     }
     return 0;
+}
+
+_Static_assert(sizeof(struct earshot_mmsghdr) == sizeof(struct mmsghdr), "earshot_mmsghdr must match mmsghdr");
+_Static_assert(offsetof(struct earshot_mmsghdr, msg_len) == offsetof(struct mmsghdr, msg_len),
+               "earshot_mmsghdr.msg_len must match mmsghdr.msg_len");
+
+int earshot_recvmmsg(int fd, struct earshot_mmsghdr *messages, unsigned int count, int flags) {
+    return recvmmsg(fd, (struct mmsghdr *)messages, count, flags, NULL);
 }
 
 int earshot_ppoll(struct pollfd *fds, nfds_t count, int64_t timeout_nanoseconds) {

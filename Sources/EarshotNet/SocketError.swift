@@ -8,9 +8,11 @@ public enum SocketOperation: Sendable, Equatable, CustomStringConvertible {
     case bind
     case getsockname
     case setOption(String)
+    case getOption(String)
     case joinGroup
     case send
     case receive
+    case receiveBatch
     case poll
 
     public var description: String {
@@ -19,9 +21,11 @@ public enum SocketOperation: Sendable, Equatable, CustomStringConvertible {
         case .bind: "bind"
         case .getsockname: "getsockname"
         case .setOption(let name): "setsockopt(\(name))"
+        case .getOption(let name): "getsockopt(\(name))"
         case .joinGroup: "join multicast group"
         case .send: "sendto"
         case .receive: "recvmsg"
+        case .receiveBatch: "recvmmsg"
         case .poll: "ppoll"
         }
     }
@@ -29,8 +33,8 @@ public enum SocketOperation: Sendable, Equatable, CustomStringConvertible {
 
 /// A failed socket call: the operation, the C `errno`, and the address involved (if any).
 ///
-/// Carries no heap storage except `setOption`'s name, so throwing it from the receive path does not allocate
-/// (the receive path only throws `.receive`).
+/// Carries no heap storage except `setOption`'s and `getOption`'s names, so throwing it from the receive paths does
+/// not allocate (they only throw `.receive` and `.receiveBatch`).
 public struct SocketError: Error, Sendable, Equatable, CustomStringConvertible {
     public let operation: SocketOperation
     /// The C `errno` value (e.g. `EADDRINUSE`).

@@ -7,8 +7,9 @@ import Glibc
 /// A bound UDP socket (IPv4 or IPv6) with kernel receive timestamps and an optional receive timeout.
 ///
 /// Invariant: the receive path (`receive(into:)`) reuses the `msghdr`, `iovec`, source-address and control
-/// buffers allocated in `init`, so it never allocates. One thread receives at a time (the producer thread);
-/// `send` may be called from another thread. Closes the descriptor on deinit.
+/// buffers allocated in `init`, and the batch receive (`receive(into: DatagramBatch)`) those of the batch, so neither
+/// allocates. One thread receives at a time (the producer thread); `send` may be called from another thread. Closes
+/// the descriptor on deinit.
 public final class UDPSocket {
     /// The kernel file descriptor, for readiness polling.
     public let fileDescriptor: Int32
@@ -110,36 +111,43 @@ public final class UDPSocket {
         guard let received = try syscall(blocking: false, .receive, { recvmsg(descriptor, header, flags) }) else {
             return nil
         }
-        let readInstant = MonotonicInstant.now()
-        let readWallclock = realtimeNanoseconds()
-
-        var kernelTime = timespec()
-        let fromKernel = earshot_receive_timestamp(header, &kernelTime) == 1
-        let receiveTime = fromKernel
-            ? Int64(kernelTime.tv_sec) * 1_000_000_000 + Int64(kernelTime.tv_nsec)
-            : readWallclock
-        // The kernel stamps CLOCK_REALTIME only; its age at read time carries it over to the monotonic clock. A
-        // reader that drains the socket on its own schedule (the receiver's producer) would otherwise see its own
-        // wake-ups as network jitter. An age outside 0 ... 1 s means the wall clock was stepped in between.
-        let age = readWallclock - receiveTime
-        // Two comparisons, not `(0...1_000_000_000).contains(age)`: unspecialized (a debug build), the range's generic
-        // metadata is instantiated on the first datagram, which allocates on the receiving thread.
-        let arrival = age >= 0 && age <= 1_000_000_000 ? readInstant + (-age) : readInstant
-        let sender = UnsafeRawPointer(source).assumingMemoryBound(to: sockaddr.self)
-        let sourceAddress: SocketAddress
-        if Int32(sender.pointee.sa_family) == AF_INET6 {
-            sourceAddress = .v6(UnsafeRawPointer(source).load(as: sockaddr_in6.self))
-        } else {
-            sourceAddress = .v4(UnsafeRawPointer(source).load(as: sockaddr_in.self))
-        }
         return Datagram(
-            byteCount: min(Int(received), buffer.count),
-            source: sourceAddress,
-            receiveTime: receiveTime,
-            receiveTimeIsFromKernel: fromKernel,
-            arrival: arrival,
-            truncated: message.pointee.msg_flags & Int32(MSG_TRUNC) != 0
-        )
+            received: Int(received), bufferSize: buffer.count, header: header, readInstant: MonotonicInstant.now(),
+            readWallclock: realtimeNanoseconds())
+    }
+
+    /// Receives up to `batch.capacity` datagrams with one `recvmmsg` into `batch`'s preallocated slots; returns how
+    /// many arrived (also `batch.count`). Read each with `batch[index]` and `batch.payload(at:)`, in arrival order,
+    /// before the next receive into the same batch overwrites them.
+    ///
+    /// Bounded work per call: at most `batch.capacity` datagrams, whatever is queued; the rest stay queued for the
+    /// next call (nothing is dropped). Each datagram carries its own kernel receive timestamp, carried over to the
+    /// monotonic clock as `receive(into:)` does (one clock reading per call serves the whole batch), and its own
+    /// `truncated` flag (larger than `batch.slotByteCount`).
+    ///
+    /// Allocation-free and lock-free in user space (one `recvmmsg`, two `clock_gettime`); proven at run time by a
+    /// malloc-counting test. Call from one thread (the one owning `batch`); independent of `receive(into:)`'s
+    /// buffers, so the two may be mixed on one thread.
+    /// - Parameter wait: true: block until at least one datagram is queued or the receive timeout expires
+    ///   (`MSG_WAITFORONE`: the ones after the first are taken only if already queued); false: never block
+    ///   (`MSG_DONTWAIT`). Returns 0 on timeout or when nothing is queued.
+    /// - Throws: `SocketError(.receiveBatch, errno)`; `EINTR` is retried. An error the kernel hits after some
+    ///   datagrams were received is reported by the next call, after those datagrams are returned.
+    @discardableResult
+    public func receive(into batch: DatagramBatch, wait: Bool = true) throws(SocketError) -> Int {
+        batch.prepareForReceive()
+        let descriptor = fileDescriptor
+        let messages = batch.messages
+        let capacity = UInt32(batch.capacity)
+        let flags = wait ? Int32(MSG_WAITFORONE) : Int32(MSG_DONTWAIT)
+        guard
+            let received = try syscall(
+                blocking: false, .receiveBatch, { Int(earshot_recvmmsg(descriptor, messages, capacity, flags)) })
+        else {
+            return 0
+        }
+        batch.complete(count: received, readInstant: MonotonicInstant.now(), readWallclock: realtimeNanoseconds())
+        return received
     }
 
     /// Sets `SO_RCVTIMEO`: `receive(into:)` returns nil after this long without data. 0 waits forever.
@@ -225,12 +233,32 @@ public final class UDPSocket {
 
     // MARK: - Buffers
 
-    /// Requests a kernel receive buffer of `bytes`; returns what the kernel granted (Linux doubles the request
-    /// and caps it at `net.core.rmem_max`).
+    /// Requests a kernel receive buffer of `bytes` and returns the size the kernel granted, as `getsockopt(SO_RCVBUF)`
+    /// reads it back: Linux doubles the request (the extra half pays for its per-datagram bookkeeping, so fewer payload
+    /// bytes than the granted size fit) after capping it at `net.core.rmem_max`; a granted size under `2 × bytes` means
+    /// the cap applied.
+    ///
+    /// - Parameter beyondSystemLimit: ask with `SO_RCVBUFFORCE`, which ignores `rmem_max` but needs `CAP_NET_ADMIN`;
+    ///   when refused (`EPERM`) the plain, capped `SO_RCVBUF` request is made instead (compare the result).
+    /// - Throws: `SocketError` naming the option (`EINVAL` for a negative size).
     @discardableResult
-    public func setReceiveBufferSize(_ bytes: Int32) throws(SocketError) -> Int32 {
+    public func setReceiveBufferSize(_ bytes: Int32, beyondSystemLimit: Bool = false) throws(SocketError) -> Int32 {
+        if beyondSystemLimit {
+            do {
+                try Self.setOption(fileDescriptor, SOL_SOCKET, SO_RCVBUFFORCE, bytes, "SO_RCVBUFFORCE")
+                return try receiveBufferSize
+            } catch where error.code == EPERM {
+                // Not privileged: the capped request below.
+            }
+        }
         try Self.setOption(fileDescriptor, SOL_SOCKET, SO_RCVBUF, bytes, "SO_RCVBUF")
-        return try Self.getOption(fileDescriptor, SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF")
+        return try receiveBufferSize
+    }
+
+    /// The kernel receive buffer size now (`getsockopt(SO_RCVBUF)`), in the kernel's doubled accounting: by default
+    /// `net.core.rmem_default`, after `setReceiveBufferSize` what was granted.
+    public var receiveBufferSize: Int32 {
+        get throws(SocketError) { try Self.getOption(fileDescriptor, SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF") }
     }
 
     /// Requests a kernel send buffer of `bytes`; returns what the kernel granted.
@@ -258,7 +286,7 @@ public final class UDPSocket {
     {
         var value: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
-        _ = try syscallChecked(.setOption(label)) { Int(getsockopt(descriptor, level, name, &value, &length)) }
+        _ = try syscallChecked(.getOption(label)) { Int(getsockopt(descriptor, level, name, &value, &length)) }
         return value
     }
 }

@@ -9,7 +9,12 @@
 /// in which copies were switched is not judged. A receiver that does not count duplicates (against the RFC) reads as
 /// losing half the datagrams and keeps copies on: the safe side.
 ///
-/// Control thread only (it keeps a small table per receiver, which grows when a receiver first reports).
+/// Trust: it believes every report it is given. Give it only receivers the sender admitted and their reports about
+/// this stream (`SenderRTCPSession`'s table, which `SenderPipeline` passes), so a stranger's reports cannot switch
+/// copies on.
+///
+/// Control thread only. It remembers each receiver's previous report, for the receivers of the latest `update`
+/// only: one the table forgot is forgotten here too, so its memory is bounded by the table's.
 public struct RedundancyPolicy: Sendable {
     /// How long copies stay on after the last report of missing datagrams.
     public let holdNanoseconds: Int64
@@ -30,22 +35,37 @@ public struct RedundancyPolicy: Sendable {
         var reportNanos: Int64
         var extendedHighestSequence: UInt32
         var cumulativeLost: Int
+        /// The `update` that last saw this receiver.
+        var seen: Int
     }
 
     private var previous: [UInt32: Previous] = [:]
+    /// Counts `update` calls, to tell receivers still given from those gone.
+    private var updates = 0
+
+    /// Receivers whose previous report it remembers (those of the latest `update`).
+    public var rememberedReceivers: Int { previous.count }
 
     public init(holdSeconds: Double = 10) {
         holdNanoseconds = Int64(holdSeconds * 1e9)
     }
 
-    /// Takes every receiver's latest report (only new ones count) and returns whether copies should be sent now.
+    /// Takes every admitted receiver's latest report (only new ones count) and returns whether copies should be sent
+    /// now. Receivers missing from `receivers` are forgotten.
     public mutating func update(receivers: some Sequence<RemoteReceiverStatistics>, nowNanos: Int64) -> Bool {
+        updates &+= 1
+        var given = 0
         for receiver in receivers {
+            given += 1
             let before = previous[receiver.ssrc]
-            guard before?.reports != receiver.reports else { continue }
+            guard before?.reports != receiver.reports else {
+                previous[receiver.ssrc]?.seen = updates
+                continue
+            }
             previous[receiver.ssrc] = Previous(
                 reports: receiver.reports, reportNanos: receiver.lastReportTime,
-                extendedHighestSequence: receiver.extendedHighestSequence, cumulativeLost: receiver.cumulativeLost)
+                extendedHighestSequence: receiver.extendedHighestSequence, cumulativeLost: receiver.cumulativeLost,
+                seen: updates)
             guard let before, before.reportNanos > switchedNanos else { continue }
             let advance = receiver.extendedHighestSequence &- before.extendedHighestSequence
             let newSequences = Int(Int32(bitPattern: advance))
@@ -60,6 +80,10 @@ public struct RedundancyPolicy: Sendable {
                     switchedNanos = nowNanos
                 }
             }
+        }
+        if previous.count > given {
+            let current = updates
+            previous = previous.filter { $0.value.seen == current }
         }
         if copiesOn && nowNanos - lastLossNanos > holdNanoseconds {
             copiesOn = false

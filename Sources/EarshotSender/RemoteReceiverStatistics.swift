@@ -1,12 +1,13 @@
 import EarshotNet
 
-/// What one receiver last said about this stream in its RTCP receiver reports (RFC 3550 §6.4.1).
+/// What one admitted receiver last said about this stream in its RTCP receiver reports (RFC 3550 §6.4.1).
 public struct RemoteReceiverStatistics: Sendable, Equatable {
     /// The reporting receiver's SSRC.
     public var ssrc: UInt32
-    /// Where its reports came from.
+    /// Where its reports come from (fixed once admitted: reports under its SSRC from elsewhere are rejected).
     public var address: SocketAddress
-    /// Its SDES CNAME, once seen.
+    /// Its SDES CNAME once seen, sanitised (`TerminalSafeText`): printable, no spaces or control characters, at most
+    /// 64 characters plus `…`; safe to print as is.
     public var cname: String?
     /// Fraction of packets lost in the last report interval, 0 ... 1.
     public var fractionLost: Double

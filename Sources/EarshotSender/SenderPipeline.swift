@@ -43,6 +43,8 @@ public final class SenderPipeline: @unchecked Sendable {
     private var overallPeak: Float = 0
     /// `--redundancy auto` only: switches copies from the receivers' reports.
     private var redundancyPolicy: RedundancyPolicy?
+    /// RTCP rejection reasons already explained in the log (each is explained once, then only counted).
+    private var explainedRejections: [ReceiverReportRejection] = []
 
     /// Opens the source, sockets and encoder and writes `--sdp`. Nothing is sent until `run()`.
     ///
@@ -215,6 +217,7 @@ public final class SenderPipeline: @unchecked Sendable {
             let untilDisplay = display == nil ? Int64.max : nextDisplay - now
             rtcp.receiveReports(timeoutNanoseconds: max(0, min(untilReport, untilDisplay, 50_000_000)))
             rtcp.sendReportIfDue()
+            explainNewRejections()
             updateRedundancy()
             if let display, MonotonicInstant.now().nanoseconds >= nextDisplay {
                 display.show(statistics())
@@ -233,11 +236,23 @@ public final class SenderPipeline: @unchecked Sendable {
         if let failure { throw .stopped(failure) }
     }
 
-    /// `--redundancy auto`: copies on or off from the receivers' latest reports. Control thread.
+    /// Logs what a rejection reason means the first time one counts; later ones show in the statistics only.
+    /// Control thread.
+    private func explainNewRejections() {
+        guard rtcp.reportCounters.rejected > 0 else { return }
+        for reason in ReceiverReportRejection.allCases
+        where rtcp.reportCounters[reason] > 0 && !explainedRejections.contains(reason) {
+            explainedRejections.append(reason)
+            logger.notice("\(reason) (counted as rtcp_rejected_\(reason.logKey))")
+        }
+    }
+
+    /// `--redundancy auto`: copies on or off from the admitted receivers' latest reports about this stream (the
+    /// table holds no one else). Control thread.
     private func updateRedundancy() {
         guard var policy = redundancyPolicy else { return }
         // The table as it is: the order does not matter, and this runs at every turn of the control loop.
-        let on = policy.update(receivers: rtcp.receivers.values, nowNanos: MonotonicInstant.now().nanoseconds)
+        let on = policy.update(receivers: rtcp.receivers, nowNanos: MonotonicInstant.now().nanoseconds)
         redundancyPolicy = policy
         guard on != counters.redundancyOn.load(ordering: .relaxed) else { return }
         counters.redundancyOn.store(on, ordering: .relaxed)
@@ -275,11 +290,11 @@ public final class SenderPipeline: @unchecked Sendable {
             peakDBFS: peak > 0 ? max(-200, 20 * log10(Double(peak))) : -200, bitrate: bitrate,
             captureOverrunFrames: captureCounters?.overrunFrames ?? 0, captureXruns: captureCounters?.xruns ?? 0,
             senderReports: rtcp.reportsSent,
-            receivers: rtcp.receivers.values.sorted { $0.ssrc < $1.ssrc })
+            receivers: rtcp.receivers.sorted { $0.ssrc < $1.ssrc }, receiverReports: rtcp.reportCounters)
     }
 
-    /// Receivers' latest reports; control thread (or after `run()` returned).
-    public var receivers: [RemoteReceiverStatistics] { rtcp.receivers.values.sorted { $0.ssrc < $1.ssrc } }
+    /// Admitted receivers' latest reports; control thread (or after `run()` returned).
+    public var receivers: [RemoteReceiverStatistics] { rtcp.receivers.sorted { $0.ssrc < $1.ssrc } }
 
     /// The SDP for destination `index` (an SDP names one connection address, so each destination has its own).
     public static func sessionDescription(

@@ -4,7 +4,12 @@ import EarshotProtocol
 /// The sender's side of RTCP: sender reports with SDES CNAME to every destination's port + 1 at a randomised ~1 s
 /// interval (RFC 3550 §6.3.5: 0.5–1.5 × 1 s), a final SR + SDES + BYE, and the receivers' reports about us.
 ///
-/// Control thread only (it allocates while parsing SDES text and growing the receiver table).
+/// Trusts what arrives as little as it can: reports count only from sources `ReceiverReportAdmission` accepts, and
+/// only report blocks about our SSRC; receivers live in a bounded `RemoteReceiverTable` and expire; CNAMEs are
+/// sanitised (`TerminalSafeText`) before anything stores them. Every datagram read is counted once in
+/// `reportCounters`: accepted, or rejected for one `ReceiverReportRejection`. `RedundancyPolicy` sees only the table.
+///
+/// Control thread only (it allocates while sanitising SDES text).
 final class SenderRTCPSession {
     static let reportInterval: Int64 = 1_000_000_000
 
@@ -17,17 +22,23 @@ final class SenderRTCPSession {
     private let buffer: UnsafeMutableRawBufferPointer
     private let receiveBuffer: UnsafeMutableRawBufferPointer
     private var poll: ReadinessPoll
-    private(set) var receivers: [UInt32: RemoteReceiverStatistics] = [:]
+    private var admission: ReceiverReportAdmission
+    /// The admitted receivers and what each last reported about this stream.
+    private(set) var receivers: RemoteReceiverTable
+    /// What became of every RTCP datagram read, and of the receivers forgotten.
+    private(set) var reportCounters = ReceiverReportCounters()
     /// CLOCK_MONOTONIC ns when the next SR is due.
     private(set) var nextReportTime: Int64
     private(set) var reportsSent = 0
-    /// Datagrams on the RTCP port that were not valid RTCP.
-    private(set) var rejectedPackets = 0
+    /// NTP time of the latest SR written; receivers echo its middle 32 bits as LSR.
+    private(set) var lastSenderReport: NTPTimestamp?
 
-    /// `sockets[i]` sends to the RTCP address of every destination of its family.
+    /// `sockets[i]` sends to the RTCP address of every destination of its family. `receivers` is the (empty) table
+    /// to admit receivers into: its capacity and expiry bound them.
     init(
         ssrc: UInt32, cname: String, sockets: [UDPSocket], rtpDestinations: [SocketAddress],
-        destinationSockets: [Int], counters: SenderCounterCells, initialTimestamp: UInt32
+        destinationSockets: [Int], counters: SenderCounterCells, initialTimestamp: UInt32,
+        receivers: RemoteReceiverTable = RemoteReceiverTable()
     ) {
         self.ssrc = ssrc
         self.cname = Array(cname.utf8)
@@ -37,6 +48,8 @@ final class SenderRTCPSession {
         }
         self.counters = counters
         self.initialTimestamp = initialTimestamp
+        admission = ReceiverReportAdmission(destinations: rtpDestinations)
+        self.receivers = receivers
         buffer = .allocate(byteCount: 1500, alignment: 8)
         receiveBuffer = .allocate(byteCount: 2048, alignment: 8)
         poll = ReadinessPoll(sockets)
@@ -90,6 +103,8 @@ final class SenderRTCPSession {
                     rtpTimestamp: rtp, packetCount: UInt32(truncatingIfNeeded: snapshot.packets),
                     octetCount: UInt32(truncatingIfNeeded: snapshot.payloadOctets))
                 try writer.appendSenderReport(ssrc: ssrc, senderInfo: info, reportBlocks: [])
+                admission.noteSenderReport(info.ntpTimestamp)
+                lastSenderReport = info.ntpTimestamp
             } else if goodbye {
                 try writer.appendReceiverReport(ssrc: ssrc, reportBlocks: [])
             } else {
@@ -112,8 +127,10 @@ final class SenderRTCPSession {
         return true
     }
 
-    /// Waits up to `timeoutNanoseconds` for RTCP and processes every datagram that arrived.
+    /// Waits up to `timeoutNanoseconds` for RTCP, processes every datagram that arrived, then forgets receivers
+    /// silent for longer than the table's expiry.
     func receiveReports(timeoutNanoseconds: Int64) {
+        defer { expireReceivers(nowNanos: MonotonicInstant.now().nanoseconds) }
         guard !sockets.isEmpty else { return }
         guard (try? poll.wait(timeoutNanoseconds: timeoutNanoseconds)) ?? 0 > 0 else { return }
         for (index, socket) in sockets.enumerated() where poll.isReadable(index) {
@@ -123,55 +140,107 @@ final class SenderRTCPSession {
         }
     }
 
-    /// Records report blocks about our SSRC, CNAMEs and BYEs from one compound.
+    /// Forgets receivers without a report for longer than the table's expiry at `nowNanos` (counted).
+    func expireReceivers(nowNanos: Int64) {
+        reportCounters.expiredReceivers += receivers.removeExpired(nowNanos: nowNanos)
+    }
+
+    /// Takes one RTCP datagram: records report blocks about our SSRC from admitted sources, CNAMEs and BYEs of
+    /// receivers known at that source address, and counts the datagram once: accepted if it changed the table,
+    /// else under the first rejection reason that applied.
     func handle(_ bytes: UnsafeRawBufferPointer, from datagram: Datagram) {
+        // A stranger's bytes are not even parsed.
+        let origin = admission.origin(of: datagram.source)
+        guard origin != .stranger else {
+            reportCounters[.stranger] += 1
+            return
+        }
         guard case .success(let compound) = RTCPCompoundPacket.parse(bytes) else {
-            rejectedPackets += 1
+            reportCounters[.malformed] += 1
             return
         }
         let arrivalWallclock = datagram.receiveTime
         let arrival = NTPTimestamp(
             unixSeconds: arrivalWallclock / 1_000_000_000, nanoseconds: arrivalWallclock % 1_000_000_000)
+        var used = false
+        var rejection: ReceiverReportRejection?
+        func note(_ outcome: ReceiverReportRejection?) {
+            if let outcome { rejection = rejection ?? outcome } else { used = true }
+        }
         for packet in compound {
             switch packet {
             case .receiverReport(let report):
-                for index in 0..<report.reportCount {
-                    record(report.reportBlock(at: index), from: report.ssrc, datagram: datagram, arrival: arrival)
+                for index in 0..<report.reportCount where report.reportBlock(at: index).ssrc == ssrc {
+                    note(record(report.reportBlock(at: index), from: report.ssrc, datagram, origin, arrival))
                 }
             case .senderReport(let report):
-                for index in 0..<report.reportCount {
-                    record(report.reportBlock(at: index), from: report.ssrc, datagram: datagram, arrival: arrival)
+                for index in 0..<report.reportCount where report.reportBlock(at: index).ssrc == ssrc {
+                    note(record(report.reportBlock(at: index), from: report.ssrc, datagram, origin, arrival))
                 }
             case .sourceDescription(let description):
                 for item in description.items where item.type == RTCPSourceDescription.cnameItem {
-                    receivers[item.ssrc]?.cname = String(decoding: item.value, as: UTF8.self)
+                    guard let index = knownReceiver(item.ssrc, at: datagram.source) else { continue }
+                    receivers[index].cname = TerminalSafeText.sanitized(item.value)
+                    used = true
                 }
             case .goodbye(let goodbye):
-                for index in 0..<goodbye.sourceCount { receivers[goodbye.source(at: index)]?.left = true }
+                for index in 0..<goodbye.sourceCount {
+                    guard let slot = knownReceiver(goodbye.source(at: index), at: datagram.source) else { continue }
+                    receivers[slot].left = true
+                    used = true
+                }
             default:
                 break
             }
         }
+        if used {
+            reportCounters.accepted += 1
+        } else {
+            reportCounters[rejection ?? .notAboutThisStream] += 1
+        }
     }
 
-    private func record(_ block: RTCPReportBlock, from reporter: UInt32, datagram: Datagram, arrival: NTPTimestamp) {
-        guard block.ssrc == ssrc else { return }
-        let rtt = NTPTimestamp.roundTripTime(
-            arrival: arrival, lastSenderReport: block.lastSenderReport,
-            delaySinceLastSenderReport: block.delaySinceLastSenderReport)
-        var entry = receivers[reporter] ?? RemoteReceiverStatistics(
-            ssrc: reporter, address: datagram.source, cname: nil, fractionLost: 0, cumulativeLost: 0,
-            extendedHighestSequence: 0, jitterMilliseconds: 0, roundTripMilliseconds: nil, reports: 0,
-            lastReportTime: 0, left: false)
-        entry.address = datagram.source
+    /// The slot of receiver `ssrc` if it is admitted and was admitted from `source`.
+    private func knownReceiver(_ ssrc: UInt32, at source: SocketAddress) -> Int? {
+        guard let index = receivers.index(of: ssrc), receivers[index].address == source else { return nil }
+        return index
+    }
+
+    /// Records one report block about our SSRC from `reporter`; returns why not when it cannot.
+    private func record(
+        _ block: RTCPReportBlock, from reporter: UInt32, _ datagram: Datagram,
+        _ origin: ReceiverReportAdmission.Origin, _ arrival: NTPTimestamp
+    ) -> ReceiverReportRejection? {
+        let now = datagram.arrival.nanoseconds
+        let index: Int
+        if let known = receivers.index(of: reporter) {
+            guard receivers[known].address == datagram.source else { return .ssrcConflict }
+            index = known
+        } else {
+            if origin == .multicastGroup && !admission.echoesRecentReport(block.lastSenderReport) { return .unproven }
+            let entry = RemoteReceiverStatistics(
+                ssrc: reporter, address: datagram.source, cname: nil, fractionLost: 0, cumulativeLost: 0,
+                extendedHighestSequence: 0, jitterMilliseconds: 0, roundTripMilliseconds: nil, reports: 0,
+                lastReportTime: now, left: false)
+            guard let inserted = receivers.insert(entry, nowNanos: now) else { return .tableFull }
+            if inserted.evicted != nil { reportCounters.expiredReceivers += 1 }
+            index = inserted.index
+        }
+        var entry = receivers[index]
         entry.fractionLost = Double(block.fractionLost) / 256
         entry.cumulativeLost = Int(block.cumulativeLost)
         entry.extendedHighestSequence = block.extendedHighestSequence
         entry.jitterMilliseconds = Double(block.jitter) * 1000 / Double(OpusRTPProfile.clockRate)
-        if let rtt { entry.roundTripMilliseconds = rtt * 1000 }
+        if let rtt = NTPTimestamp.roundTripTime(
+            arrival: arrival, lastSenderReport: block.lastSenderReport,
+            delaySinceLastSenderReport: block.delaySinceLastSenderReport)
+        {
+            entry.roundTripMilliseconds = rtt * 1000
+        }
         entry.reports += 1
-        entry.lastReportTime = datagram.arrival.nanoseconds
+        entry.lastReportTime = now
         entry.left = false
-        receivers[reporter] = entry
+        receivers[index] = entry
+        return nil
     }
 }

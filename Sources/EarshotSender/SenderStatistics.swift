@@ -14,8 +14,10 @@ public struct SenderStatistics: Sendable, Equatable {
     public var captureXruns: Int
     /// Sender reports sent so far.
     public var senderReports: Int
-    /// Receivers that reported on this stream, by SSRC order.
+    /// Receivers admitted and reporting on this stream, by SSRC order.
     public var receivers: [RemoteReceiverStatistics]
+    /// What became of the RTCP datagrams received: accepted, or rejected by reason; receivers forgotten.
+    public var receiverReports: ReceiverReportCounters
 
     /// One line for a terminal status display (no newline).
     public var statusLine: String {
@@ -24,6 +26,7 @@ public struct SenderStatistics: Sendable, Equatable {
         if counters.sendErrors > 0 { line += "  send errors \(counters.sendErrors)" }
         if counters.resynchronizations > 0 { line += "  resyncs \(counters.resynchronizations)" }
         if counters.redundancyOn { line += "  copies on" }
+        if receiverReports.rejected > 0 { line += "  rtcp rejected \(receiverReports.rejected)" }
         if captureOverrunFrames > 0 || captureXruns > 0 {
             line += "  overrun \(captureOverrunFrames) fr  xruns \(captureXruns)"
         }
@@ -45,6 +48,11 @@ public struct SenderStatistics: Sendable, Equatable {
             line += " capture_overrun_frames=\(captureOverrunFrames) capture_xruns=\(captureXruns)"
         }
         line += " sender_reports=\(senderReports) receivers=\(receivers.count)"
+        line += " rtcp_accepted=\(receiverReports.accepted) rtcp_rejected=\(receiverReports.rejected)"
+        for reason in ReceiverReportRejection.allCases where receiverReports[reason] > 0 {
+            line += " rtcp_rejected_\(reason.logKey)=\(receiverReports[reason])"
+        }
+        if receiverReports.expiredReceivers > 0 { line += " receivers_expired=\(receiverReports.expiredReceivers)" }
         for receiver in receivers {
             line += String(printf: " [ssrc=%08x", receiver.ssrc) + " addr=\(receiver.address)"
             line += String(

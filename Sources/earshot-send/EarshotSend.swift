@@ -82,7 +82,8 @@ struct EarshotSend: ParsableCommand {
 
     @Option(help: ArgumentHelp(
         "Send every packet again this much later, ms (0: off; a multiple of --frame, up to 200), or 'auto': 15 ms "
-            + "later, only while receivers' RTCP reports show loss and for 10 s after. Recovers bursts of loss "
+            + "later, only while receivers' RTCP reports show loss and for 10 s after (reports count only from "
+            + "--to hosts, or for multicast from receivers that echo our sender reports). Recovers bursts of loss "
             + "shorter than it; the receiver waits for the copies only while packets are lost.",
         valueName: "auto|ms"))
     var redundancy: String = "auto"
@@ -96,7 +97,7 @@ struct EarshotSend: ParsableCommand {
         name: .customLong("to"),
         help: ArgumentHelp(
             "Destination HOST:PORT or [IPv6]:PORT, unicast or a multicast group; repeat for several. RTCP goes to "
-                + "PORT + 1.", valueName: "host:port"))
+                + "PORT + 1; receiver reports count only from HOST's PORT or PORT + 1.", valueName: "host:port"))
     var destinations: [String] = []
 
     @Option(help: ArgumentHelp("Multicast TTL / hop limit, 1 ... 255.", valueName: "hops"))

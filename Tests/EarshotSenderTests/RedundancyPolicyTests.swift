@@ -121,4 +121,17 @@ import Testing
         let lossyIntervals = session.policy.lossyIntervals
         #expect(lossyIntervals == 1)
     }
+
+    /// Its memory follows the receiver table: a receiver no longer given is forgotten.
+    @Test func receiversNoLongerGivenAreForgotten() {
+        var policy = RedundancyPolicy()
+        var receivers = (1...50 as ClosedRange<UInt32>).map { Receiver(ssrc: $0) }
+        for index in receivers.indices { receivers[index].report(copies: false, missing: 0, at: Self.second) }
+        _ = policy.update(receivers: receivers.map(\.statistics), nowNanos: Self.second)
+        #expect(policy.rememberedReceivers == 50)
+        _ = policy.update(receivers: receivers.prefix(3).map(\.statistics), nowNanos: 2 * Self.second)
+        #expect(policy.rememberedReceivers == 3)
+        _ = policy.update(receivers: [RemoteReceiverStatistics](), nowNanos: 3 * Self.second)
+        #expect(policy.rememberedReceivers == 0)
+    }
 }

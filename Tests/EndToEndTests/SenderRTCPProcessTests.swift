@@ -62,6 +62,94 @@ import Testing
         if let line = log.split(separator: "\n").last(where: { $0.contains("rtt=") }) { print("sender log: \(line)") }
     }
 
+    /// Strangers (another port of the receiver's host, and another host) send the sender RRs about its SSRC claiming
+    /// heavy loss, echoing its real SRs, with a CNAME that would clear a terminal, while the genuine receiver stays
+    /// quiet: `--redundancy auto` (the default) keeps copies off, every stranger datagram shows as
+    /// `rtcp_rejected_stranger`, and no escape reaches the log. Then the genuine receiver sends the same reports
+    /// from its RTCP port and copies go on: the strangers' reports would have counted had they been trusted.
+    @Test func strangersClaimingLossCannotSwitchRedundancyOn() throws {
+        let (rtp, rtcp) = try Self.adjacentSockets()
+        try rtp.setReceiveBufferSize(1 << 20)
+        let sender = try ChildProcess(
+            ChildProcess.earshotSend,
+            ["--tone", "440", "--to", "127.0.0.1:\(rtp.localAddress.port)", "--stats", "0.2", "--redundancy", "auto"])
+        defer { sender.stop() }
+        let packets = try ReceivedStream.receive(on: rtp, idleNanoseconds: 2_000_000_000, limit: 20)
+        try #require(packets.count == 20, "\(sender.log)")
+        let ssrc = packets[0].header.ssrc
+
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
+        defer { buffer.deallocate() }
+        try rtcp.setReceiveTimeout(nanoseconds: 3_000_000_000)
+        /// The latest SR's NTP time and the sender's RTCP address, from what reached the genuine RTCP socket.
+        func latestSenderReport() throws -> (ntp: NTPTimestamp, source: SocketAddress)? {
+            var latest: (NTPTimestamp, SocketAddress)?
+            // Waits (3 s timeout) for the first; then takes what is already queued.
+            while let datagram = try rtcp.receive(into: buffer, wait: latest == nil) {
+                for case .senderReport(let report) in try RTCPCompoundPacket(
+                    validating: UnsafeRawBufferPointer(rebasing: buffer[0..<datagram.byteCount]))
+                {
+                    latest = (report.senderInfo.ntpTimestamp, datagram.source)
+                }
+            }
+            return latest
+        }
+        var report = try #require(try latestSenderReport(), "no SR within 3 s")
+
+        /// One RR from `reporter` claiming `lost` of the packets up to `sequence`, with a terminal-clearing CNAME.
+        func lossyReport(_ reporter: UInt32, sequence: UInt32, lost: Int32) throws -> UnsafeRawBufferPointer {
+            var writer = RTCPCompoundWriter(buffer: buffer)
+            try writer.appendReceiverReport(ssrc: reporter, reportBlocks: [
+                RTCPReportBlock(
+                    ssrc: ssrc, fractionLost: 128, cumulativeLost: lost, extendedHighestSequence: sequence,
+                    jitter: 48, lastSenderReport: report.ntp.middle32, delaySinceLastSenderReport: 0),
+            ])
+            try writer.appendSourceDescription(ssrc: reporter, cname: Array("\u{1b}[2J\u{1b}[Hpwned\nline".utf8))
+            return UnsafeRawBufferPointer(rebasing: buffer[0..<writer.count])
+        }
+
+        // Phase 1: two strangers, 10 reports a second each for 2 s, losses rising by 100 per report.
+        let sameHost = try UDPSocket(bindingTo: try SocketAddress(parsing: "127.0.0.1:0"))
+        let otherHost = try UDPSocket(bindingTo: try SocketAddress(parsing: "127.0.0.2:0"))
+        var strangerReports = 0
+        for step in 1...20 {
+            for (index, stranger) in [sameHost, otherHost].enumerated() {
+                try stranger.send(
+                    try lossyReport(0xBAD0_0000 + UInt32(index), sequence: UInt32(step) * 200, lost: Int32(step) * 100),
+                    to: report.source)
+                strangerReports += 1
+            }
+            usleep(100_000)
+        }
+        usleep(500_000)  // two more --stats lines after the last stranger report
+        let strangerLog = sender.log
+        #expect(!strangerLog.contains("copies_on=1"), "\(strangerLog)")
+        #expect(!strangerLog.contains("redundancy auto: a receiver reports loss"), "\(strangerLog)")
+        #expect(strangerLog.contains("rtcp_rejected_stranger=\(strangerReports)"), "\(strangerLog)")
+        #expect(strangerLog.contains("rtcp_accepted=0"), "\(strangerLog)")
+        #expect(!strangerLog.contains("\u{1b}") && !strangerLog.contains("pwned"), "a stranger's CNAME was logged")
+        #expect(strangerLog.contains("counted as rtcp_rejected_stranger"), "\(strangerLog)")
+
+        // Phase 2, the control: the genuine receiver sends the same kind of reports from its RTCP port.
+        report = try #require(try latestSenderReport())
+        for step in 1...4 {
+            try rtcp.send(
+                try lossyReport(0x600D_0001, sequence: UInt32(step) * 200, lost: Int32(step) * 100), to: report.source)
+            usleep(200_000)
+        }
+        usleep(400_000)
+        sender.signal(SIGTERM)
+        #expect(sender.wait(seconds: 5) == 0, "\(sender.log)")
+        let log = sender.log
+        #expect(log.contains("copies_on=1"), "the genuine receiver's loss did not switch copies on: \(log)")
+        let done = try #require(log.split(separator: "\n").last { $0.contains("earshot-send: done:") })
+        #expect(done.contains("rtcp_rejected_stranger=\(strangerReports)"), "\(done)")
+        #expect(done.contains("[ssrc=600d0001 addr=127.0.0.1:\(rtcp.localAddress.port)"), "\(done)")
+        #expect(done.contains("cname=\\x1b[2J\\x1b[Hpwned\\x0aline"), "\(done)")
+        #expect(!log.contains("\u{1b}"), "an escape reached the log")
+        print("sender's last line: \(done)")
+    }
+
     static func adjacentSockets() throws -> (UDPSocket, UDPSocket) {
         for _ in 0..<50 {
             let rtp = try UDPSocket(bindingTo: try SocketAddress(parsing: "127.0.0.1:0"), reuseAddress: false)

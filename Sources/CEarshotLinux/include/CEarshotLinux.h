@@ -25,6 +25,20 @@ size_t earshot_timestamp_control_length(void);
 /// Returns 1 when a timestamp was found, 0 otherwise. Allocation-free.
 int earshot_receive_timestamp(const struct msghdr *message, struct timespec *timestamp);
 
+/// Layout-identical to glibc's `struct mmsghdr` (one message of a `recvmmsg` batch), which `<sys/socket.h>` declares
+/// only under `_GNU_SOURCE`, which Swift's Glibc module does not define. shim.c asserts the layouts match.
+struct earshot_mmsghdr {
+    struct msghdr msg_hdr;
+    /// Bytes received into this message (the truncated length when `msg_hdr.msg_flags` has `MSG_TRUNC`).
+    unsigned int msg_len;
+};
+
+/// `recvmmsg(fd, messages, count, flags, NULL)`: receives up to `count` datagrams in one system call. Declared only
+/// under `_GNU_SOURCE`, like its struct. No timeout argument (the kernel checks it only between datagrams); use
+/// `MSG_WAITFORONE` with `SO_RCVTIMEO`, or `MSG_DONTWAIT`. Returns the number received, or -1 with errno set.
+/// Allocation-free.
+int earshot_recvmmsg(int fd, struct earshot_mmsghdr *messages, unsigned int count, int flags);
+
 /// `ppoll` with a nanosecond timeout (negative: wait forever). `ppoll` is declared only under
 /// `_GNU_SOURCE`, which Swift's Glibc module does not define, and plain `poll` has millisecond resolution,
 /// too coarse for scheduling delayed sends.
