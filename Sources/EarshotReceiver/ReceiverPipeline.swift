@@ -191,6 +191,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
                     silenceTimeoutNanoseconds: UInt64(configuration.sourceTimeoutSeconds * 1e9)),
                 timeline: StreamTimeline(configuration: configuration.timeline),
                 allowed: allowed,
+                batch: DatagramBatch(capacity: 32, slotByteCount: 2048),
                 datagram: .allocate(byteCount: 2048, alignment: 16),
                 pcm: .allocate(capacity: OpusDecoder.maximumFramesPerPacket * channels),
                 started: producerStarted))

@@ -75,7 +75,9 @@ struct ReceiverProducer: ~Copyable {
     let maximumDatagramsPerDrain = 256
     var statistics: RTPReceptionStatistics?
     var rtpSource: SocketAddress?
-    /// Datagram buffer (one at a time) and decode buffer (the longest Opus packet, 120 ms).
+    /// RTP datagrams, a batch per system call; the RTCP datagram buffer (one at a time); the decode buffer (the
+    /// longest Opus packet, 120 ms).
+    let batch: DatagramBatch
     let datagram: UnsafeMutableRawBufferPointer
     let pcm: UnsafeMutablePointer<Float>
     let pcmFrames = OpusDecoder.maximumFramesPerPacket
@@ -195,25 +197,30 @@ struct ReceiverProducer: ~Copyable {
         return false
     }
 
+    /// Reads queued RTP datagrams in `recvmmsg` batches, at most `maximumDatagramsPerDrain` per call.
     mutating func drainRTP() {
         var budget = maximumDatagramsPerDrain
         while budget > 0 {
-            budget -= 1
-            let received: Datagram?
-            do { received = try rtpSocket.receive(into: datagram, wait: false) } catch { return }
-            guard let received else { return }
-            if received.truncated {
-                // Larger than any datagram we accept: parsing what fits would read a cut packet.
-                gauges.truncated.wrappingIncrement(ordering: .relaxed)
-                continue
+            let count: Int
+            do { count = try rtpSocket.receive(into: batch, wait: false) } catch { return }
+            if count == 0 { return }
+            budget -= count
+            for index in 0..<count {
+                let received = batch[index]
+                if received.truncated {
+                    // Larger than any datagram we accept: parsing what fits would read a cut packet.
+                    gauges.truncated.wrappingIncrement(ordering: .relaxed)
+                    continue
+                }
+                let bytes = UnsafeRawBufferPointer(rebasing: batch.payload(at: index)[0..<received.byteCount])
+                // rtcp-mux (RFC 5761): RTCP types 200–204 where an RTP header has its marker and payload type.
+                if RTPRTCPDemultiplexer.classify(bytes) == .rtcp {
+                    handleRTCP(bytes, from: received.source, onRTPPort: true, arrival: received.arrival)
+                    continue
+                }
+                handleRTP(bytes, from: received.source, arrival: received.arrival)
             }
-            let bytes = UnsafeRawBufferPointer(rebasing: datagram[0..<received.byteCount])
-            // rtcp-mux (RFC 5761): RTCP types 200–204 where an RTP header has its marker and payload type.
-            if RTPRTCPDemultiplexer.classify(bytes) == .rtcp {
-                handleRTCP(bytes, from: received.source, onRTPPort: true, arrival: received.arrival)
-                continue
-            }
-            handleRTP(bytes, from: received.source, arrival: received.arrival)
+            if count < batch.capacity { return }
         }
     }
 

@@ -15,6 +15,8 @@ import Testing
         var log: String
         var senderLog: String
         var proxyLog: String
+        /// The proxy's standard output: its summary and its `earshot-impair counters: key=value ...` line.
+        var proxyOutput: String
         /// The steady part of the rig's recording of the device.
         var steady: [Float]
         /// The steady part of what the receiver handed to the device (`--record`): free of the rig's own glitches.
@@ -64,7 +66,7 @@ import Testing
         print("e2e \(label): \(Receiver.jsonLine(receiver.log))")
         return Run(
             samples: samples, stats: stats, log: receiver.log, senderLog: send.log,
-            proxyLog: (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "",
+            proxyLog: (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "", proxyOutput: proxy.log,
             steady: try Receiver.steadyPart(samples, skipSeconds: 1.5, trimSeconds: 0.2),
             recordedSteady: try Receiver.steadyPart(
                 try WAVFile.read(path: wav).samples, skipSeconds: 1.5, trimSeconds: 0.2),

@@ -342,7 +342,9 @@ import Testing
         let steal = HostStealMeter()
         let receiverPort = Self.portPair()
         let proxyPort = Self.portPair()
-        let receiver = try Self.receiver(rig: rig, port: receiverPort, seconds: 11)
+        // The second proxy forwards from a new source port: the same SSRC from another address is a collision until
+        // the source times out, then a takeover (`sourceChanges` 1). A short timeout keeps that gap to half a second.
+        let receiver = try Self.receiver(rig: rig, port: receiverPort, seconds: 11, extra: ["--source-timeout", "0.5"])
         // Phase 1: 20 ms jitter for about 4 s; phase 2: a clean proxy on the same port.
         let jittery = try Self.impair(from: proxyPort, to: receiverPort, ["--jitter", "20", "--delay", "20", "--duration", "4.3"])
         let sender = try Self.ffmpeg(port: proxyPort, seconds: 10)
