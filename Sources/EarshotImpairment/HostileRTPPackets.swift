@@ -39,13 +39,27 @@ public enum HostileRTPPackets {
     /// will carry), and a different valid Opus packet: for `old`, the genuine payload of `spoofPayloadLag` packets
     /// before the newest (the oldest remembered while fewer are; `silence` while only the newest is); for
     /// `silence`, `opusSilence(like:)`.
-    public static func ssrcSpoof(_ state: GenuineStreamState, payload kind: SpoofPayload) -> [UInt8]? {
+    ///
+    /// "Next" continues the spoofer's own previous packet when that is already ahead of the newest genuine one
+    /// (a bursty or stalled genuine stream), so the spoofer never repeats a sequence number; it sends at the
+    /// stream's rate, so it stays within a few packets of the genuine stream. Returns the packet and its header
+    /// (pass it back as `previous`).
+    public static func ssrcSpoof(_ state: GenuineStreamState, payload kind: SpoofPayload, previous: RTPFixedHeader?)
+        -> (bytes: [UInt8], header: RTPFixedHeader)?
+    {
         guard let newest = state.newest, let latest = state.payload(packetsAgo: 0) else { return nil }
         let payload = switch kind {
         case .old where state.rememberedPayloads >= 2: state.payload(packetsAgo: spoofPayloadLag) ?? latest
         case .old, .silence: opusSilence(like: latest)
         }
-        return header(newest, packetsAhead: 1, frameSamples: state.frameSamples).packet(payload: payload)
+        var base = newest
+        if let previous, previous.ssrc == newest.ssrc,
+            Int16(bitPattern: previous.sequenceNumber &- newest.sequenceNumber) >= 0
+        {
+            base = previous
+        }
+        let header = header(base, packetsAhead: 1, frameSamples: state.frameSamples)
+        return (header.packet(payload: payload), header)
     }
 
     /// A one-byte Opus packet: `genuine`'s TOC byte (same mode, bandwidth, frame size, channels) with frame-count

@@ -14,6 +14,8 @@ final class AttackInjector {
         let socket: UDPSocket
         var timer = PeriodicTimer()
         var strangers: ProbationStrangers?
+        /// `ssrc-spoof`'s previous packet, which its next one continues.
+        var lastSpoof: RTPFixedHeader?
     }
 
     private var attacks: [Attack]
@@ -121,7 +123,9 @@ final class AttackInjector {
                 send(packet, index, now: now)
             }
         case .ssrcSpoof:
-            send(HostileRTPPackets.ssrcSpoof(state, payload: spec.payload), index, now: now)
+            let spoof = HostileRTPPackets.ssrcSpoof(state, payload: spec.payload, previous: attacks[index].lastSpoof)
+            if let spoof { attacks[index].lastSpoof = spoof.header }
+            send(spoof?.bytes, index, now: now)
         case .probationStarvation:
             send(attacks[index].strangers?.next(state), index, now: now)
         case .spoofedBye:

@@ -50,7 +50,7 @@ import Testing
         #expect(HostileRTPPackets.farAhead(empty, ahead: 300) == nil)
         #expect(HostileRTPPackets.timestampOutlier(empty, offset: 45_120) == nil)
         #expect(HostileRTPPackets.resyncBurst(empty, ahead: 5000, count: 3).isEmpty)
-        #expect(HostileRTPPackets.ssrcSpoof(empty, payload: .old) == nil)
+        #expect(HostileRTPPackets.ssrcSpoof(empty, payload: .old, previous: nil) == nil)
         #expect(RTCPSpoofPackets.spoofedSenderReport(empty, ntpTimestamp: 1) == nil)
         var strangers = ProbationStrangers(count: 4, seed: 1)
         let none = strangers.next(empty)
@@ -89,17 +89,36 @@ import Testing
 
     @Test func ssrcSpoofContinuesTheStreamWithAnotherValidPayload() throws {
         let state = stream()
-        let old = try parseRTP(try #require(HostileRTPPackets.ssrcSpoof(state, payload: .old)))
+        let old = try parseRTP(try #require(HostileRTPPackets.ssrcSpoof(state, payload: .old, previous: nil)).bytes)
         #expect(old.ssrc == Self.ssrc)
         #expect(old.sequence == newestSequence &+ 1 && old.timestamp == newestTimestamp &+ 240)
         #expect(old.payload == state.payload(packetsAgo: HostileRTPPackets.spoofPayloadLag))
         #expect(old.payload != state.payload(packetsAgo: 0))
-        let silence = try parseRTP(try #require(HostileRTPPackets.ssrcSpoof(state, payload: .silence)))
+        let silence = try parseRTP(
+            try #require(HostileRTPPackets.ssrcSpoof(state, payload: .silence, previous: nil)).bytes)
         #expect(silence.payload == [Self.toc & 0xFC])  // same configuration, code 0, one empty frame
         #expect(silence.sequence == old.sequence && silence.timestamp == old.timestamp)
         // With only one payload remembered, `old` would repeat it: silence instead.
-        let first = try parseRTP(try #require(HostileRTPPackets.ssrcSpoof(stream(packets: 1), payload: .old)))
+        let first = try parseRTP(
+            try #require(HostileRTPPackets.ssrcSpoof(stream(packets: 1), payload: .old, previous: nil)).bytes)
         #expect(first.payload == [Self.toc & 0xFC])
+    }
+
+    @Test func ssrcSpoofNeverRepeatsWhileTheGenuineStreamStalls() throws {
+        let state = stream()
+        var previous: RTPFixedHeader?
+        for step in 1...5 {  // no genuine packet in between: the spoofer runs on from its own previous packet
+            let spoof = try #require(HostileRTPPackets.ssrcSpoof(state, payload: .old, previous: previous))
+            let packet = try parseRTP(spoof.bytes)
+            #expect(packet.sequence == newestSequence &+ UInt16(step))
+            #expect(packet.timestamp == newestTimestamp &+ UInt32(step) * 240)
+            previous = spoof.header
+        }
+        // The genuine stream overtakes the spoofer: it continues from the newest genuine packet again.
+        var behind = try #require(previous)
+        behind.sequenceNumber = newestSequence &- 3
+        let resumed = try #require(HostileRTPPackets.ssrcSpoof(state, payload: .old, previous: behind))
+        #expect(resumed.header.sequenceNumber == newestSequence &+ 1)
     }
 
     @Test func spoofedGoodbyeAndSenderReportAreValidCompounds() throws {
