@@ -141,7 +141,8 @@ let package = Package(
             dependencies: ["EarshotProtocol", "EarshotTestRig"]
         ),
         .testTarget(name: "EarshotNetTests", dependencies: ["EarshotNet", "EarshotTestRig"]),
-        .testTarget(name: "EarshotImpairmentTests", dependencies: ["EarshotImpairment"]),
+        // EarshotProtocol: the attack packets are parsed back with the receiver's own RTP/RTCP/Opus parsers.
+        .testTarget(name: "EarshotImpairmentTests", dependencies: ["EarshotImpairment", "EarshotProtocol"]),
         .testTarget(
             name: "EarshotReceiverTests",
             dependencies: [

@@ -57,11 +57,14 @@ public enum JitterDistribution: String, Sendable, Equatable, CaseIterable {
 /// A parameter outside its valid range.
 public enum ImpairmentProfileError: Error, Sendable, Equatable, CustomStringConvertible {
     case outOfRange(parameter: String, value: Double, valid: ClosedRange<Double>)
+    case integerOutOfRange(parameter: String, value: Int, valid: ClosedRange<Int>)
 
     public var description: String {
         switch self {
         case .outOfRange(let parameter, let value, let valid):
             "\(parameter) \(value) is out of range; valid: \(valid.lowerBound)...\(valid.upperBound)"
+        case .integerOutOfRange(let parameter, let value, let valid):
+            "\(parameter) \(value) is out of range; valid: integers \(valid.lowerBound)...\(valid.upperBound)"
         }
     }
 }

@@ -13,9 +13,37 @@ struct EarshotImpair: ParsableCommand {
         commandName: "earshot-impair",
         abstract: "Forward UDP datagrams with loss, delay, jitter, reordering, duplication and corruption.",
         discussion: """
-            Datagrams arriving at --listen are impaired and forwarded to --to; replies from --to (e.g. RTCP) go
-            back to the last sender unimpaired. Same --seed and packet sequence give the same decisions.
-            Prints a summary on SIGINT/SIGTERM or after --duration.
+            Datagrams arriving at --listen are impaired and forwarded to --to; replies from
+            --to (e.g. RTCP) go back to the last sender unimpaired. Same --seed and packet
+            sequence give the same decisions. On SIGINT/SIGTERM or after --duration it
+            prints a summary and one line 'earshot-impair counters: key=value ...'
+            (packets_in, forwarded, ..., restamped, attack.<class>, attack.total).
+
+            Sender imitation (RTP only; second octet 200-204 is RTCP, left alone):
+              --restamp-jitter-ms X  timestamp += round(uniform(-X, +X) ms * 48) per
+                                     packet, independently (steps wander, no drift)
+              --burst-send N         release RTP packets N at a time; a partial group
+                                     goes after N frame durations
+
+            --attack KIND[:PARAM=VALUE,...], repeatable, each class once. Starts at the
+            first genuine RTP packet. Every class but flood takes interval-ms
+            (0.5...600000), source (genuine|other); every class takes after-ms
+            (0...3600000, wait after the first packet). Defaults in parentheses.
+              far-ahead             stream SSRC, seq + ahead (300; 1...32767); 50 ms
+              timestamp-outlier     next seq, timestamp + offset samples (45120); 4 s
+              resync-burst          count (3; 1...16) in-sequence packets, seq + ahead
+                                    (5000); 60 ms
+              ssrc-spoof            stream SSRC, next seq/timestamp, payload
+                                    (old|silence); source other; stream packet rate
+              spoofed-bye           RTCP RR+BYE and SR for the stream SSRC to ports
+                                    (both|rtcp|rtp; rtcp = --to port + 1); source
+                                    other; 1 s
+              probation-starvation  strangers (4; 2...64) foreign SSRCs, each in
+                                    sequence, interleaved; stream packet rate
+              flood                 rate (50000; 1...1000000) packets/s, garbage
+                                    (50; 0...100) percent garbage, the rest RTP with
+                                    foreign SSRCs; own thread and socket; needs
+                                    --duration
             """
     )
 
@@ -58,6 +86,17 @@ struct EarshotImpair: ParsableCommand {
     @Flag(help: "Also truncate corrupted packets to a random shorter length.")
     var truncate = false
 
+    @Option(help: "Restamp RTP timestamps as a wall-clock-stamping live sender, ms (0...20; 0: off).")
+    var restampJitterMs: Double = 0
+
+    @Option(help: "Send RTP packets in groups of N (1...16; 1: off).")
+    var burstSend: Int = 1
+
+    @Option(help: ArgumentHelp(
+        "Inject hostile packets: KIND[:PARAM=VALUE,...], repeatable (classes and parameters: see above).",
+        valueName: "kind[:param=value,...]"))
+    var attack: [String] = []
+
     @Option(help: "PRNG seed (decisions are reproducible for a given seed).")
     var seed: UInt64 = 1
 
@@ -81,6 +120,39 @@ struct EarshotImpair: ParsableCommand {
         } catch {
             throw ValidationError("--listen: \(error)")
         }
+        do {
+            try makeImitation().validate()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let attacks = try makeAttacks()
+        if attacks.contains(where: { $0.kind == .flood }) && duration == nil {
+            throw ValidationError("--attack flood needs --duration; valid: --duration seconds > 0 (the flood must end)")
+        }
+    }
+
+    func makeImitation() -> SenderImitationProfile {
+        var imitation = SenderImitationProfile()
+        imitation.restampJitterMilliseconds = restampJitterMs
+        imitation.burstSize = burstSend
+        return imitation
+    }
+
+    func makeAttacks() throws -> [AttackSpec] {
+        var specs: [AttackSpec] = []
+        for text in attack {
+            let spec: AttackSpec
+            do {
+                spec = try AttackSpec(parsing: text)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            guard !specs.contains(where: { $0.kind == spec.kind }) else {
+                throw ValidationError("--attack \(spec.kind) given twice; valid: each class at most once")
+            }
+            specs.append(spec)
+        }
+        return specs
     }
 
     func makeProfile() throws -> ImpairmentProfile {
@@ -120,16 +192,27 @@ struct EarshotImpair: ParsableCommand {
         } catch {
             throw ValidationError("--to: \(error)")
         }
+        let attacks = try makeAttacks()
+        if destination.port == UInt16.max, attacks.contains(where: { $0.kind == .spoofedBye && $0.ports != .rtp }) {
+            throw ValidationError(
+                "--attack spoofed-bye: --to port 65535 has no RTCP port (port + 1); valid here: ports=rtp")
+        }
         let proxy = try ImpairmentProxy(
             listen: try SocketAddress(parsing: listen),
             destination: destination,
             model: ImpairmentModel(profile: profile, seed: seed),
+            imitation: makeImitation(),
+            attacks: attacks,
+            seed: seed,
+            durationSeconds: duration,
             logPath: log
         )
         StopSignal.install()
         print("earshot-impair: listening on \(proxy.listenAddress), forwarding to \(destination)")
+        for source in proxy.attackSources { print("earshot-impair: attack \(source)") }
         fflush(stdout)  // scripts and tests read the bound port from this line while the proxy runs
-        let counters = try proxy.run(durationSeconds: duration)
+        let counters = try proxy.run()
         print(counters.summary)
+        print(counters.keyValueLine)
     }
 }

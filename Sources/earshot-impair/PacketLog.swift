@@ -2,11 +2,14 @@
 import Glibc
 #endif
 
-/// One text line per packet decision, so tests can compare a receiver's loss counts with the proxy's:
+/// One text line per packet decision and per hostile packet (the flood's excepted), so tests can compare a
+/// receiver's counts with the proxy's:
 ///
 ///     <ms since start> <forward|drop> seq=<RTP seq or -> len=<bytes> [delay_ms=<ms>] [cause=random|burst]
-///         [reordered] [duplicated] [corrupted]
+///         [ts_shift=<samples added by --restamp-jitter-ms>] [reordered] [duplicated] [corrupted]
+///     <ms since start> attack class=<class> [seq=<n> ts=<n> ssrc=<n>] [rtcp=bye|sr] port=rtp|rtcp len=<bytes>
 ///
+/// A forward/drop line's time is when the packet left the `--burst-send` group (its arrival without grouping).
 /// Buffered stdio; flushed on close. Main thread only.
 final class PacketLog {
     private let file: UnsafeMutablePointer<FILE>

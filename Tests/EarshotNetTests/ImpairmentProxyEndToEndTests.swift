@@ -129,10 +129,74 @@ import Testing
         #expect(try droppedSequences(seed: "100") != first)
     }
 
+    /// Sender imitation and attacks: every datagram the receiver gets is a forwarded genuine packet or a hostile
+    /// one the summary counts, and the genuine timestamps moved by at most round(48 × 1 ms).
+    @Test func receiverSeesExactlyTheCountedHostilePackets() throws {
+        let receiver = try UDPSocket(
+            bindingTo: try SocketAddress(parsing: "127.0.0.1:0"), receiveTimeoutNanoseconds: 500_000_000)
+        try receiver.setReceiveBufferSize(1 << 20)
+        let proxy = try launch([
+            "--listen", "127.0.0.1:0", "--to", receiver.localAddress.description, "--restamp-jitter-ms", "1",
+            "--burst-send", "2", "--attack", "far-ahead:interval-ms=20", "--attack", "spoofed-bye:ports=rtp,interval-ms=100",
+            "--attack", "probation-starvation", "--attack", "ssrc-spoof:payload=silence", "--duration", "1.5",
+        ])
+        defer { if proxy.process.isRunning { proxy.process.terminate() } }
+        let sender = try UDPSocket(bindingTo: try SocketAddress(parsing: "127.0.0.1:0"))
+        let ssrc: UInt32 = 0x0102_0304
+        for index in 0..<100 {
+            let timestamp = UInt32(index * 240)
+            var packet: [UInt8] = [0x80, 96, 0, UInt8(index), 0, 0, 0, 0, 1, 2, 3, 4, 0xFC, 0xAA, 0xBB]
+            for byte in 0..<4 { packet[4 + byte] = UInt8(truncatingIfNeeded: timestamp >> (24 - 8 * byte)) }
+            try sender.send(packet, to: proxy.listen)
+            usleep(5000)
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 16)
+        defer { buffer.deallocate() }
+        var genuine = 0
+        var total = 0
+        var rtcp = 0
+        while let datagram = try receiver.receive(into: buffer) {
+            total += 1
+            if buffer[1] == 200 || buffer[1] == 203 || buffer[1] == 201 { rtcp += 1; continue }
+            let sequence = Int(buffer[3])
+            let timestamp = UInt32(buffer[4]) << 24 | UInt32(buffer[5]) << 16 | UInt32(buffer[6]) << 8 | UInt32(buffer[7])
+            let isStream = buffer[8] == 1 && buffer[9] == 2 && buffer[10] == 3 && buffer[11] == 4
+            // Genuine: the stream's SSRC, the 3-byte payload, the sender's timestamp within ±48.
+            if isStream && datagram.byteCount == 15 && buffer[2] == 0 && sequence < 100 {
+                let shift = Int32(bitPattern: timestamp &- UInt32(sequence * 240))
+                if abs(shift) <= 48 { genuine += 1 }
+            }
+        }
+        let (status, output) = proxy.stop()
+        #expect(status == 0)
+        let line = try #require(output.split(separator: "\n").first { $0.hasPrefix("earshot-impair counters: ") })
+        var counters: [String: Int] = [:]
+        for pair in line.dropFirst("earshot-impair counters: ".count).split(separator: " ") {
+            let parts = pair.split(separator: "=")
+            counters[String(parts[0])] = Int(parts[1])
+        }
+        #expect(counters["restamped"] == 100 && counters["forwarded"] == 100)
+        // Pairs, except a partial group (one packet) when the sender paused past the 10 ms timeout.
+        let groups = try #require(counters["burst_groups"])
+        let partial = try #require(counters["burst_partial_groups"])
+        #expect(2 * (groups - partial) + partial == 100 && partial < 10, "\(output)")
+        #expect(genuine == 100)
+        for kind in ["far-ahead", "spoofed-bye", "probation-starvation", "ssrc-spoof"] {
+            #expect((counters["attack.\(kind)"] ?? 0) > 0, "\(kind)")
+            #expect(counters["attack.\(kind).failed"] == 0)
+        }
+        #expect(counters["attack.spoofed-bye"] == rtcp && counters["attack.spoofed-bye.to-rtp-port"] == rtcp)
+        #expect(counters["attack.flood"] == 0)
+        #expect(total == 100 + (counters["attack.total"] ?? -1), "\(output)")
+    }
+
     @Test(arguments: [
         (["--loss", "101"], "--loss"), (["--burst", "5"], "--burst"), (["--jitter=-1"], "--jitter"),
         (["--corrupt-bits", "0"], "--corrupt-bits"), (["--duration", "0"], "--duration"),
         (["--jitter-distribution", "pareto"], "--jitter-distribution"),
+        (["--restamp-jitter-ms", "21"], "--restamp-jitter-ms"), (["--burst-send", "17"], "--burst-send"),
+        (["--attack", "bogus"], "--attack"), (["--attack", "far-ahead:ahead=0"], "ahead"),
+        (["--attack", "flood"], "--duration"),
     ])
     func badFlagsNameTheFlagAndRange(extra: [String], flag: String) throws {
         let process = Process()
