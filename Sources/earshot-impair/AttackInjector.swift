@@ -54,7 +54,7 @@ final class AttackInjector {
                 continue
             }
             let socket = spec.source == .genuine
-                ? genuineSocket : try UDPSocket(bindingTo: try .localSource(toward: destination))
+                ? genuineSocket : try UDPSocket(bindingTo: try .attackerSource(toward: destination))
             let strangers = spec.kind == .probationStarvation
                 ? ProbationStrangers(count: spec.strangers, seed: seed) : nil
             attacks.append(Attack(spec: spec, socket: socket, strangers: strangers))

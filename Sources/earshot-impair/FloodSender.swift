@@ -84,7 +84,7 @@ final class FloodSender {
 
     /// Opens the flood's socket; sends nothing until `start`.
     init(spec: AttackSpec, destination: SocketAddress, end: MonotonicInstant?) throws {
-        let socket = try UDPSocket(bindingTo: try .localSource(toward: destination))
+        let socket = try UDPSocket(bindingTo: try .attackerSource(toward: destination))
         try socket.setSendBufferSize(4 << 20)
         body = Body(socket: socket, destination: destination, rate: spec.rate, end: end)
         garbagePercent = spec.garbagePercent

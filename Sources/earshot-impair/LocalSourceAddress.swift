@@ -12,4 +12,12 @@ extension SocketAddress {
         case (.v6, false): try SocketAddress(parsing: "[::]:0")
         }
     }
+
+    /// Where an attack's "other" socket binds: like `localSource(toward:)`, but toward an IPv4 loopback destination
+    /// from 127.0.0.2, another host on the loopback network, so the receiver sees a stranger's address and not just
+    /// another port of its sender's host.
+    static func attackerSource(toward destination: SocketAddress) throws -> SocketAddress {
+        if case .v4 = destination, destination.isLoopback { return try SocketAddress(parsing: "127.0.0.2:0") }
+        return try localSource(toward: destination)
+    }
 }

@@ -11,6 +11,10 @@ import Testing
     typealias Impaired = ImpairedLoopbackEndToEndTests
 
     static let seconds = 8.0
+    /// With an attack, the proxy (the stream and the attack) stops half a second before the receiver, so every
+    /// hostile packet it counts reached a running receiver; the stream's end is concealed for 100 ms, then rebuffered,
+    /// inside the 0.2 s the judged part leaves out.
+    static let proxySeconds = seconds - 0.5
 
     /// What a run is judged by.
     struct Outcome: CustomStringConvertible {
@@ -73,7 +77,7 @@ import Testing
     static func clean() throws -> Outcome {
         if let cleanOutcome { return cleanOutcome }
         let outcome = Outcome(try Impaired.run(
-            seconds: seconds, sender: ["--frame", "5"], impairment: [], label: "no attack"))
+            seconds: seconds, sender: ["--frame", "5"], impairment: [], label: "no attack", proxySeconds: proxySeconds))
         print("e2e no attack: \(outcome)")
         cleanOutcome = outcome
         return outcome
@@ -81,16 +85,20 @@ import Testing
 
     /// Each class of hostile packet (`earshot-impair --attack`, with the stream's SSRC where it matters) costs at
     /// most 1 % extra glitch windows and 5 ms of extra delay over the run without it, never resyncs or changes the
-    /// source, and every hostile packet shows in the receiver's counters under its reason.
+    /// source, and every hostile packet shows in the receiver's counters under its reason. Attacks start half a second
+    /// into a locked stream (a stranger that sends the stream's SSRC from its address before the genuine sender's
+    /// second packet wins the start-up probation; the timeline then re-anchors to the genuine stream within five
+    /// packets, counted as a resync: a race of the first 5 ms that only authentication closes).
     @Test(arguments: [
         "far-ahead", "timestamp-outlier:interval-ms=500", "resync-burst", "ssrc-spoof", "spoofed-bye",
         "probation-starvation", "flood",
     ])
     func hostilePacketsCostNothingAndAreCounted(attack: String) throws {
         let baseline = try Self.clean()
+        let delayed = attack + (attack.contains(":") ? "," : ":") + "after-ms=500"
         let run = try Impaired.run(
-            seconds: Self.seconds, sender: ["--frame", "5"], impairment: ["--attack", attack], label: attack,
-            relayRTCP: false)
+            seconds: Self.seconds, sender: ["--frame", "5"], impairment: ["--attack", delayed], label: attack,
+            proxySeconds: Self.proxySeconds)
         let outcome = Outcome(run)
         let kind = String(attack.split(separator: ":")[0])
         let sent = outcome.proxyCounter("attack.\(kind)")
@@ -111,14 +119,10 @@ import Testing
         case "ssrc-spoof":
             #expect(outcome.rejections("rtp_source_collision") == sent)
         case "spoofed-bye":
-            // Each datagram carries one SR or one BYE about the locked source, from another host's port: counted
-            // once. (On loopback every port is the same host, so the proxy's "other" socket is another port of it:
-            // the receiver ignores it only because the locked source's host check is per host.)
-            #expect(outcome.rejections("rtcp_foreign_sender") + Receiver.int(run.stats, "rtcpSenderReportsReceived")
-                >= sent)
+            // Each datagram carries one SR or one BYE about the locked source, from another host (127.0.0.2).
+            #expect(outcome.rejections("rtcp_foreign_sender") == sent)
         case "probation-starvation":
-            #expect(outcome.rejections("rtp_foreign_source") + Receiver.int(run.stats, "packetsInSourceProbation")
-                >= sent)
+            #expect(outcome.rejections("rtp_foreign_source") == sent)
         case "flood":
             // The kernel may drop what its socket buffer cannot hold before the receiver sees it (not ours to count).
             let counted = reasons.values.compactMap { ($0 as? NSNumber)?.intValue }.reduce(0, +)

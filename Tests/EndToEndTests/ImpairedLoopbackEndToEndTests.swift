@@ -25,10 +25,11 @@ import Testing
         var stealPercent: Double
     }
 
-    /// Streams `seconds` through the proxy with `impairment`; `duringStream` runs on the test thread meanwhile.
+    /// Streams `seconds` through the proxy with `impairment`; `duringStream` runs on the test thread meanwhile. The
+    /// proxy runs `proxySeconds` (default: until after the receiver stopped).
     static func run(
         seconds: Double, sender: [String], impairment: [String], label: String, receiver receiverFlags: [String] = [],
-        relayRTCP: Bool = false, duringStream: (_ receiverPort: Int) throws -> Void = { _ in }
+        relayRTCP: Bool = false, proxySeconds: Double? = nil, duringStream: (_ receiverPort: Int) throws -> Void = { _ in }
     ) throws -> Run {
         let rig = try AudioRig(outputs: 1)
         defer { rig.stop() }
@@ -43,7 +44,7 @@ import Testing
         let proxy = try ChildProcess(
             Receiver.product("earshot-impair"),
             ["--listen", "127.0.0.1:\(proxyPort)", "--to", "127.0.0.1:\(receiverPort)", "--seed", "7", "--log", logFile,
-             "--duration", "\(seconds + 3)"] + impairment)
+             "--duration", "\(proxySeconds ?? seconds + 3)"] + impairment)
         // RTCP both ways, unimpaired: the sender's reports reach the receiver through a second proxy, and the
         // receiver answers the proxy, which passes the answer back to the sender.
         let rtcpRelay = relayRTCP
