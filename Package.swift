@@ -11,6 +11,13 @@ let ringBufferNegativeControl: [SwiftSetting] =
     ProcessInfo.processInfo.environment["EARSHOT_TSAN_NEGATIVE_CONTROL"] == "1"
     ? [.define("EARSHOT_TSAN_NEGATIVE_CONTROL")] : []
 
+// MARK: - Test hooks: debug builds only
+
+/// `EARSHOT_TEST_HOOKS` compiles in switches that only tests use (e.g. `PlaybackThread.Options.injectsLoopAllocation`):
+/// defined in debug builds (what `swift build --build-tests` and `swift test` build), never in release, so no
+/// shipped binary carries them.
+let testHooks: [SwiftSetting] = [.define("EARSHOT_TEST_HOOKS", .when(configuration: .debug))]
+
 // MARK: - Executables: Swift runtime linked statically in release
 
 /// The shared Swift runtime libraries (libswiftCore, Foundation Essentials, Dispatch, …) are mapped whole and page in
@@ -70,7 +77,7 @@ let package = Package(
         .target(
             name: "EarshotRealtime",
             dependencies: ["EarshotALSA", "CEarshotLinux", atomics],
-            swiftSettings: [.unsafeFlags(["-wmo", "-num-threads", "2"])] + ringBufferNegativeControl
+            swiftSettings: [.unsafeFlags(["-wmo", "-num-threads", "2"])] + ringBufferNegativeControl + testHooks
         ),
 
         // MARK: - Pure Swift: protocol, DSP, impairment model (no devices, no I/O)
@@ -127,7 +134,8 @@ let package = Package(
         .executableTarget(
             name: "earshot-realtime-probe",
             dependencies: ["EarshotRealtime", "EarshotALSA", "EarshotDSP"],
-            path: "Tests/RealtimeProbe"
+            path: "Tests/RealtimeProbe",
+            swiftSettings: testHooks
         ),
         .testTarget(
             name: "EarshotRealtimeTests",
