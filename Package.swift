@@ -4,12 +4,20 @@ import PackageDescription
 
 // MARK: - ThreadSanitizer negative control
 
-/// `EARSHOT_TSAN_NEGATIVE_CONTROL=1` weakens RingBuffer's publishing store and acquiring load to `.relaxed`, so that
-/// Tests/run-thread-sanitizer.sh can prove its `swift test --sanitize=thread` run detects a missing acquire/release
-/// (it must then report a data race). Never set it for anything else.
-let ringBufferNegativeControl: [SwiftSetting] =
+/// `EARSHOT_TSAN_NEGATIVE_CONTROL=1` breaks the four lock-free hand-overs that Tests/run-thread-sanitizer.sh checks
+/// (RingBuffer, PlaybackCadence and PlaybackStandby: publishing stores and acquiring loads made `.relaxed`;
+/// ReceiverCountersMailbox: fields as plain memory), so that its `swift test --sanitize=thread` run must report a data
+/// race in each component's stress test, or the check could not fail. Never set it for anything else.
+let tsanNegativeControl: [SwiftSetting] =
     ProcessInfo.processInfo.environment["EARSHOT_TSAN_NEGATIVE_CONTROL"] == "1"
     ? [.define("EARSHOT_TSAN_NEGATIVE_CONTROL")] : []
+
+// MARK: - Test hooks: debug builds only
+
+/// `EARSHOT_TEST_HOOKS` compiles in switches that only tests use (e.g. `PlaybackThread.Options.injectsLoopAllocation`):
+/// defined in debug builds (what `swift build --build-tests` and `swift test` build), never in release, so no
+/// shipped binary carries them.
+let testHooks: [SwiftSetting] = [.define("EARSHOT_TEST_HOOKS", .when(configuration: .debug))]
 
 // MARK: - Executables: Swift runtime linked statically in release
 
@@ -70,7 +78,7 @@ let package = Package(
         .target(
             name: "EarshotRealtime",
             dependencies: ["EarshotALSA", "CEarshotLinux", atomics],
-            swiftSettings: [.unsafeFlags(["-wmo", "-num-threads", "2"])] + ringBufferNegativeControl
+            swiftSettings: [.unsafeFlags(["-wmo", "-num-threads", "2"])] + tsanNegativeControl + testHooks
         ),
 
         // MARK: - Pure Swift: protocol, DSP, impairment model (no devices, no I/O)
@@ -86,7 +94,8 @@ let package = Package(
             dependencies: [
                 "EarshotProtocol", "EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotRealtime", "EarshotALSA",
                 atomics, logging,
-            ]
+            ],
+            swiftSettings: tsanNegativeControl
         ),
         .target(
             name: "EarshotSender",
@@ -127,7 +136,8 @@ let package = Package(
         .executableTarget(
             name: "earshot-realtime-probe",
             dependencies: ["EarshotRealtime", "EarshotALSA", "EarshotDSP"],
-            path: "Tests/RealtimeProbe"
+            path: "Tests/RealtimeProbe",
+            swiftSettings: testHooks
         ),
         .testTarget(
             name: "EarshotRealtimeTests",

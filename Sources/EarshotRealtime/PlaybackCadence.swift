@@ -20,7 +20,8 @@ import Atomics
 ///
 /// Threads: only the playback thread calls `recordTake` and `recordHeld`; any thread may call `refillInstant` and
 /// read `deviceHeldFrames`. The owner creates it before either thread starts and calls `destroy()` after both have
-/// stopped. A trivial value: copies share the cells.
+/// stopped. A trivial value: copies share the cells. Both cells are stored releasing and loaded acquiring: a thread
+/// that sees a take's stamp or a level also sees what the playback thread did before it (the ring's read index).
 public struct PlaybackCadence: @unchecked Sendable {
     /// The time between two of the playback thread's takes, in nanoseconds: one device period, or several
     /// (`PlaybackThread.periodsPerWake`).
@@ -62,24 +63,45 @@ public struct PlaybackCadence: @unchecked Sendable {
     /// Notes what the device holds after a wake that took nothing (no room, or the ring short of a period), so the
     /// producer does not top up against a level the device has since drained from. Playback thread; one store.
     @inline(__always)
-    func recordHeld(deviceHeldFrames: Int) { heldFrames.store(deviceHeldFrames, ordering: .releasing) }
+    func recordHeld(deviceHeldFrames: Int) {
+        #if EARSHOT_TSAN_NEGATIVE_CONTROL
+            // Deliberately wrong (see Tests/run-thread-sanitizer.sh): ThreadSanitizer must report the race this opens.
+            heldFrames.store(deviceHeldFrames, ordering: .relaxed)
+        #else
+            heldFrames.store(deviceHeldFrames, ordering: .releasing)
+        #endif
+    }
 
     @inline(__always)
     func recordTake(atNanoseconds instant: Int, deviceHeldFrames: Int) {
         recordHeld(deviceHeldFrames: deviceHeldFrames)
         // Releasing, paired with the acquiring load in `refillInstant`: a producer that sees this instant also sees
         // the ring's read index of the take it stamps.
-        lastTakeNanoseconds.store(instant, ordering: .releasing)
+        #if EARSHOT_TSAN_NEGATIVE_CONTROL
+            lastTakeNanoseconds.store(instant, ordering: .relaxed)  // deliberately wrong, as in `recordHeld`
+        #else
+            lastTakeNanoseconds.store(instant, ordering: .releasing)
+        #endif
     }
 
     /// The frames the device held after the playback thread's last wake (0 before the first): with the ring's level,
     /// what is queued ahead of the producer's next frame. Any thread.
-    public var deviceHeldFrames: Int { heldFrames.load(ordering: .acquiring) }
+    public var deviceHeldFrames: Int {
+        #if EARSHOT_TSAN_NEGATIVE_CONTROL
+            heldFrames.load(ordering: .relaxed)  // deliberately wrong, as in `recordHeld`
+        #else
+            heldFrames.load(ordering: .acquiring)
+        #endif
+    }
 
     /// The first instant after `nowNanoseconds` that lies `refillLead` before an expected take (the last take plus
     /// whole periods), or nil before the first take. Any thread.
     public func refillInstant(after nowNanoseconds: Int) -> Int? {
-        let last = lastTakeNanoseconds.load(ordering: .acquiring)
+        #if EARSHOT_TSAN_NEGATIVE_CONTROL
+            let last = lastTakeNanoseconds.load(ordering: .relaxed)  // deliberately wrong, as in `recordHeld`
+        #else
+            let last = lastTakeNanoseconds.load(ordering: .acquiring)
+        #endif
         guard last > 0 else { return nil }
         let first = last + periodNanoseconds - refillLead
         guard first <= nowNanoseconds else { return first }

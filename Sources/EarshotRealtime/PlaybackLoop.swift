@@ -35,9 +35,11 @@ struct PlaybackLoop {
     let cadence: PlaybackCadence?
     /// Optional request to stop the device while nothing plays (see `PlaybackThread.Options.standby`).
     let standby: PlaybackStandby?
-    /// Test-only: `EARSHOT_INJECT_LOOP_ALLOCATION=1` when the thread was created. Proves the allocation detector works.
-    let injectAllocation: Bool
-    let injectedAllocationSink: UnsafeAtomic<Int>
+    #if EARSHOT_TEST_HOOKS
+        /// Test hook, debug builds only (`PlaybackThread.Options.injectsLoopAllocation`): when set, each period
+        /// allocates once and stores the address here, so that the allocation detector has something to catch.
+        var injectedAllocationSink: UnsafeAtomic<Int>? = nil
+    #endif
 
     var hasPlayed = false
     var inUnderrun = false
@@ -222,14 +224,16 @@ struct PlaybackLoop {
     /// counted when `countsShortage`.
     @_noLocks
     mutating func renderPeriod(countsShortage: Bool) {
-        if injectAllocation {
-            // Hidden from the compile-time check on purpose: it stands for a C call that allocates behind our back.
-            _unsafePerformance {
-                let allocation = malloc(64)
-                injectedAllocationSink.store(Int(bitPattern: allocation), ordering: .relaxed)
-                free(allocation)
+        #if EARSHOT_TEST_HOOKS
+            if let injectedAllocationSink {
+                // Hidden from the compile-time check on purpose: it stands for a C call that allocates behind our back.
+                _unsafePerformance {
+                    let allocation = malloc(64)
+                    injectedAllocationSink.store(Int(bitPattern: allocation), ordering: .relaxed)
+                    free(allocation)
+                }
             }
-        }
+        #endif
         let got = ring.read(into: period, frames: periodFrames)
         if got > 0 {
             hasPlayed = true

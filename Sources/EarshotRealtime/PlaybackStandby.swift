@@ -8,7 +8,8 @@ import Atomics
 ///
 /// Threads: the producer (or any control thread) calls `request`; only the playback thread calls `markActive`; any
 /// thread may read. The owner creates it before either thread starts and calls `destroy()` after both have stopped.
-/// A trivial value: copies share the cells.
+/// A trivial value: copies share the cells. Both flags are stored releasing and loaded acquiring: a thread that sees a
+/// new value also sees what the writer did before it.
 public struct PlaybackStandby: @unchecked Sendable {
     private let requested: UnsafeAtomic<Bool>
     private let active: UnsafeAtomic<Bool>
@@ -27,16 +28,41 @@ public struct PlaybackStandby: @unchecked Sendable {
     /// Asks the playback thread to stop the device (`true`) once the ring holds less than a period, or to start it
     /// again (`false`).
     /// The playback thread looks at every wake, and every `PlaybackLoop.standbyPollNanoseconds` while stopped.
-    public func request(_ standby: Bool) { requested.store(standby, ordering: .releasing) }
+    public func request(_ standby: Bool) {
+        #if EARSHOT_TSAN_NEGATIVE_CONTROL
+            // Deliberately wrong (see Tests/run-thread-sanitizer.sh): ThreadSanitizer must report the race this opens.
+            requested.store(standby, ordering: .relaxed)
+        #else
+            requested.store(standby, ordering: .releasing)
+        #endif
+    }
 
     /// Whether standby is asked for. Any thread.
-    public var isRequested: Bool { requested.load(ordering: .acquiring) }
+    public var isRequested: Bool {
+        #if EARSHOT_TSAN_NEGATIVE_CONTROL
+            requested.load(ordering: .relaxed)  // deliberately wrong, as in `request`
+        #else
+            requested.load(ordering: .acquiring)
+        #endif
+    }
 
     /// Whether the device is stopped now: the producer then has no takes to time its refills by, and waits for
     /// datagrams instead. Any thread.
-    public var isActive: Bool { active.load(ordering: .acquiring) }
+    public var isActive: Bool {
+        #if EARSHOT_TSAN_NEGATIVE_CONTROL
+            active.load(ordering: .relaxed)  // deliberately wrong, as in `request`
+        #else
+            active.load(ordering: .acquiring)
+        #endif
+    }
 
     /// Playback thread only.
     @inline(__always)
-    func markActive(_ standby: Bool) { active.store(standby, ordering: .releasing) }
+    func markActive(_ standby: Bool) {
+        #if EARSHOT_TSAN_NEGATIVE_CONTROL
+            active.store(standby, ordering: .relaxed)  // deliberately wrong, as in `request`
+        #else
+            active.store(standby, ordering: .releasing)
+        #endif
+    }
 }

@@ -62,6 +62,12 @@ public final class PlaybackThread: @unchecked Sendable {
         /// `periodsPerWake(requested:pacedByTimer:bufferPeriods:)`.
         public var periodsPerWake: Int?
 
+        #if EARSHOT_TEST_HOOKS
+            /// Test hook, debug builds only: the loop allocates once per period, so that a test can prove its
+            /// allocation detector notices (`RealtimeAllocationProbeTests`). Never in a release build.
+            public var injectsLoopAllocation = false
+        #endif
+
         public init(
             concealmentFadeFrames: Int = 48, scheduling: RealtimeScheduling = .fifo(priority: 80),
             pacing: Pacing = .automatic, tap: RingBuffer? = nil, cadence: PlaybackCadence? = nil,
@@ -81,7 +87,9 @@ public final class PlaybackThread: @unchecked Sendable {
     private var lifecycle: DeviceThreadLifecycle
     private let loop: UnsafeMutablePointer<PlaybackLoop>
     private let counterCells: PlaybackCounterCells
-    private let injectedAllocationSink: UnsafeAtomic<Int>
+    #if EARSHOT_TEST_HOOKS
+        private let injectedAllocationSink: UnsafeAtomic<Int>
+    #endif
 
     /// Takes ownership of `device` (closed when this object goes away). `ring` stays owned by the caller and must
     /// outlive the thread; its channel count must match the device's.
@@ -96,7 +104,6 @@ public final class PlaybackThread: @unchecked Sendable {
         let lastFrame = UnsafeMutablePointer<Float>.allocate(capacity: channels)
         lastFrame.initialize(repeating: 0, count: channels)
         counterCells = PlaybackCounterCells()
-        injectedAllocationSink = .create(0)
         let lifecycle = DeviceThreadLifecycle(device: device, scheduling: options.scheduling)
         let handle = lifecycle.device.handle
         let pacedByTimer = Self.pacesByTimer(options.pacing, device: handle)
@@ -113,9 +120,12 @@ public final class PlaybackThread: @unchecked Sendable {
                     bufferPeriods: parameters.bufferFrames / parameters.periodFrames),
                 period: period, lastFrame: lastFrame, fadeFrames: max(1, options.concealmentFadeFrames),
                 counters: counterCells, stopRequested: lifecycle.stopRequested, tap: options.tap,
-                cadence: options.cadence, standby: options.standby,
-                injectAllocation: getenv("EARSHOT_INJECT_LOOP_ALLOCATION").map { $0.pointee == 0x31 } ?? false,
-                injectedAllocationSink: injectedAllocationSink))
+                cadence: options.cadence, standby: options.standby))
+        #if EARSHOT_TEST_HOOKS
+            let sink = UnsafeAtomic<Int>.create(0)
+            injectedAllocationSink = sink
+            if options.injectsLoopAllocation { loop.pointee.injectedAllocationSink = sink }
+        #endif
         self.lifecycle = lifecycle
     }
 
@@ -169,6 +179,8 @@ public final class PlaybackThread: @unchecked Sendable {
         loop.deinitialize(count: 1)
         loop.deallocate()
         counterCells.destroy()
-        injectedAllocationSink.destroy()
+        #if EARSHOT_TEST_HOOKS
+            injectedAllocationSink.destroy()
+        #endif
     }
 }

@@ -9,15 +9,16 @@ import Atomics
 public final class ReceiverCountersMailbox: @unchecked Sendable {
     private static let fieldCount = 15
     private let version = UnsafeAtomic<Int>.create(0)
-    private let fields: UnsafeMutablePointer<UnsafeAtomic<Int>>
+    /// One atomic cell per field, contiguous.
+    private let fields: UnsafeMutablePointer<Int.AtomicRepresentation>
 
     public init() {
         fields = .allocate(capacity: Self.fieldCount)
-        for index in 0..<Self.fieldCount { (fields + index).initialize(to: .create(0)) }
+        fields.initialize(repeating: Int.AtomicRepresentation(0), count: Self.fieldCount)
     }
 
     deinit {
-        for index in 0..<Self.fieldCount { fields[index].destroy() }
+        fields.deinitialize(count: Self.fieldCount)
         fields.deallocate()
         version.destroy()
     }
@@ -72,8 +73,25 @@ public final class ReceiverCountersMailbox: @unchecked Sendable {
         }
     }
 
-    @_noAllocation
-    private func set(_ index: Int, _ value: Int) { fields[index].store(value, ordering: .relaxed) }
+    #if EARSHOT_TSAN_NEGATIVE_CONTROL
+        // Deliberately wrong (see Tests/run-thread-sanitizer.sh): the fields as plain memory, the classic seqlock data
+        // race, which ThreadSanitizer must report here. (It models neither standalone fences nor the ordering between
+        // atomic accesses, so a control that only dropped the fences would go unseen: a snapshot's consistency is
+        // checked by the stress test's own assertions.)
+        @_noAllocation
+        private func set(_ index: Int, _ value: Int) {
+            UnsafeMutableRawPointer(fields + index).assumingMemoryBound(to: Int.self).pointee = value
+        }
 
-    private func get(_ index: Int) -> Int { fields[index].load(ordering: .relaxed) }
+        private func get(_ index: Int) -> Int {
+            UnsafeMutableRawPointer(fields + index).assumingMemoryBound(to: Int.self).pointee
+        }
+    #else
+        @_noAllocation
+        private func set(_ index: Int, _ value: Int) {
+            UnsafeAtomic<Int>(at: fields + index).store(value, ordering: .relaxed)
+        }
+
+        private func get(_ index: Int) -> Int { UnsafeAtomic<Int>(at: fields + index).load(ordering: .relaxed) }
+    #endif
 }

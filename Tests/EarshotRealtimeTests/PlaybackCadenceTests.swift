@@ -73,6 +73,34 @@ import Testing
         #expect(cadence.refillInstant(after: take + 100_000) == take + 4_700_000)
     }
 
+    /// The playback thread stamps takes and levels while the producer reads them on another thread: a producer that
+    /// sees a stamp or a level also sees what the playback thread wrote before it (in the receiver, the ring's read
+    /// index). Even values go through `recordTake` and the refill instant, odd ones through `recordHeld` and
+    /// `deviceHeldFrames`. Under ThreadSanitizer (Tests/run-thread-sanitizer.sh) a missing release or acquire in
+    /// either is reported as a data race on the handed-over payload.
+    @Test func twoThreadStampsHandOverWhatCameBefore() {
+        let cadence = PlaybackCadence(periodNanoseconds: Self.period)
+        defer { cadence.destroy() }
+        let result = HandOverStress.run(
+            seconds: 2,
+            publish: { value in
+                if value % 2 == 0 {
+                    cadence.recordTake(atNanoseconds: value, deviceHeldFrames: value)
+                } else {
+                    cadence.recordHeld(deviceHeldFrames: value)
+                }
+            },
+            isPublished: { value in
+                value % 2 == 0
+                    ? cadence.refillInstant(after: 0) == value + Self.period - cadence.refillLead
+                    : cadence.deviceHeldFrames == value
+            })
+        #expect(!result.timedOut)
+        #expect(result.mismatches == 0)
+        #expect(result.handOvers > 100)
+        print("cadence hand-over: \(result.handOvers) values, \(result.mismatches) mismatches")
+    }
+
     /// The playback thread writes what the ring holds in whole periods, and conceals only when the device would be
     /// left with less than a period (5 ms periods, a 3-period device buffer).
     @Test(arguments: [

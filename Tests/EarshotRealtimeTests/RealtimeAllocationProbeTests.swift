@@ -29,7 +29,8 @@ import Testing
         #expect(Self.counter("underrunEvents", in: result.standardOutput) == 0, "\(result.standardOutput)")
     }
 
-    /// The hidden switch makes the loop allocate; the detector must notice, or the test above proves nothing.
+    /// The test hook (`PlaybackThread.Options.injectsLoopAllocation`, debug builds only) makes the loop allocate; the
+    /// detector must notice, or the test above proves nothing. A probe built without the hook exits 3 and fails this.
     @Test func injectedAllocationIsCaught() throws {
         let rig = try AudioRig(outputs: 1)
         defer { rig.stop() }
@@ -78,7 +79,8 @@ import Testing
         return url
     }
 
-    /// `earshot-realtime-probe`, built beside the test bundle.
+    /// `earshot-realtime-probe`, built beside the test bundle in its configuration (debug, so with the test hooks;
+    /// never from `EARSHOT_PRODUCTS`, a release build without them).
     static var probeExecutable: URL {
         let bundle = URL(
             fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))

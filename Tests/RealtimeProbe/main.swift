@@ -4,7 +4,9 @@
 //   earshot-realtime-probe CONFIGURATION_FILE PCM SECONDS
 //
 // Prints the playback counters and exits 0; exits 2 on bad arguments or an ALSA error.
-// EARSHOT_INJECT_LOOP_ALLOCATION=1 makes the loop allocate once per period (to prove the detector works).
+// EARSHOT_INJECT_LOOP_ALLOCATION=1 makes the loop allocate once per period (to prove the detector works): a debug
+// build's test hook (`PlaybackThread.Options.injectsLoopAllocation`); a build without it exits 3 instead of running
+// a loop that cannot be caught.
 // Two seconds before the end the device goes into standby for 0.3 s (the feed stops so the ring drains), so the
 // pause and the resume run under the sanitizer too.
 import EarshotALSA
@@ -27,8 +29,17 @@ do {
     // With a cadence, so the take stamp is inside what the sanitizer watches.
     let cadence = PlaybackCadence(periodNanoseconds: 5_000_000)
     let standby = PlaybackStandby()
-    let playback = PlaybackThread(
-        device: device, ring: ring, options: PlaybackThread.Options(cadence: cadence, standby: standby))
+    var options = PlaybackThread.Options(cadence: cadence, standby: standby)
+    if ProcessInfo.processInfo.environment["EARSHOT_INJECT_LOOP_ALLOCATION"] == "1" {
+        #if EARSHOT_TEST_HOOKS
+            options.injectsLoopAllocation = true
+        #else
+            let message = "EARSHOT_INJECT_LOOP_ALLOCATION needs a debug build (EARSHOT_TEST_HOOKS)\n"
+            FileHandle.standardError.write(message.data(using: .utf8)!)
+            exit(3)
+        #endif
+    }
+    let playback = PlaybackThread(device: device, ring: ring, options: options)
     var tone = ToneGenerator(frequency: 997, amplitude: 0.5, channels: ring.channels)
     var chunk = [Float](repeating: 0, count: 480 * ring.channels)
     if let warning = try playback.start() { print("scheduling: \(warning)") }
