@@ -55,5 +55,6 @@ for filter in "${reruns[@]}"; do
 done
 echo "run-all: tests passed; rig-timing reruns: ${#reruns[@]}${reruns[*]:+ (${reruns[*]})}"
 
-# The lock-free ring buffer again under ThreadSanitizer, with a negative control that must be caught.
+# The lock-free structures under ThreadSanitizer (ring, counters mailbox, playback cadence and standby), each with a
+# negative control that must be caught.
 ./Tests/run-thread-sanitizer.sh

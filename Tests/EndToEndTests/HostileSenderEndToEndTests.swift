@@ -69,6 +69,51 @@ import Testing
         #expect(outcome.glitchWindows == 0, "\(outcome)")
     }
 
+    /// A real live-capturing peer: GStreamer's `pulsesrc` captures the rig's microphone sink (a 997 Hz tone played into
+    /// it; Debian's GStreamer has no `alsasrc` without `gstreamer1.0-alsa`),
+    /// `opusenc` in 5 ms frames, `rtpopuspay`, `udpsink`: timestamps from its pipeline clock, packets in the bursts
+    /// of a sound server's capture. After its start-up (the sound server stalls a new capture stream for up to 2 s,
+    /// then delivers the backlog at once) the receiver plays it with no glitch window and no concealment.
+    @Test func gstreamerLiveCaptureSenderPlaysCleanly() throws {
+        let rig = try AudioRig(outputs: 1)
+        defer { rig.stop() }
+        let seconds = 10.0
+        let tone = rig.directory.appendingPathComponent("tone.wav").path
+        let frames = Int(48_000 * (seconds + 4))
+        var samples = [Float](repeating: 0, count: frames * 2)
+        for frame in 0..<frames {
+            let value = Float(0.5 * sin(2 * Double.pi * 997 * Double(frame) / 48_000))
+            (samples[2 * frame], samples[2 * frame + 1]) = (value, value)
+        }
+        try WAVFile(sampleRate: 48_000, channels: 2, samples: samples).write(path: tone)
+        let port = Receiver.portPair()
+        let wav = rig.directory.appendingPathComponent("recv.wav").path
+        let receiver = try LoopbackEndToEndTests.receiver(
+            rig: rig, port: port, device: "spk", seconds: seconds, extra: ["--record", wav])
+        let feed = try ChildProcess("/usr/bin/aplay", ["-q", "-D", rig.micFeedDevice, tone], environment: rig.environment)
+        defer { feed.stop() }
+        let sender = try ChildProcess(
+            ChildProcess.gstLaunch,
+            ["-q", "pulsesrc", "device=\(rig.captureDevice).monitor", "!", "audioconvert", "!", "audioresample", "!",
+             "audio/x-raw,rate=48000,channels=2", "!", "opusenc", "frame-size=5", "bitrate=128000", "!",
+             "rtpopuspay", "pt=96", "!", "udpsink", "host=127.0.0.1", "port=\(port)"],
+            environment: rig.environment)
+        defer { sender.stop() }
+        #expect(receiver.wait(seconds: seconds + 5) == 0, "\(receiver.log)")
+        let stats = try Receiver.finalStats(receiver.log)
+        let handed = try WAVFile.read(path: wav).samples
+        let steady = try Receiver.steadyPart(handed, skipSeconds: 3, trimSeconds: 0.3)
+        let glitches = SignalAnalysis.glitchWindows(
+            steady, frequency: 997, sampleRate: 48_000, windowFrames: 480, minimumSNRdB: 20)
+        let delays = Receiver.delays(receiver.log).map(\.current).filter { $0 > 0 }
+        print("e2e gstreamer pulsesrc: glitch windows \(glitches.count)/\(steady.count / 480) after 3 s, delays "
+            + "\(delays), \(Receiver.jsonLine(receiver.log))")
+        #expect(Receiver.int(stats, "packetsReceived") >= Int((seconds - 3) * 190), "\(sender.log)")
+        #expect(glitches.isEmpty, "glitch windows \(glitches)")
+        #expect(Receiver.int(stats, "resyncs") == 0)
+        #expect(Receiver.int(stats, "packetsLost") == 0)
+    }
+
     // MARK: - Hostile packets beside a genuine stream
 
     /// The same run with no attack, measured once for the comparisons below.
