@@ -17,8 +17,8 @@ import EarshotProtocol
 /// capacity`. Sequence numbers and timestamps are the caller's extended 64-bit values; timestamps tick at 48 kHz.
 /// Payload views handed out stay valid until the next mutating call.
 ///
-/// Policy choices: a frame missing at its turn is declared lost and concealed (or FEC-recovered), never waited for;
-/// if it arrives afterwards it is `.late`. While the delay is below target every decision is a `.stretch`, so a raised
+/// Policy choices: a frame missing when `nextDecision` is asked for it is concealed (or FEC-recovered); a caller with
+/// audio still queued may ask later instead (`isDueFrameMissing`); if it arrives after its decision it is `.late`. While the delay is below target every decision is a `.stretch`, so a raised
 /// target is reached within a few frames rather than after the next losses. A confirmed restart or an overflow
 /// flushes what is still held.
 ///
