@@ -174,12 +174,14 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         return ranges
     }
 
-    /// What the timeline accepts: the continuity tolerance, and arrivals no later than the largest delay the
-    /// receiver may hold.
+    /// What the timeline accepts: arrivals no later than `--max-latency` (or a larger fixed `--latency`). A fixed
+    /// latency below it does not tighten this: a packet later than the target still plays while the output queue
+    /// holds its turn, and is counted late rather than implausible when it does not.
     var timeline: StreamTimeline.Configuration {
         switch latency {
         case .automatic: return StreamTimeline.Configuration(maxLatencyMs: maximumLatencyMs)
-        case .fixed(let milliseconds): return StreamTimeline.Configuration(maxLatencyMs: milliseconds)
+        case .fixed(let milliseconds):
+            return StreamTimeline.Configuration(maxLatencyMs: max(maximumLatencyMs, milliseconds))
         }
     }
 
