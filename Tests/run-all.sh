@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs what is missing, builds, runs every test (the paced PulseAudio rig is
-# started and stopped by the tests themselves), the fuzzers' smoke run, then the lock-free structures under
-# ThreadSanitizer.
+# started and stopped by the tests themselves), the lock-free structures under ThreadSanitizer, then the fuzzers'
+# smoke run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,3 +58,6 @@ echo "run-all: tests passed; rig-timing reruns: ${#reruns[@]}${reruns[*]:+ (${re
 # The lock-free structures under ThreadSanitizer (ring, counters mailbox, playback cadence and standby), each with a
 # negative control that must be caught.
 ./Tests/run-thread-sanitizer.sh
+
+# The parsers and the receive path under libFuzzer + AddressSanitizer, 60 s a target (Tests/Fuzz/README.md).
+./Tests/Fuzz/run-fuzzers.sh 60

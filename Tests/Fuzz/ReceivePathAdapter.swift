@@ -4,14 +4,14 @@
 // - `ReceiverPipeline.init`: how the source lock and the jitter buffer (with its `PlayoutDelayEstimator`) are built
 //   from the configuration (`Settings`);
 // - `ReceiverProducer.drainRTP` / `drainRTCP`: rtcp-mux classification of each datagram;
-// - `ReceiverProducer.handleRTP`: RTP parse → Opus framing → `RTPSourceLock` → `RTPReceptionStatistics` → timestamp
-//   extension → `JitterBuffer.insert`;
+// - `ReceiverProducer.handleRTP`: RTP parse → Opus framing → `RTPSourceLock` (sources numbered) → `StreamTimeline`
+//   → `RTPReceptionStatistics` → `JitterBuffer.insert` with the timeline's media timestamp;
 // - the BYE part of `ReceiverRTCPSession.receive` / `handleRTCP`: a BYE naming the locked source unlocks it and ends
 //   the stream in the jitter buffer;
 // - `ReceiverProducer.fillRing` around the decoder: `nextDecision`, the corrector's `recordTimeStretch` for a played
 //   frame, and `dropNext` for a quiet frame or a delay far above target.
-// When the receive path changes (e.g. an admission stage between the source lock and the jitter buffer), update this
-// file to match `handleRTP` again; the target and its input format need not change.
+// When the receive path changes, update this file to match `handleRTP` again; the target and its input format need
+// not change.
 
 import EarshotCodec
 import EarshotProtocol
@@ -45,16 +45,18 @@ struct ReceivePathAdapter: ~Copyable {
         case rtcp
         /// Valid, but the lock holds it in probation (first packet of a possible new source).
         case probation
-        /// A sequence jump (A.1 probation): not handed to the jitter buffer.
-        case jump
+        /// Dropped by the stream timeline (implausible sequence, timestamp or arrival).
+        case implausible(StreamTimeline.Rejection)
         case inserted(JitterBuffer.InsertResult)
     }
 
     let settings: Settings
     var jitterBuffer: JitterBuffer
-    var lock: RTPSourceLock
+    /// Sources are numbered (the script's sender index; 2 for raw datagrams) in place of socket addresses.
+    var lock: RTPSourceLock<UInt32>
+    var timeline: StreamTimeline
     var statistics: RTPReceptionStatistics?
-    var extendedTimestamp: Int64 = 0
+    var lastPacketFrameSamples = 0
 
     init(settings: Settings) {
         self.settings = settings
@@ -68,16 +70,23 @@ struct ReceivePathAdapter: ~Copyable {
                 capacity: Int((settings.largestDelayMs / 2.5).rounded(.up)) + 64, maxPayloadBytes: 1500, delay: delay,
                 maxConcealmentMs: 100, stretchesDecodedAudio: true))
         lock = RTPSourceLock(silenceTimeoutNanoseconds: settings.sourceTimeoutNanos)
+        timeline = StreamTimeline(configuration: .init(maxLatencyMs: settings.largestDelayMs))
+        // The generic lock's metadata is instantiated at its first use (a one-time allocation the producer pays at
+        // its first packet, before the steady state its allocation test checks): do it here, before counting.
+        var warmUp = RTPSourceLock<UInt32>()
+        _ = warmUp.admit(ssrc: 1, sequenceNumber: 1, from: 1, nowNanoseconds: 0)
+        _ = warmUp.admit(ssrc: 1, sequenceNumber: 2, from: 1, nowNanoseconds: 1)
+        _ = warmUp.admit(ssrc: 1, sequenceNumber: 3, from: 2, nowNanoseconds: 2)
     }
 
     // MARK: - Datagrams in (drainRTP, handleRTP, handleRTCP)
 
-    mutating func receive(_ bytes: UnsafeRawBufferPointer, arrivalNanos: UInt64) -> Outcome {
-        if RTPRTCPDemultiplexer.classify(bytes) == .rtcp { return handleRTCP(bytes) }
-        return handleRTP(bytes, arrivalNanos: arrivalNanos)
+    mutating func receive(_ bytes: UnsafeRawBufferPointer, from source: UInt32, arrivalNanos: UInt64) -> Outcome {
+        if RTPRTCPDemultiplexer.classify(bytes) == .rtcp { return handleRTCP(bytes, from: source) }
+        return handleRTP(bytes, from: source, arrivalNanos: arrivalNanos)
     }
 
-    private mutating func handleRTCP(_ bytes: UnsafeRawBufferPointer) -> Outcome {
+    private mutating func handleRTCP(_ bytes: UnsafeRawBufferPointer, from source: UInt32) -> Outcome {
         let compound: RTCPCompoundPacket
         switch RTCPCompoundPacket.parse(bytes) {
         case .success(let parsed): compound = parsed
@@ -86,6 +95,7 @@ struct ReceivePathAdapter: ~Copyable {
         var goodbyePending = false
         for case .goodbye(let goodbye) in compound {
             for index in 0..<goodbye.sourceCount where goodbye.source(at: index) == lock.lockedSource {
+                guard source == lock.lockedAddress else { continue }  // the producer's host check
                 lock.goodbye(ssrc: goodbye.source(at: index))
                 goodbyePending = true
             }
@@ -94,7 +104,9 @@ struct ReceivePathAdapter: ~Copyable {
         return .rtcp
     }
 
-    private mutating func handleRTP(_ bytes: UnsafeRawBufferPointer, arrivalNanos: UInt64) -> Outcome {
+    private mutating func handleRTP(
+        _ bytes: UnsafeRawBufferPointer, from source: UInt32, arrivalNanos: UInt64
+    ) -> Outcome {
         let packet: RTPPacket
         switch RTPPacket.parse(bytes, payloadType: settings.payloadType) {
         case .success(let parsed): packet = parsed
@@ -102,39 +114,46 @@ struct ReceivePathAdapter: ~Copyable {
         }
         let payload = packet.payload
         guard let frames = OpusDecoder.validatedFrameCount(of: payload) else { return .rejected(.malformedOpusPayload) }
-        switch lock.admit(ssrc: packet.ssrc, sequenceNumber: packet.sequenceNumber, nowNanoseconds: arrivalNanos) {
+        let arrival32 = UInt32(truncatingIfNeeded: arrivalNanos &* 3 / 62_500)
+        switch lock.admit(
+            ssrc: packet.ssrc, sequenceNumber: packet.sequenceNumber, from: source, nowNanoseconds: arrivalNanos)
+        {
         case .reject(let rejection):
             return .rejected(rejection)
         case .probation:
             return .probation
         case .acceptNewSource(let previous):
             if previous != nil { jitterBuffer.reset() }
-            let previousSequence = packet.sequenceNumber &- 1
-            statistics = RTPReceptionStatistics(ssrc: packet.ssrc, firstSequence: previousSequence)
-            _ = statistics!.record(
-                sequenceNumber: previousSequence, timestamp: packet.timestamp,
-                arrival: UInt32(truncatingIfNeeded: arrivalNanos &* 3 / 62_500))
-            extendedTimestamp = Int64(packet.timestamp)
+            timeline.reset()
+            lastPacketFrameSamples = 0
+            startStatistics(packet, arrival: arrival32)
         case .accept:
             break
         }
-        let update = statistics!.record(
-            sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp,
-            arrival: UInt32(truncatingIfNeeded: arrivalNanos &* 3 / 62_500))
-        guard let sequence = update.extendedSequence else { return .jump }
-        let timestamp = extend(timestamp: packet.timestamp)
-        jitterBuffer.setFrameSamples(frames)
+        let placed = timeline.judge(
+            sequence: packet.sequenceNumber, timestamp: packet.timestamp, frameSamples: frames,
+            arrivalNanos: arrivalNanos)
+        guard case .accept(let sequence, let mediaTimestamp, let reanchored) = placed else {
+            if case .reject(let rejection) = placed { return .implausible(rejection) }
+            return .probation
+        }
+        if reanchored {
+            jitterBuffer.restart()
+            startStatistics(packet, arrival: arrival32)
+        }
+        _ = statistics?.record(sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp, arrival: arrival32)
+        if frames == lastPacketFrameSamples || jitterBuffer.isIdle { jitterBuffer.setFrameSamples(frames) }
+        lastPacketFrameSamples = frames
         return .inserted(
-            jitterBuffer.insert(sequence: sequence, timestamp: timestamp, arrivalNanos: arrivalNanos, payload: payload))
+            jitterBuffer.insert(
+                sequence: sequence, timestamp: mediaTimestamp, arrivalNanos: arrivalNanos, payload: payload))
     }
 
-    /// `ReceiverProducer.extend(timestamp:)`.
-    private mutating func extend(timestamp: UInt32) -> Int64 {
-        let last = UInt32(truncatingIfNeeded: extendedTimestamp)
-        let delta = Int64(Int32(bitPattern: timestamp &- last))
-        let extended = extendedTimestamp + delta
-        if delta > 0 { extendedTimestamp = extended }
-        return extended
+    /// `ReceiverProducer.startStatistics(ssrc:before:timestamp:arrival:)`.
+    private mutating func startStatistics(_ packet: RTPPacket, arrival: UInt32) {
+        let previousSequence = packet.sequenceNumber &- 1
+        statistics = RTPReceptionStatistics(ssrc: packet.ssrc, firstSequence: previousSequence)
+        _ = statistics!.record(sequenceNumber: previousSequence, timestamp: packet.timestamp, arrival: arrival)
     }
 
     // MARK: - Frames out (fillRing)

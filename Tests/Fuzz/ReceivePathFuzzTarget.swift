@@ -93,12 +93,14 @@ private func play(_ initialScript: ReceivePathScript) {
             let length = write(record, from: &stream, into: datagram)
             if index == 0 { streams.0 = stream } else { streams.1 = stream }
             if tracing { trace("stream \(index): seq \(stream.sequence) ts \(stream.timestamp) toc \(record.toc)") }
-            outcome = path.receive(UnsafeRawBufferPointer(rebasing: datagram[0..<length]), arrivalNanos: clock)
+            outcome = path.receive(
+                UnsafeRawBufferPointer(rebasing: datagram[0..<length]), from: UInt32(index), arrivalNanos: clock)
         case .raw(let bytes):
-            outcome = path.receive(bytes, arrivalNanos: clock)
+            outcome = path.receive(bytes, from: 2, arrivalNanos: clock)
         case .goodbye(let index):
             let length = writeGoodbye(ssrc: index == 0 ? streams.0.ssrc : streams.1.ssrc, into: datagram)
-            outcome = path.receive(UnsafeRawBufferPointer(rebasing: datagram[0..<length]), arrivalNanos: clock)
+            outcome = path.receive(
+                UnsafeRawBufferPointer(rebasing: datagram[0..<length]), from: UInt32(index), arrivalNanos: clock)
         }
         if case .inserted = outcome { fuzzConsume(1) }
         if tracing { trace("t=\(clock) \(record.kind) → \(outcome)  \(path.jitterBuffer.counters)") }
