@@ -64,12 +64,7 @@ public struct PlaybackCadence: @unchecked Sendable {
     /// producer does not top up against a level the device has since drained from. Playback thread; one store.
     @inline(__always)
     func recordHeld(deviceHeldFrames: Int) {
-        #if EARSHOT_TSAN_NEGATIVE_CONTROL
-            // Deliberately wrong (see Tests/run-thread-sanitizer.sh): ThreadSanitizer must report the race this opens.
-            heldFrames.store(deviceHeldFrames, ordering: .relaxed)
-        #else
-            heldFrames.store(deviceHeldFrames, ordering: .releasing)
-        #endif
+        heldFrames.store(deviceHeldFrames, ordering: .handOverPublishing)
     }
 
     @inline(__always)
@@ -77,31 +72,19 @@ public struct PlaybackCadence: @unchecked Sendable {
         recordHeld(deviceHeldFrames: deviceHeldFrames)
         // Releasing, paired with the acquiring load in `refillInstant`: a producer that sees this instant also sees
         // the ring's read index of the take it stamps.
-        #if EARSHOT_TSAN_NEGATIVE_CONTROL
-            lastTakeNanoseconds.store(instant, ordering: .relaxed)  // deliberately wrong, as in `recordHeld`
-        #else
-            lastTakeNanoseconds.store(instant, ordering: .releasing)
-        #endif
+        lastTakeNanoseconds.store(instant, ordering: .handOverPublishing)
     }
 
     /// The frames the device held after the playback thread's last wake (0 before the first): with the ring's level,
     /// what is queued ahead of the producer's next frame. Any thread.
     public var deviceHeldFrames: Int {
-        #if EARSHOT_TSAN_NEGATIVE_CONTROL
-            heldFrames.load(ordering: .relaxed)  // deliberately wrong, as in `recordHeld`
-        #else
-            heldFrames.load(ordering: .acquiring)
-        #endif
+        heldFrames.load(ordering: .handOverConsuming)
     }
 
     /// The first instant after `nowNanoseconds` that lies `refillLead` before an expected take (the last take plus
     /// whole periods), or nil before the first take. Any thread.
     public func refillInstant(after nowNanoseconds: Int) -> Int? {
-        #if EARSHOT_TSAN_NEGATIVE_CONTROL
-            let last = lastTakeNanoseconds.load(ordering: .relaxed)  // deliberately wrong, as in `recordHeld`
-        #else
-            let last = lastTakeNanoseconds.load(ordering: .acquiring)
-        #endif
+        let last = lastTakeNanoseconds.load(ordering: .handOverConsuming)
         guard last > 0 else { return nil }
         let first = last + periodNanoseconds - refillLead
         guard first <= nowNanoseconds else { return first }

@@ -29,40 +29,23 @@ public struct PlaybackStandby: @unchecked Sendable {
     /// again (`false`).
     /// The playback thread looks at every wake, and every `PlaybackLoop.standbyPollNanoseconds` while stopped.
     public func request(_ standby: Bool) {
-        #if EARSHOT_TSAN_NEGATIVE_CONTROL
-            // Deliberately wrong (see Tests/run-thread-sanitizer.sh): ThreadSanitizer must report the race this opens.
-            requested.store(standby, ordering: .relaxed)
-        #else
-            requested.store(standby, ordering: .releasing)
-        #endif
+        requested.store(standby, ordering: .handOverPublishing)
     }
 
     /// Whether standby is asked for. Any thread.
     public var isRequested: Bool {
-        #if EARSHOT_TSAN_NEGATIVE_CONTROL
-            requested.load(ordering: .relaxed)  // deliberately wrong, as in `request`
-        #else
-            requested.load(ordering: .acquiring)
-        #endif
+        requested.load(ordering: .handOverConsuming)
     }
 
     /// Whether the device is stopped now: the producer then has no takes to time its refills by, and waits for
     /// datagrams instead. Any thread.
     public var isActive: Bool {
-        #if EARSHOT_TSAN_NEGATIVE_CONTROL
-            active.load(ordering: .relaxed)  // deliberately wrong, as in `request`
-        #else
-            active.load(ordering: .acquiring)
-        #endif
+        active.load(ordering: .handOverConsuming)
     }
 
     /// Playback thread only.
     @inline(__always)
     func markActive(_ standby: Bool) {
-        #if EARSHOT_TSAN_NEGATIVE_CONTROL
-            active.store(standby, ordering: .relaxed)  // deliberately wrong, as in `request`
-        #else
-            active.store(standby, ordering: .releasing)
-        #endif
+        active.store(standby, ordering: .handOverPublishing)
     }
 }

@@ -68,12 +68,7 @@ public struct RingBuffer: @unchecked Sendable {
         if first < count {
             Self.copy(from: source + first &* channels, to: storage, samples: (count &- first) &* channels)
         }
-        #if EARSHOT_TSAN_NEGATIVE_CONTROL
-        // Deliberately wrong (see Tests/run-thread-sanitizer.sh): ThreadSanitizer must report the race this opens.
-        writeIndex.store(write &+ count, ordering: .relaxed)
-        #else
-        writeIndex.store(write &+ count, ordering: .releasing)
-        #endif
+        writeIndex.store(write &+ count, ordering: .handOverPublishing)
         return count
     }
 
@@ -82,11 +77,7 @@ public struct RingBuffer: @unchecked Sendable {
     @inlinable
     public func read(into target: UnsafeMutablePointer<Float>, frames: Int) -> Int {
         let read = readIndex.load(ordering: .relaxed)
-        #if EARSHOT_TSAN_NEGATIVE_CONTROL
-        let write = writeIndex.load(ordering: .relaxed)  // deliberately wrong, as in `write`
-        #else
-        let write = writeIndex.load(ordering: .acquiring)
-        #endif
+        let write = writeIndex.load(ordering: .handOverConsuming)
         let count = min(frames, write &- read)
         guard count > 0 else { return 0 }
         let start = read & mask

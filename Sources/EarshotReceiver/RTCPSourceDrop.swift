@@ -12,4 +12,12 @@ public enum RTCPSourceDrop: CaseIterable, Sendable, Hashable {
         case .addressNotAllowed: "rtcp_address_not_allowed"
         }
     }
+
+    /// Index in `allCases`, for counters kept in a fixed array.
+    public var counterIndex: Int {
+        switch self {
+        case .foreignSender: 0
+        case .addressNotAllowed: 1
+        }
+    }
 }

@@ -178,11 +178,8 @@ public struct ReceiverConfiguration: Sendable, Equatable {
     /// latency below it does not tighten this: a packet later than the target still plays while the output queue
     /// holds its turn, and is counted late rather than implausible when it does not.
     var timeline: StreamTimeline.Configuration {
-        switch latency {
-        case .automatic: return StreamTimeline.Configuration(maxLatencyMs: maximumLatencyMs)
-        case .fixed(let milliseconds):
-            return StreamTimeline.Configuration(maxLatencyMs: max(maximumLatencyMs, milliseconds))
-        }
+        guard case .fixed(let milliseconds) = latency else { return .init(maxLatencyMs: maximumLatencyMs) }
+        return .init(maxLatencyMs: max(maximumLatencyMs, milliseconds))
     }
 
     /// The parsed `--listen` address.

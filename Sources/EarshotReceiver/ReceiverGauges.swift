@@ -62,7 +62,7 @@ public final class ReceiverGauges: @unchecked Sendable {
     /// Producer thread.
     @inline(__always)
     func count(_ drop: RTCPSourceDrop) {
-        rejections[Self.sourceDropBase + (drop == .foreignSender ? 0 : 1)].wrappingIncrement(ordering: .relaxed)
+        rejections[Self.sourceDropBase + drop.counterIndex].wrappingIncrement(ordering: .relaxed)
     }
 
     /// Producer thread.

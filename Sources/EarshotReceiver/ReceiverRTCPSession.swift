@@ -59,7 +59,7 @@ struct ReceiverRTCPSession: ~Copyable {
             switch packet {
             case .senderReport(let report):
                 guard report.ssrc == lock.lockedSource else { continue }
-                guard let locked = lock.lockedAddress, source.hasSameHost(as: locked) else {
+                guard Self.isFromLockedHost(source, lock) else {
                     gauges.count(.foreignSender)
                     continue
                 }
@@ -70,7 +70,7 @@ struct ReceiverRTCPSession: ~Copyable {
                 multiplexed = onRTPPort
             case .goodbye(let goodbye):
                 for index in 0..<goodbye.sourceCount where goodbye.source(at: index) == lock.lockedSource {
-                    guard let locked = lock.lockedAddress, source.hasSameHost(as: locked) else {
+                    guard Self.isFromLockedHost(source, lock) else {
                         gauges.count(.foreignSender)
                         continue
                     }
@@ -83,6 +83,12 @@ struct ReceiverRTCPSession: ~Copyable {
             }
         }
         return nil
+    }
+
+    /// RTCP about the locked source counts only from its host (any port).
+    private static func isFromLockedHost(_ source: SocketAddress, _ lock: RTPSourceLock<SocketAddress>) -> Bool {
+        guard let locked = lock.lockedAddress else { return false }
+        return source.hasSameHost(as: locked)
     }
 
     /// Builds RR (one block about `statistics`, none without a source) + SDES CNAME. The view is valid until the

@@ -139,47 +139,40 @@ public struct StreamTimeline: Sendable {
         let lineError = timestampStep - expectedStep
         let inLine = abs(lineError) <= toleranceSamples
 
+        let arrivalAgrees = delay >= -toleranceNanos && delay <= maxLatencyNanos
         let rejection: Rejection?
         if sequenceStep <= 0 {
-            if -sequenceStep > configuration.maxMisorder {
-                rejection = .tooOld
-            } else if !inLine {
-                rejection = .timestampImplausible
-            } else if delay > maxLatencyNanos {
-                rejection = .arrivalBeyondMaxLatency
-            } else {
-                // Reordered or duplicate: placed on the line, the highest stays.
-                runLength = 0
-                return .accept(
-                    sequence: highestSequence + sequenceStep,
-                    mediaTimestamp: highestMediaTimestamp + expectedStep, reanchored: false)
-            }
+            rejection = -sequenceStep > configuration.maxMisorder ? .tooOld
+                : !inLine ? .timestampImplausible
+                : delay > maxLatencyNanos ? .arrivalBeyondMaxLatency : nil
+        } else if inLine && sequenceStep <= configuration.nearPackets {
+            rejection = delay > maxLatencyNanos ? .arrivalBeyondMaxLatency : nil
+        } else if inLine {
+            rejection = arrivalAgrees ? nil : .sequenceImplausible
+        } else if lineError > 0 {
+            // The timestamp moved further than the sequence: a gap (DTX, pause) if the arrival agrees.
+            rejection = arrivalAgrees ? nil : .timestampImplausible
         } else {
-            let arrivalAgrees = delay >= -toleranceNanos && delay <= maxLatencyNanos
-            if inLine && sequenceStep <= configuration.nearPackets {
-                rejection = delay > maxLatencyNanos ? .arrivalBeyondMaxLatency : nil
-            } else if inLine {
-                rejection = arrivalAgrees ? nil : .sequenceImplausible
-            } else if lineError > 0 {
-                // The timestamp moved further than the sequence: a gap (DTX, pause) if the arrival agrees.
-                rejection = arrivalAgrees ? nil : .timestampImplausible
-            } else {
-                rejection = .timestampImplausible
-            }
-            if rejection == nil {
-                highestSequence += sequenceStep
-                highestMediaTimestamp += inLine ? expectedStep : timestampStep
-                highestTimestamp = extendedTimestamp
-                highestFrameSamples = frame
-                follow(transit: transit, arrivalNanos: arrivalNanos)
-                runLength = 0
-                return .accept(sequence: highestSequence, mediaTimestamp: highestMediaTimestamp, reanchored: false)
-            }
+            rejection = .timestampImplausible
         }
-        guard let rejection else { preconditionFailure("unreachable") }
-        return considerReanchor(
-            rejection, sequence: sequence, timestamp: timestamp, frameSamples: frameSamples, transit: transit,
-            arrivalNanos: arrivalNanos, sequenceStep: sequenceStep, timestampStep: timestampStep)
+        if let rejection {
+            return considerReanchor(
+                rejection, sequence: sequence, timestamp: timestamp, frameSamples: frameSamples, transit: transit,
+                arrivalNanos: arrivalNanos, sequenceStep: sequenceStep, timestampStep: timestampStep)
+        }
+        runLength = 0
+        guard sequenceStep > 0 else {
+            // Reordered or duplicate: placed on the line, the highest stays.
+            return .accept(
+                sequence: highestSequence + sequenceStep, mediaTimestamp: highestMediaTimestamp + expectedStep,
+                reanchored: false)
+        }
+        highestSequence += sequenceStep
+        highestMediaTimestamp += inLine ? expectedStep : timestampStep
+        highestTimestamp = extendedTimestamp
+        highestFrameSamples = frame
+        follow(transit: transit, arrivalNanos: arrivalNanos)
+        return .accept(sequence: highestSequence, mediaTimestamp: highestMediaTimestamp, reanchored: false)
     }
 
     // MARK: - Internals
