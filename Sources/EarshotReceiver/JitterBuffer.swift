@@ -114,6 +114,8 @@ public struct JitterBuffer: ~Copyable {
         var timestamp: Int64
         var length: Int
         var state: SlotState
+        /// A `.missing` frame counted in `packetsLost` (so its late arrival, or a replay, un-counts it exactly once).
+        var countedLost = false
     }
 
     private enum Phase {
@@ -239,7 +241,7 @@ public struct JitterBuffer: ~Copyable {
             estimator.recordArrival(timestamp: timestamp, arrivalNanos: arrivalNanos)
             // While buffering (start-up or after an underrun) an earlier packet may still lead the line.
             if phase == .buffering && highestSequence - sequence < Int64(capacity) {
-                nextSequence = sequence
+                rewind(to: sequence)
                 if sequence < highestSequence { counters.packetsReordered += 1 }
                 store(sequence: sequence, timestamp: timestamp, payload: payload)
                 return .stored
@@ -384,10 +386,12 @@ public struct JitterBuffer: ~Copyable {
             return .waiting(samples: frameSamples)
         }
 
-        slots[dueIndex] = Slot(sequence: nextSequence, timestamp: nextTimestamp, length: 0, state: .missing)
         // Only a later packet proves this one was sent: concealment past the highest sequence (a stalled or ended
         // stream) is counted as concealment, and as loss only once a later packet arrives (`advanceHighest`).
-        if nextSequence < highestSequence { counters.packetsLost += 1 }
+        let provenLost = nextSequence < highestSequence
+        slots[dueIndex] = Slot(
+            sequence: nextSequence, timestamp: nextTimestamp, length: 0, state: .missing, countedLost: provenLost)
+        if provenLost { counters.packetsLost += 1 }
         let missingTimestamp = nextTimestamp
         nextSequence += 1
         nextTimestamp += Int64(frameSamples)
@@ -485,20 +489,47 @@ public struct JitterBuffer: ~Copyable {
     /// past the old highest become lost now.
     private mutating func advanceHighest(sequence: Int64, timestamp: Int64) {
         guard sequence > highestSequence else { return }
-        let concealedAhead = min(sequence, nextSequence) - highestSequence - 1
-        if concealedAhead > 0 { counters.packetsLost += Int(concealedAhead) }
+        let end = min(sequence, nextSequence)
+        if end - highestSequence - 1 > 0 {
+            counters.packetsLost += Int(end - highestSequence - 1)
+            // Only the last `capacity` can still be in their slots.
+            var concealed = max(highestSequence + 1, end - Int64(capacity))
+            while concealed < end {
+                let slotIndex = index(concealed)
+                if slots[slotIndex].sequence == concealed && slots[slotIndex].state == .missing {
+                    slots[slotIndex].countedLost = true
+                }
+                concealed += 1
+            }
+        }
         highestSequence = sequence
         highestTimestamp = timestamp
     }
 
-    /// A frame that was concealed has arrived after all: it is late, not lost (as RTCP's cumulative loss). It was
-    /// counted lost only if it was behind the highest sequence when concealed.
+    /// A frame that was concealed has arrived after all: it is late, not lost (as RTCP's cumulative loss), if it was
+    /// counted lost.
     private mutating func forgiveLoss(sequence: Int64, timestamp: Int64) {
-        if sequence < highestSequence {
+        let slotIndex = index(sequence)
+        if slots[slotIndex].countedLost {
             counters.packetsLost -= 1
-        } else {
-            advanceHighest(sequence: sequence, timestamp: timestamp)
+            slots[slotIndex].countedLost = false
         }
+        advanceHighest(sequence: sequence, timestamp: timestamp)
+    }
+
+    /// Rebuffering moves the playout point back to an earlier packet: the frames concealed from there on will be
+    /// decided again, so their loss (counted or not) is forgotten with them.
+    private mutating func rewind(to sequence: Int64) {
+        var replayed = max(sequence, nextSequence - Int64(capacity))
+        while replayed < nextSequence {
+            let slotIndex = index(replayed)
+            if slots[slotIndex].sequence == replayed && slots[slotIndex].state == .missing {
+                if slots[slotIndex].countedLost { counters.packetsLost -= 1 }
+                slots[slotIndex] = Slot(sequence: .min, timestamp: 0, length: 0, state: .empty)
+            }
+            replayed += 1
+        }
+        nextSequence = sequence
     }
 
     private mutating func startStream(sequence: Int64, timestamp: Int64) {

@@ -257,6 +257,37 @@ private func insert(
         }
     }
 
+    /// Four frames lost behind a later packet, then the stream stalls into an underrun; one of the lost frames arrives
+    /// while rebuffering and playout restarts from it. Each frame is counted lost once, and un-counted when it came:
+    /// 3, 4 and 6 are lost, 5 is not (the fuzzed receive path found 6 counted here, and negative counts elsewhere).
+    @Test func aReplayAfterAnUnderrunCountsEachLossOnce() {
+        var buffer = fixedBuffer(latencyMs: 0, frameSamples: 480)
+        var now: UInt64 = 0
+        for sequence in Int64(0)..<3 {
+            _ = insert(&buffer, sequence: sequence, timestamp: sequence * 480, at: now)
+            _ = buffer.nextDecision(nowNanos: now)
+            now += 10 * ms
+        }
+        _ = insert(&buffer, sequence: 7, timestamp: 7 * 480, at: now)
+        for _ in 0..<5 {  // 3, 4, 5, 6 concealed, 7 played
+            _ = buffer.nextDecision(nowNanos: now)
+            now += 10 * ms
+        }
+        #expect(buffer.counters.packetsLost == 4)
+        while buffer.counters.underruns == 0 {  // concealment past the highest packet, then rebuffering
+            _ = buffer.nextDecision(nowNanos: now)
+            now += 10 * ms
+        }
+        #expect(buffer.counters.packetsLost == 4)
+        #expect(insert(&buffer, sequence: 5, timestamp: 5 * 480, at: now) == .stored)
+        #expect(buffer.counters.packetsLost == 3)
+        for _ in 0..<20 {
+            _ = buffer.nextDecision(nowNanos: now)
+            now += 10 * ms
+        }
+        #expect(buffer.counters.packetsLost == 3, "\(buffer.counters)")
+    }
+
     /// The device stalled (an xrun recovery can take a sound server a second or more) while packets kept arriving
     /// on time: when it asks for audio again, playout starts near the target delay, not at the oldest packet, which
     /// would add the whole backlog as delay. The skipped packets are counted late.

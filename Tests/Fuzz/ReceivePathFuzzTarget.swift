@@ -26,10 +26,6 @@ nonisolated(unsafe) private var hooksInstalled = false
 /// `EARSHOT_FUZZ_TRACE=1` prints every event, outcome and decision (to replay a reproducer); printing allocates, so
 /// the allocation check is off then.
 private let tracing = getenv("EARSHOT_FUZZ_TRACE") != nil
-/// `packetsLost` can go below zero today: frames concealed past the highest sequence are not counted lost, but when
-/// rebuffering moves the playout point back over them and a later packet arrives, their arrival is "forgiven" as if
-/// they had been (see the README). `EARSHOT_FUZZ_STRICT_LOSS=1` checks it with the other counters.
-private let checksLoss = getenv("EARSHOT_FUZZ_STRICT_LOSS") != nil
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func receivePathFuzzTarget(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -167,7 +163,7 @@ private func checkState(_ path: borrowing ReceivePathAdapter, _ settings: Receiv
     precondition(buffered >= 0 && buffered <= path.jitterBuffer.capacity, "buffered packets \(buffered)")
     let counters = path.jitterBuffer.counters
     precondition(
-        counters.packetsReceived >= 0 && (counters.packetsLost >= 0 || !checksLoss) && counters.packetsLate >= 0
+        counters.packetsReceived >= 0 && counters.packetsLost >= 0 && counters.packetsLate >= 0
             && counters.packetsDuplicated >= 0 && counters.packetsReordered >= 0 && counters.packetsTooLarge >= 0
             && counters.packetsOutOfRange >= 0 && counters.resyncs >= 0 && counters.framesPlayed >= 0
             && counters.concealedSamples >= 0 && counters.concealmentEvents >= 0 && counters.fecRecoveredFrames >= 0
