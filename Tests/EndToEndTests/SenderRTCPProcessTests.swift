@@ -7,16 +7,33 @@ import Testing
 /// `earshot-send` as a process against a test socket pair playing the receiver: its log lines carry what the
 /// receiver reported, and SIGTERM ends it cleanly with an RTCP BYE.
 @Suite(.serialized) struct SenderRTCPProcessTests {
-    @Test func receiverReportShowsInStatsAndSIGTERMSendsBye() throws {
-        let (rtp, rtcp) = try Self.adjacentSockets()
+    /// `earshot-send --tone 440` (plus `extra`) to a test RTP/RTCP socket pair; returns once `packets` RTP packets
+    /// arrived, with the stream's SSRC.
+    static func startSender(_ extra: [String], packets count: Int) throws
+        -> (rtp: UDPSocket, rtcp: UDPSocket, sender: ChildProcess, ssrc: UInt32)
+    {
+        let (rtp, rtcp) = try adjacentSockets()
         try rtp.setReceiveBufferSize(1 << 20)
         let sender = try ChildProcess(
             ChildProcess.earshotSend,
-            ["--tone", "440", "--to", "127.0.0.1:\(rtp.localAddress.port)", "--stats", "0.2", "--cname", "e2e"])
+            ["--tone", "440", "--to", "127.0.0.1:\(rtp.localAddress.port)", "--stats", "0.2"] + extra)
+        let packets = try ReceivedStream.receive(on: rtp, idleNanoseconds: 2_000_000_000, limit: count)
+        guard packets.count == count else {
+            sender.stop()
+            throw SenderStartError(log: sender.log, packets: packets.count)
+        }
+        return (rtp, rtcp, sender, packets[0].header.ssrc)
+    }
+
+    struct SenderStartError: Error, CustomStringConvertible {
+        var log: String
+        var packets: Int
+        var description: String { "earshot-send sent \(packets) packets before going quiet: \(log)" }
+    }
+
+    @Test func receiverReportShowsInStatsAndSIGTERMSendsBye() throws {
+        let (rtp, rtcp, sender, ssrc) = try Self.startSender(["--cname", "e2e"], packets: 50)
         defer { sender.stop() }
-        let packets = try ReceivedStream.receive(on: rtp, idleNanoseconds: 2_000_000_000, limit: 50)
-        try #require(packets.count == 50, "\(sender.log)")
-        let ssrc = packets[0].header.ssrc
 
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
         defer { buffer.deallocate() }
@@ -68,15 +85,8 @@ import Testing
     /// `rtcp_rejected_stranger`, and no escape reaches the log. Then the genuine receiver sends the same reports
     /// from its RTCP port and copies go on: the strangers' reports would have counted had they been trusted.
     @Test func strangersClaimingLossCannotSwitchRedundancyOn() throws {
-        let (rtp, rtcp) = try Self.adjacentSockets()
-        try rtp.setReceiveBufferSize(1 << 20)
-        let sender = try ChildProcess(
-            ChildProcess.earshotSend,
-            ["--tone", "440", "--to", "127.0.0.1:\(rtp.localAddress.port)", "--stats", "0.2", "--redundancy", "auto"])
+        let (rtp, rtcp, sender, ssrc) = try Self.startSender(["--redundancy", "auto"], packets: 20)
         defer { sender.stop() }
-        let packets = try ReceivedStream.receive(on: rtp, idleNanoseconds: 2_000_000_000, limit: 20)
-        try #require(packets.count == 20, "\(sender.log)")
-        let ssrc = packets[0].header.ssrc
 
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
         defer { buffer.deallocate() }
