@@ -355,6 +355,15 @@ public final class ReceiverPipeline: @unchecked Sendable {
     /// Whether the device is stopped for want of a stream (`ReceiverConfiguration.standbyAfterSeconds`). Any thread.
     public var isInStandby: Bool { standby?.isActive ?? false }
 
+    /// The output level last set (`setOutputVolume`), initially `--volume` unmuted. Any thread.
+    public var outputVolume: OutputVolume { OutputVolume(decibels: configuration.volumeDB) }
+
+    /// Sets the output level: applied within a period, ramped so that a step makes no click. Any thread.
+    public func setOutputVolume(_ volume: OutputVolume) {}
+
+    /// Where the playback device stands (`.playing` with `Output.caller`). Any thread.
+    public var deviceState: PlaybackDeviceState { isInStandby ? .standby : .playing }
+
     /// Playback thread's counters (nil with `Output.caller`). Any thread.
     public var playbackCounters: PlaybackCounters? { playback?.counters }
 
