@@ -93,7 +93,7 @@ let package = Package(
             name: "EarshotReceiver",
             dependencies: [
                 "EarshotProtocol", "EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotRealtime", "EarshotALSA",
-                atomics, logging,
+                "CEarshotLinux", atomics, logging,
             ],
             swiftSettings: tsanNegativeControl
         ),
@@ -157,7 +157,7 @@ let package = Package(
             name: "EarshotReceiverTests",
             dependencies: [
                 "EarshotReceiver", "EarshotCodec", "EarshotProtocol", "EarshotNet", "EarshotDSP", "EarshotRealtime",
-                "EarshotTestRig",
+                "EarshotTestRig", atomics, logging,
             ]
         ),
         .testTarget(

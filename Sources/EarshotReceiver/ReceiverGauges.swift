@@ -24,6 +24,8 @@ public final class ReceiverGauges: @unchecked Sendable {
     let sourceProbationDrops = UnsafeAtomic<Int>.create(0)
     /// Datagrams cut by the kernel because they were larger than the receive buffer.
     let truncated = UnsafeAtomic<Int>.create(0)
+    /// Whether a stream played at the last publication (the jitter buffer is playing one).
+    let streamPlaying = UnsafeAtomic<Bool>.create(false)
 
     public init() {
         rejectionCount = Self.sourceDropBase + RTCPSourceDrop.allCases.count
@@ -35,6 +37,7 @@ public final class ReceiverGauges: @unchecked Sendable {
         for index in 0..<rejectionCount { rejections[index].destroy() }
         rejections.deallocate()
         for cell in [jitterBits, delayBits, targetBits, queueBits] { cell.destroy() }
+        streamPlaying.destroy()
         for cell in [reportsSent, senderReportsReceived, goodbyesReceived, sourceChanges, sourceProbationDrops, truncated] { cell.destroy() }
     }
 
