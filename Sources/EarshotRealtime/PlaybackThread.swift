@@ -47,8 +47,8 @@ public final class PlaybackThread: @unchecked Sendable {
         public var scheduling: RealtimeScheduling
         public var pacing: Pacing
 
-        /// A second ring that receives a copy of every period written to the device (concealment included), for
-        /// recording exactly what was played. Frames that do not fit are dropped, never waited for. The caller
+        /// A second ring that receives a copy of every period written to the device (concealment and `gain`
+        /// included), for recording exactly what was played. Frames that do not fit are dropped, never waited for. The caller
         /// owns it and drains it from another thread; channel count must match the device's.
         public var tap: RingBuffer?
 
