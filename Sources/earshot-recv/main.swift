@@ -67,7 +67,10 @@ struct EarshotRecv: ParsableCommand {
     @Option(help: "Output channels, 1 or 2 (mono streams are decoded to both when 2).")
     var channels = 2
 
-    @Option(help: "Output volume at start, dB (-60...20); a --state-file that holds a volume takes precedence.")
+    // Unconditional: `--volume -12` takes -12 as its value rather than as a flag.
+    @Option(
+        parsing: .unconditional,
+        help: "Output volume at start, dB (-60...20); a --state-file that holds a volume takes precedence.")
     var volume: Double = 0
 
     @Option(

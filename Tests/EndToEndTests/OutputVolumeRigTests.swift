@@ -248,7 +248,7 @@ import Testing
                 Receiver.product("earshot-recv"),
                 ["--listen", "127.0.0.1:\(runs[index].port)", "--device", rig.playbackDevices[0],
                  "--duration", "\(seconds + Receiver.deviceWarmUpSeconds)", "--buffer-periods", "6",
-                 "--latency", "20", "--volume=-3", "--state-file", runs[index].state, "--record", wavs[index]],
+                 "--latency", "20", "--volume", "-3", "--state-file", runs[index].state, "--record", wavs[index]],
                 environment: rig.environment)
         }
         usleep(useconds_t(Receiver.deviceWarmUpSeconds * 1_000_000))
