@@ -11,8 +11,8 @@ import Logging
     import Glibc
 #endif
 
-/// The whole receiver: UDP sockets → producer thread (validation, source lock, jitter buffer, Opus decode, gain) →
-/// ring buffer → ALSA playback thread, plus RTCP on port + 1 (or multiplexed on the RTP port).
+/// The whole receiver: UDP sockets → producer thread (validation, source lock, jitter buffer, Opus decode) →
+/// ring buffer → ALSA playback thread (output gain), plus RTCP on port + 1 (or multiplexed on the RTP port).
 ///
 /// ```
 ///  RTP :port ─┐                    ┌──────────── producer thread (SCHED_FIFO, below playback) ──────────┐
@@ -23,6 +23,11 @@ import Logging
 ///
 /// Everything is allocated in `init`; after `start` the producer and playback threads allocate nothing. With
 /// `Output.caller` no device is opened and the caller consumes `ring` itself (tests, other sinks).
+///
+/// The output volume (`outputVolume`, `setOutputVolume`; `OutputVolumeControl`): the playback thread ramps its gain
+/// to it, or with `ReceiverConfiguration.mixer` the card's mixer control takes it and the samples pass at unity.
+/// With `Output.caller` (and no mixer) the ring holds the audio at unity: the volume is kept, saved and reported,
+/// and applying it is the caller's sink's business.
 ///
 /// Threads: `init`, `start`, `stop`, `collectRecording` and deinit belong to one control thread; `stats()` may be
 /// called from any thread.
@@ -67,6 +72,9 @@ public final class ReceiverPipeline: @unchecked Sendable {
     private let tapScratchFrames = 4096
     public private(set) var recording: [Float] = []
 
+    /// The output volume: software gain, or the card's mixer; the state file.
+    private let volumeControl: OutputVolumeControl
+
     private let producer: UnsafeMutablePointer<ReceiverProducer>
     private let mailbox = ReceiverCountersMailbox()
     private let gauges = ReceiverGauges()
@@ -82,6 +90,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
     ) throws(ReceiverPipelineError) {
         do { try configuration.validate() } catch { throw .configuration(error) }
         self.configuration = configuration
+        do { volumeControl = try OutputVolumeControl(configuration: configuration) } catch { throw .mixer(error) }
         let listen: SocketAddress
         let interface: NetworkInterface?
         let allowed: [SocketAddressRange]
@@ -170,7 +179,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
             playbackCounterCells = counterCells
             let options = PlaybackThread.Options(
                 scheduling: configuration.playbackScheduling, pacing: configuration.pacing, tap: tap,
-                cadence: deviceCadence, standby: deviceStandby, periodsPerWake: periodsPerWake, counters: counterCells)
+                cadence: deviceCadence, standby: deviceStandby, periodsPerWake: periodsPerWake,
+                gain: volumeControl.playbackGain, counters: counterCells)
             firstPlayback = PlaybackThread(device: device, ring: ring, options: options)
             let wakeup: WakeupEvent
             do { wakeup = try WakeupEvent() } catch { throw .socket(role: "device wake-up", error) }
@@ -210,7 +220,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 ring: ring, cadence: cadence, standby: standby, deviceWakeup: deviceWakeup,
                 standbyAfterNanos: Int64(configuration.standbyAfterSeconds * 1e9), channels: channels,
                 payloadType: UInt8(configuration.payloadType),
-                gain: configuration.linearGain, targetFillFrames: targetFillFrames,
+                targetFillFrames: targetFillFrames,
                 concealFloorFrames: concealFloorFrames,
                 refillLevelFrames: targetFillFrames - periodFrames / 2, scheduling: configuration.producerScheduling,
                 mailbox: mailbox,
@@ -289,7 +299,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
     /// Control thread.
     public func start() throws(ReceiverPipelineError) -> [String] {
         precondition(producerThread == nil, "ReceiverPipeline started twice")
-        var warnings: [String] = []
+        var warnings: [String] = volumeControl.loadWarning.map { ["--state-file: \($0)"] } ?? []
         if let supervisor, let first = firstPlayback {
             if let warning = try supervisor.start(first: first) { warnings.append("playback thread: \(warning)") }
             firstPlayback = nil
@@ -421,11 +431,19 @@ public final class ReceiverPipeline: @unchecked Sendable {
     /// Whether the device is stopped for want of a stream (`ReceiverConfiguration.standbyAfterSeconds`). Any thread.
     public var isInStandby: Bool { standby?.isActive ?? false }
 
-    /// The output level last set (`setOutputVolume`), initially `--volume` unmuted. Any thread.
-    public var outputVolume: OutputVolume { OutputVolume(decibels: configuration.volumeDB) }
+    /// The output level last set (`setOutputVolume`), exactly as set; initially the state file's, else `--volume`
+    /// unmuted. Any thread.
+    public var outputVolume: OutputVolume { volumeControl.volume }
 
-    /// Sets the output level: applied within a period, ramped so that a step makes no click. Any thread.
-    public func setOutputVolume(_ volume: OutputVolume) {}
+    /// Sets the output level. Software gain: the playback thread starts ramping to it at its next period and reaches
+    /// it `PlaybackGain.defaultRampFrames` frames (5 ms) later, so a step makes no click (heard after what the device
+    /// buffer already holds). Mixer: the card's control is set on this thread. Then the state file is replaced.
+    /// Any thread but a real-time one (the mixer and the file block); calls are serialized.
+    ///
+    /// Throws `.outOfRange` or `.mixer` with nothing changed, and `.notSaved` when only the state file failed.
+    public func setOutputVolume(_ volume: OutputVolume) throws(OutputVolumeError) {
+        try volumeControl.set(volume)
+    }
 
     /// Where the playback device stands (`.playing` with `Output.caller`). Any thread.
     public var deviceState: PlaybackDeviceState { supervisor?.state ?? .playing }

@@ -15,10 +15,10 @@ import EarshotRealtime
 /// queued datagram without waiting (RTP: validate, lock onto one SSRC, extend sequence and timestamp, insert into the
 /// jitter buffer with the arrival time; RTCP: SR/BYE, read only every `publishIntervalNanos` while playing); then,
 /// while the ring and the device (as of the last take) hold less than `targetFillFrames`, take the jitter buffer's
-/// next decision, decode it, apply the gain and write it to the ring; a frame that has not arrived is left for the
-/// next wake-up while they still hold `concealFloorFrames`, and concealed only below that. Counters are published every
-/// `publishIntervalNanos` (while playing, at the first refill after that); an RTCP receiver report goes out about
-/// once a second.
+/// next decision, decode it and write it to the ring (at unity: the output gain is the playback thread's); a frame
+/// that has not arrived is left for the next wake-up while they still hold `concealFloorFrames`, and concealed only
+/// below that. Counters are published every `publishIntervalNanos` (while playing, at the first refill after that);
+/// an RTCP receiver report goes out about once a second.
 ///
 /// Invariant: every buffer is allocated in `init`; the loop allocates nothing (errors are rare, typed and caught).
 /// Lives in memory owned by `ReceiverPipeline`; only the producer thread touches it between start and join.
@@ -38,7 +38,6 @@ struct ReceiverProducer: ~Copyable {
     let standbyAfterNanos: Int64
     let channels: Int
     let payloadType: UInt8
-    let gain: Float
     let targetFillFrames: Int
     /// A frame that has not arrived is concealed only once the ring and the device hold less than this; above it the
     /// producer leaves the queue to drain and asks again at its next wake-up, so a packet up to that much late still
@@ -382,7 +381,7 @@ struct ReceiverProducer: ~Copyable {
         }
     }
 
-    /// Decodes one decision into `pcm` with the gain applied; returns frames.
+    /// Decodes one decision into `pcm` and notes whether it was quiet; returns frames.
     mutating func render(_ decision: PlayoutDecision) -> Int {
         var frames: Int
         switch decision {
@@ -409,7 +408,7 @@ struct ReceiverProducer: ~Copyable {
         case .conceal(let samples), .stretch(let samples):
             frames = conceal(samples)
         }
-        applyGain(frames: frames)
+        noteLoudness(frames: frames)
         return frames
     }
 
@@ -434,13 +433,13 @@ struct ReceiverProducer: ~Copyable {
         }
     }
 
-    mutating func applyGain(frames: Int) {
+    /// Sets `lastFrameQuiet` from the decoded level (before the output gain, which the playback thread applies).
+    mutating func noteLoudness(frames: Int) {
         var energy: Float = 0
         var index = 0
         let count = frames * channels
         while index < count {
-            let sample = pcm[index] * gain
-            pcm[index] = sample
+            let sample = pcm[index]
             energy += sample * sample
             index += 1
         }

@@ -68,8 +68,35 @@ struct EarshotRecv: ParsableCommand {
     @Option(help: "Output channels, 1 or 2 (mono streams are decoded to both when 2).")
     var channels = 2
 
-    @Option(help: "Output gain, dB (-60...20).")
+    // Unconditional: `--volume -12` takes -12 as its value rather than as a flag.
+    @Option(
+        parsing: .unconditional,
+        help: "Output volume at start, dB (-60...20); a --state-file that holds a volume takes precedence.")
     var volume: Double = 0
+
+    @Option(
+        help: ArgumentHelp(
+            "Keep the output volume and mute in this file across restarts.",
+            discussion: """
+                Loaded at start, over --volume; replaced (temporary file + rename) on every change. A file that \
+                cannot be read or is corrupt is logged as a warning, and --volume is used.
+                """))
+    var stateFile: String?
+
+    @Option(
+        help: """
+            Set the volume on this mixer control of the card (e.g. Master or PCM; list them with \
+            `amixer -D hw:0 scontrols`) instead of scaling the samples: in dB where the control has a dB scale, muted \
+            with its switch. Set to --volume (or the state file's volume) at start.
+            """)
+    var mixer: String?
+
+    @Option(
+        help: """
+            The control device of --mixer (default: the card of --device, e.g. hw:0 for hw:0,0 or plughw:0; \
+            `default` for any other device).
+            """)
+    var mixerDevice: String?
 
     @Option(help: "Print statistics every this many seconds (0: only at exit).")
     var stats: Double = 0
@@ -156,7 +183,8 @@ struct EarshotRecv: ParsableCommand {
             payloadType: payloadType, channels: channels, volumeDB: volume, sourceTimeoutSeconds: sourceTimeout,
             standbyAfterSeconds: standbyAfter,
             standbyMode: try ReceiverConfiguration.standbyMode(parsing: standby), priority: priority,
-            canonicalName: "earshot-recv@\(hostName())", allow: allow)
+            canonicalName: "earshot-recv@\(hostName())", allow: allow, stateFile: stateFile, mixer: mixer,
+            mixerDevice: mixerDevice)
     }
 
     func run() throws {
@@ -183,6 +211,9 @@ struct EarshotRecv: ParsableCommand {
             kernel receive buffers: RTP \(pipeline.receiveBufferBytes.rtp) bytes, RTCP \(pipeline.receiveBufferBytes.rtcp) bytes\
             \(allow.isEmpty ? "" : "; only senders in \(allow.joined(separator: ", ")) are heard (--allow)")
             """)
+        let volume = pipeline.outputVolume
+        let volumeControl = mixer.map { " on mixer control '\($0)' of \(pipeline.configuration.mixerControlDevice)" }
+        logger.info("output volume \(volume.decibels) dB\(volume.isMuted ? ", muted" : "")\(volumeControl ?? "")")
         fflush(stdout)
 
         let start = MonotonicInstant.now()
