@@ -1,4 +1,5 @@
 import ArgumentParser
+import EarshotControl
 import EarshotNet
 import EarshotReceiver
 import Logging
@@ -95,6 +96,13 @@ struct EarshotRecv: ParsableCommand {
             discussion: "RTP and RTCP from anywhere else are dropped and counted. Default: everyone."))
     var allow: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve the control and observation endpoint on HOST:PORT (e.g. 127.0.0.1:8080; default: off).",
+            discussion: "GET /metrics (Prometheus), GET /status (JSON), PUT /volume {\"db\": -12.5}, PUT /mute "
+                + "{\"muted\": true}. No authentication: bind it to a trusted address."))
+    var http: String?
+
     @Option(help: "Run this many seconds, then exit (> 0; default: until SIGINT/SIGTERM).")
     var duration: Double?
 
@@ -116,6 +124,9 @@ struct EarshotRecv: ParsableCommand {
         }
         if let duration, !(duration > 0 && duration.isFinite) {
             throw ValidationError("--duration \(duration) is out of range: valid is seconds > 0")
+        }
+        if let http {
+            do { _ = try ControlServerAddress(parsing: http) } catch { throw ValidationError("\(error)") }
         }
         guard stats >= 0 && stats.isFinite else {
             throw ValidationError("--stats \(stats) is out of range: valid is seconds >= 0 (0: only at exit)")
@@ -145,6 +156,16 @@ struct EarshotRecv: ParsableCommand {
             logger.error("\(error)")
             throw ExitCode(1)
         }
+        var control: ControlServer?
+        if let http {
+            do {
+                control = try ControlServer(
+                    pipeline: pipeline, address: try ControlServerAddress(parsing: http), logger: logger)
+            } catch {
+                logger.error("\(error)")
+                throw ExitCode(1)
+            }
+        }
         StopSignal.install()
         for warning in try pipeline.start() { logger.warning("\(warning)") }
         let parameters = pipeline.deviceParameters.map {
@@ -155,6 +176,7 @@ struct EarshotRecv: ParsableCommand {
             kernel receive buffers: RTP \(pipeline.receiveBufferBytes.rtp) bytes, RTCP \(pipeline.receiveBufferBytes.rtcp) bytes\
             \(allow.isEmpty ? "" : "; only senders in \(allow.joined(separator: ", ")) are heard (--allow)")
             """)
+        if let control { print("earshot-recv: control endpoint on http://\(control.localAddress)/") }
         fflush(stdout)
 
         let start = MonotonicInstant.now()
@@ -177,6 +199,7 @@ struct EarshotRecv: ParsableCommand {
             pipeline.collectRecording()
             usleep(50_000)
         }
+        control?.stop()
         pipeline.stop()
         let final = pipeline.stats()
         print("stats \(final.description)")
