@@ -3,8 +3,9 @@ import NIOCore
 /// What one client may cost the control endpoint: the bounds that keep garbage, slowloris connections and crowds of
 /// scrapers from growing its memory or holding its thread. A value; any thread.
 public struct ControlServerLimits: Sendable {
-    /// Connections open at once; more are answered 503 and closed.
-    public var maximumConnections = 128
+    /// Connections open at once; more are answered 503 and closed. Room for 100 scrapers while as many slow or
+    /// hostile clients wait out their deadline; at most about 14 KiB each (read buffer, head, body, answer).
+    public var maximumConnections = 256
     /// A connection must complete each request (head and body) within this long of opening or of its previous
     /// response, or it is answered 408 and closed: idle keep-alive and byte-a-second clients alike.
     public var requestDeadline = TimeAmount.seconds(3)

@@ -1,6 +1,7 @@
 @testable import EarshotControl
 import EarshotNet
 import EarshotReceiver
+import EarshotTestRig
 import Foundation
 import Logging
 import NIOCore
@@ -58,7 +59,8 @@ import Testing
         #expect((object["device"] as? [String: Any])?["state"] as? String == "playing")
         #expect((object["counters"] as? [String: Any])?["packetsReceived"] as? Int == 0)
         let metrics = try #require(request("GET", "/metrics", port: endpoint.port))
-        #expect(metrics.status == 200 && metrics.headers["content-type"]?.hasPrefix("text/plain; version=0.0.4") == true)
+        #expect(metrics.status == 200)
+        #expect(metrics.headers["content-type"]?.hasPrefix("text/plain; version=0.0.4") == true)
         let parsed = try PrometheusExposition(parsing: metrics.body)
         // Every ReceiverStats counter and gauge, by its exposed name (the parser drops a counter family's `_total`).
         let expected: [(String, String)] = [
@@ -104,7 +106,8 @@ import Testing
         #expect(mute.status == 200 && mute.body == #"{"db":-12.5,"muted":true}"# + "\n", "\(mute.body)")
         let status = try #require(request("GET", "/status", port: endpoint.port))
         #expect(status.body.contains(#""volume":{"db":-12.5,"muted":true}"#), "\(status.body)")
-        let metrics = try PrometheusExposition(parsing: try #require(request("GET", "/metrics", port: endpoint.port)).body)
+        let scrape = try #require(request("GET", "/metrics", port: endpoint.port))
+        let metrics = try PrometheusExposition(parsing: scrape.body)
         #expect(metrics.samples["earshot_output_volume_decibels"] == -12.5)
         #expect(metrics.samples["earshot_output_muted"] == 1)
     }
@@ -119,7 +122,8 @@ import Testing
             ("PUT", "/volume", "{\"db\": ", 400, "body is not valid JSON"),
             ("PUT", "/volume", "{\"decibels\": 3}", 400, "missing field \"db\""),
             ("PUT", "/volume", "{\"db\": \"loud\"}", 400, "\"db\" has the wrong type"),
-            ("PUT", "/volume", "{\"db\": 20.5}", 400, "db 20.5 is out of range: expected {\"db\": NUMBER} with NUMBER in -60 ... 20 dB"),
+            ("PUT", "/volume", "{\"db\": 20.5}", 400,
+             "db 20.5 is out of range: expected {\"db\": NUMBER} with NUMBER in -60 ... 20 dB"),
             ("PUT", "/volume", "{\"db\": -61}", 400, "out of range"),
             ("PUT", "/volume", "", 400, "empty body"),
             ("PUT", "/mute", "{\"muted\": 1}", 400, "\"muted\" has the wrong type: expected {\"muted\": true}"),
@@ -147,7 +151,8 @@ import Testing
         garbage.send((0..<2000).map { _ in UInt8.random(in: 0...255, using: &generator) })
         let (bytes, closed) = garbage.readUntilClose()
         let answer = HTTPTestResponse(parsing: bytes)
-        #expect(closed && answer?.status == 400 && answer?.errorMessage != nil, "\(String(decoding: bytes, as: UTF8.self))")
+        #expect(
+            closed && answer?.status == 400 && answer?.errorMessage != nil, "\(String(decoding: bytes, as: UTF8.self))")
         // Still serving.
         #expect(request("GET", "/status", port: port)?.status == 200)
     }
@@ -160,7 +165,8 @@ import Testing
             #expect(connection.readResponse()?.status == 200)
         }
         // Pipelined: both answered, in order.
-        connection.send("GET /nope HTTP/1.1\r\nHost: x\r\n\r\nGET /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        connection.send(
+            "GET /nope HTTP/1.1\r\nHost: x\r\n\r\nGET /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         let (bytes, closed) = connection.readUntilClose()
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(closed && text.hasPrefix("HTTP/1.1 404") && text.contains("HTTP/1.1 200"), "\(text)")

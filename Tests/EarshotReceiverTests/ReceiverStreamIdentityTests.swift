@@ -86,7 +86,8 @@ import Testing
                 timestamp: UInt32(index * 480), ssrc: 0xC0FFEE)
             let length = try payload.withUnsafeBytes { source in
                 try packet.withUnsafeMutableBytes {
-                    try RTPPacketWriter.write(header, payload: UnsafeRawBufferPointer(rebasing: source[0..<bytes]), into: $0)
+                    try RTPPacketWriter.write(
+                        header, payload: UnsafeRawBufferPointer(rebasing: source[0..<bytes]), into: $0)
                 }
             }
             try socket.send(Array(packet[0..<length]), to: pipeline.localAddress)

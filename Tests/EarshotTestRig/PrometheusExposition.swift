@@ -1,19 +1,18 @@
-import EarshotTestRig
 import Foundation
 
 /// Parses a `/metrics` body with the Prometheus project's own Python client parser (Debian's
 /// python3-prometheus-client, `text_string_to_metric_families`): samples by `name{label="value"}`, and the families
 /// with their type and help. Throws when the parser rejects the text.
-struct PrometheusExposition {
-    struct Family: Decodable {
-        let name: String
-        let type: String
-        let help: String
+public struct PrometheusExposition {
+    public struct Family: Decodable, Sendable {
+        public let name: String
+        public let type: String
+        public let help: String
     }
 
-    let families: [Family]
+    public let families: [Family]
     /// Sample name with its labels sorted (`earshot_packets_malformed_total{reason="rtp_bad_version"}`) → value.
-    let samples: [String: Double]
+    public let samples: [String: Double]
 
     static let script = """
         import json, sys
@@ -27,7 +26,7 @@ struct PrometheusExposition {
         json.dump({"families": families, "samples": samples}, sys.stdout)
         """
 
-    init(parsing text: String) throws {
+    public init(parsing text: String) throws {
         let input = Pipe()
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-\(UUID().uuidString).json")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
@@ -48,7 +47,7 @@ struct PrometheusExposition {
         samples = parsed.samples
     }
 
-    func family(_ name: String) -> Family? { families.first { $0.name == name } }
+    public func family(_ name: String) -> Family? { families.first { $0.name == name } }
 }
 
-enum PrometheusParseError: Error { case rejected(log: String, status: Int32?) }
+public enum PrometheusParseError: Error { case rejected(log: String, status: Int32?) }

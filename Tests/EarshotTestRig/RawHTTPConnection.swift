@@ -6,14 +6,15 @@ import Foundation
 
 /// A blocking TCP client for the endpoint tests: sends exactly the bytes a test chooses (garbage, a byte at a time,
 /// oversized heads) and reads what comes back, with a receive timeout so a test never hangs.
-final class RawHTTPConnection {
-    let descriptor: Int32
+public final class RawHTTPConnection {
+    public let descriptor: Int32
 
-    init(port: Int, receiveTimeoutSeconds: Double = 5) throws {
+    public init(port: Int, receiveTimeoutSeconds: Double = 5) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw RawHTTPError.system("socket", errno) }
         var timeout = timeval(
-            tv_sec: Int(receiveTimeoutSeconds), tv_usec: Int((receiveTimeoutSeconds.truncatingRemainder(dividingBy: 1)) * 1e6))
+            tv_sec: Int(receiveTimeoutSeconds),
+            tv_usec: Int(receiveTimeoutSeconds.truncatingRemainder(dividingBy: 1) * 1e6))
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -34,10 +35,12 @@ final class RawHTTPConnection {
 
     /// Sends `bytes`; false when the peer has closed (EPIPE/ECONNRESET).
     @discardableResult
-    func send(_ bytes: [UInt8]) -> Bool {
+    public func send(_ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes[offset...].withUnsafeBytes {
+                Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             if sent <= 0 { return false }
             offset += sent
         }
@@ -45,10 +48,10 @@ final class RawHTTPConnection {
     }
 
     @discardableResult
-    func send(_ text: String) -> Bool { send(Array(text.utf8)) }
+    public func send(_ text: String) -> Bool { send(Array(text.utf8)) }
 
     /// Everything until the peer closes or the receive timeout passes; `closed` tells which.
-    func readUntilClose() -> (bytes: [UInt8], closed: Bool) {
+    public func readUntilClose() -> (bytes: [UInt8], closed: Bool) {
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
@@ -62,7 +65,7 @@ final class RawHTTPConnection {
     }
 
     /// One response (head, then `Content-Length` bytes of body); nil on timeout or close before it is complete.
-    func readResponse() -> HTTPTestResponse? {
+    public func readResponse() -> HTTPTestResponse? {
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
@@ -74,16 +77,16 @@ final class RawHTTPConnection {
     }
 }
 
-enum RawHTTPError: Error { case system(String, Int32) }
+public enum RawHTTPError: Error { case system(String, Int32) }
 
 /// A parsed HTTP/1.1 response.
-struct HTTPTestResponse {
-    let status: Int
-    let headers: [String: String]
-    let body: String
+public struct HTTPTestResponse {
+    public let status: Int
+    public let headers: [String: String]
+    public let body: String
 
     /// nil until `bytes` hold a whole response.
-    init?(parsing bytes: [UInt8]) {
+    public init?(parsing bytes: [UInt8]) {
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
         guard let end = bytes.indices.first(where: { bytes[$0...].starts(with: separator) }) else { return nil }
         let head = String(decoding: bytes[..<end], as: UTF8.self).components(separatedBy: "\r\n")
@@ -103,7 +106,7 @@ struct HTTPTestResponse {
     }
 
     /// The `error` member of a one-line JSON error body (nil when the body is not one).
-    var errorMessage: String? {
+    public var errorMessage: String? {
         guard body.hasSuffix("\n"), !body.dropLast().contains("\n"),
             let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
             object.count == 1
@@ -113,7 +116,7 @@ struct HTTPTestResponse {
 }
 
 /// One request on a new connection, its answer read whole (nil on failure).
-func request(_ method: String, _ path: String, port: Int, body: String? = nil, extraHeaders: String = "")
+public func request(_ method: String, _ path: String, port: Int, body: String? = nil, extraHeaders: String = "")
     -> HTTPTestResponse?
 {
     guard let connection = try? RawHTTPConnection(port: port) else { return nil }
