@@ -38,6 +38,10 @@ let staticSwiftRuntimeInRelease: [LinkerSetting] = [
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let atomics: Target.Dependency = .product(name: "Atomics", package: "swift-atomics")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
+let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
 
 let package = Package(
     name: "Earshot",
@@ -57,6 +61,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: - C: system libraries and Linux shims
@@ -105,10 +111,16 @@ let package = Package(
             ]
         ),
 
+        // The `--http` control and observation endpoint: one NIO event-loop thread beside the receiver's threads.
+        .target(
+            name: "EarshotControl",
+            dependencies: ["EarshotReceiver", "EarshotNet", nioCore, nioPosix, nioHTTP1, prometheus, atomics, logging]
+        ),
+
         // MARK: - Executables: parse flags, wire, run
 
         .executableTarget(
-            name: "earshot-recv", dependencies: ["EarshotReceiver", argumentParser, logging],
+            name: "earshot-recv", dependencies: ["EarshotReceiver", "EarshotControl", argumentParser, logging],
             linkerSettings: staticSwiftRuntimeInRelease
         ),
         .executableTarget(
@@ -159,6 +171,10 @@ let package = Package(
                 "EarshotReceiver", "EarshotCodec", "EarshotProtocol", "EarshotNet", "EarshotDSP", "EarshotRealtime",
                 "EarshotTestRig", atomics, logging,
             ]
+        ),
+        .testTarget(
+            name: "EarshotControlTests",
+            dependencies: ["EarshotControl", "EarshotReceiver", "EarshotNet", "EarshotTestRig"]
         ),
         .testTarget(
             name: "EarshotSenderTests",

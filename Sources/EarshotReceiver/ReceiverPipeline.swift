@@ -78,6 +78,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
     private let producer: UnsafeMutablePointer<ReceiverProducer>
     private let mailbox = ReceiverCountersMailbox()
     private let gauges = ReceiverGauges()
+    private let streamMailbox = ReceiverStreamMailbox()
     private let stopRequested = UnsafeAtomic<Bool>.create(false)
     private let producerStarted = UnsafeAtomic<Bool>.create(false)
     private var producerThread: pthread_t?
@@ -224,7 +225,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 concealFloorFrames: concealFloorFrames,
                 refillLevelFrames: targetFillFrames - periodFrames / 2, scheduling: configuration.producerScheduling,
                 mailbox: mailbox,
-                gauges: gauges, stopRequested: stopRequested, jitterBuffer: jitterBuffer, decoder: decoder,
+                gauges: gauges, streamMailbox: streamMailbox, stopRequested: stopRequested, jitterBuffer: jitterBuffer,
+                decoder: decoder,
                 delayCorrector: PlayoutDelayCorrector(channels: channels),
                 rtcp: ReceiverRTCPSession(cname: configuration.canonicalName),
                 lock: RTPSourceLock(
@@ -427,6 +429,9 @@ public final class ReceiverPipeline: @unchecked Sendable {
 
     /// Whether the receiver is idle: no stream for `standbyAfterSeconds` (never when that is 0). Any thread.
     public var isIdle: Bool { standby?.isRequested ?? false }
+    /// The stream being played (sender, SSRC, CNAME, frame size), nil when none. Any thread; lock-free on the
+    /// producer's side (`ReceiverStreamMailbox`).
+    public var stream: ReceiverStreamIdentity? { streamMailbox.read() }
 
     /// Whether the device is stopped for want of a stream (`ReceiverConfiguration.standbyAfterSeconds`). Any thread.
     public var isInStandby: Bool { standby?.isActive ?? false }

@@ -58,6 +58,10 @@ struct ReceiverProducer: ~Copyable {
     let scheduling: RealtimeScheduling
     let mailbox: ReceiverCountersMailbox
     let gauges: ReceiverGauges
+    /// The stream's identity for other threads, republished with the counters when it changes.
+    let streamMailbox: ReceiverStreamMailbox
+    /// What `streamMailbox` holds now (nil: no stream), to publish only changes.
+    var publishedStream: (ssrc: UInt32, sender: SocketAddress, frameSamples: Int, cnameVersion: Int)?
     let stopRequested: UnsafeAtomic<Bool>
 
     var jitterBuffer: JitterBuffer
@@ -183,6 +187,7 @@ struct ReceiverProducer: ~Copyable {
     mutating func publish() {
         mailbox.publish(jitterBuffer.counters)
         gauges.streamPlaying.store(jitterBuffer.isPlaying, ordering: .relaxed)
+        publishStream()
         let queuedFrames = ring.availableToRead() + (cadence?.deviceHeldFrames ?? 0)
         gauges.publish(outputQueueMs: Double(queuedFrames) * 1000 / Double(OpusDecoder.sampleRate))
         // A stream that ended was reset to the start-up figures (delay 0, the initial target): keep the ones it
@@ -190,6 +195,28 @@ struct ReceiverProducer: ~Copyable {
         guard !jitterBuffer.isIdle else { return }
         gauges.publish(
             jitterMs: jitterBuffer.jitterMs, delayMs: jitterBuffer.currentDelayMs, targetMs: jitterBuffer.targetDelayMs)
+    }
+
+    /// Publishes the locked stream's identity when it changed: a stream plays while the jitter buffer is not idle
+    /// and a source is locked; its frame size is the one the jitter buffer plays by; its CNAME the one heard about it.
+    mutating func publishStream() {
+        guard !jitterBuffer.isIdle, let ssrc = lock.lockedSource, let sender = lock.lockedAddress else {
+            if publishedStream != nil {
+                streamMailbox.publishNone()
+                publishedStream = nil
+            }
+            return
+        }
+        let frameSamples = jitterBuffer.frameSamples
+        let cnameVersion = rtcp.heardCNAMEVersion
+        if let published = publishedStream, published.ssrc == ssrc, published.sender == sender,
+            published.frameSamples == frameSamples, published.cnameVersion == cnameVersion
+        {
+            return
+        }
+        streamMailbox.publish(
+            sender: sender, ssrc: ssrc, frameSamples: frameSamples, cname: rtcp.senderCNAME(ssrc: ssrc, host: sender))
+        publishedStream = (ssrc, sender, frameSamples, cnameVersion)
     }
 
     // MARK: - Packets in

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EarshotControl
 import EarshotNet
 import EarshotReceiver
 import Logging
@@ -144,6 +145,13 @@ struct EarshotRecv: ParsableCommand {
             discussion: "RTP and RTCP from anywhere else are dropped and counted. Default: everyone."))
     var allow: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve the control and observation endpoint on HOST:PORT (e.g. 127.0.0.1:8080; default: off).",
+            discussion: "GET /metrics (Prometheus), GET /status (JSON), PUT /volume {\"db\": -12.5}, PUT /mute "
+                + "{\"muted\": true}. No authentication: bind it to a trusted address."))
+    var http: String?
+
     @Option(help: "Run this many seconds, then exit (> 0; default: until SIGINT/SIGTERM).")
     var duration: Double?
 
@@ -168,6 +176,9 @@ struct EarshotRecv: ParsableCommand {
         }
         if onIdle != nil && standbyAfter == 0 {
             throw ValidationError("--on-idle needs --standby-after > 0: idle means no stream for that many seconds")
+        }
+        if let http {
+            do { _ = try ControlServerAddress(parsing: http) } catch { throw ValidationError("\(error)") }
         }
         guard stats >= 0 && stats.isFinite else {
             throw ValidationError("--stats \(stats) is out of range: valid is seconds >= 0 (0: only at exit)")
@@ -199,6 +210,16 @@ struct EarshotRecv: ParsableCommand {
             logger.error("\(error)")
             throw ExitCode(1)
         }
+        var control: ControlServer?
+        if let http {
+            do {
+                control = try ControlServer(
+                    pipeline: pipeline, address: try ControlServerAddress(parsing: http), logger: logger)
+            } catch {
+                logger.error("\(error)")
+                throw ExitCode(1)
+            }
+        }
         StopSignal.install()
         ReloadSignal.install()
         let activity = ActivityCommands(onActive: onActive, onIdle: onIdle, logger: logger)
@@ -214,6 +235,7 @@ struct EarshotRecv: ParsableCommand {
         let volume = pipeline.outputVolume
         let volumeControl = mixer.map { " on mixer control '\($0)' of \(pipeline.configuration.mixerControlDevice)" }
         logger.info("output volume \(volume.decibels) dB\(volume.isMuted ? ", muted" : "")\(volumeControl ?? "")")
+        if let control { print("earshot-recv: control endpoint on http://\(control.localAddress)/") }
         fflush(stdout)
 
         let start = MonotonicInstant.now()
@@ -238,6 +260,7 @@ struct EarshotRecv: ParsableCommand {
             pipeline.collectRecording()
             usleep(50_000)
         }
+        control?.stop()
         pipeline.stop()
         activity.reap()
         let final = pipeline.stats()
