@@ -70,6 +70,16 @@ enum ReceiverMetrics {
               "Times playback switched to another SSRC."),
         .init("standby_entries", \.standbyEntries,
               "Times the device was stopped because no stream played."),
+        .init("device_losses", \.deviceLosses,
+              "Times the playback device failed or went away (then reopened with backoff)."),
+        .init("device_returns", \.deviceReturns,
+              "Times a lost playback device was opened again and played."),
+        .init("device_failed_opens", \.deviceFailedOpens,
+              "Attempts to open the playback device that failed."),
+        .init("device_releases", \.deviceReleases,
+              "Times the device was released while idle (--standby close)."),
+        .init("frames_without_device", \.framesWithoutDevice,
+              "Audio frames decoded while there was no device, discarded at its rate (the gap heard)."),
     ]
 
     /// The malformed/rejected packets counter, one series per reason (`ReceiverGauges.rejectionReasons`).

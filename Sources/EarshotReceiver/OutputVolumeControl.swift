@@ -15,7 +15,9 @@ import EarshotRealtime
 final class OutputVolumeControl: @unchecked Sendable {
     /// The software gain: the volume's, or unity with a mixer.
     let gain: PlaybackGain
-    let mixer: MixerControl?
+    /// Replaced by `reopenMixer()` when the card came back (its old handle is dead); under `lock`.
+    private var mixer: MixerControl?
+    private let mixerOpener: (() throws(MixerError) -> MixerControl)?
     let stateFile: OutputVolumeStateFile?
     /// Why the state file was not used at start (it could not be read or is corrupt), for the log.
     let loadWarning: String?
@@ -36,14 +38,19 @@ final class OutputVolumeControl: @unchecked Sendable {
             }
         }
         if let control = configuration.mixer {
-            let mixer = try MixerControl(
-                control: control, device: configuration.mixerControlDevice,
-                configurationFile: configuration.deviceConfigurationFile)
+            let opener = { () throws(MixerError) -> MixerControl in
+                try MixerControl(
+                    control: control, device: configuration.mixerControlDevice,
+                    configurationFile: configuration.deviceConfigurationFile)
+            }
+            mixerOpener = opener
+            let mixer = try opener()
             try mixer.set(decibels: initial.decibels, muted: initial.isMuted)
             self.mixer = mixer
             gain = PlaybackGain(linear: 1)
         } else {
             mixer = nil
+            mixerOpener = nil
             gain = PlaybackGain(linear: initial.linearGain)
         }
         self.loadWarning = loadWarning
@@ -59,7 +66,19 @@ final class OutputVolumeControl: @unchecked Sendable {
     }
 
     /// The gain a playback thread applies: nil with a mixer (the samples pass untouched).
-    var playbackGain: PlaybackGain? { mixer == nil ? gain : nil }
+    var playbackGain: PlaybackGain? { mixerOpener == nil ? gain : nil }
+
+    /// With a mixer: opens its control again and sets it to the volume last set, for a card that came back (a DAC
+    /// plugged in again starts at its own default level). Throws when the control cannot be opened or set; the old
+    /// handle is kept then. Without a mixer: nothing to do.
+    func reopenMixer() throws(MixerError) {
+        guard let mixerOpener else { return }
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        let reopened = try mixerOpener()
+        try reopened.set(decibels: current.decibels, muted: current.isMuted)
+        mixer = reopened
+    }
 
     /// The volume last set, exactly as set.
     var volume: OutputVolume {

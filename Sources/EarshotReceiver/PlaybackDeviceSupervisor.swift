@@ -35,6 +35,8 @@ final class PlaybackDeviceSupervisor: @unchecked Sendable {
 
     let deviceName: String
     private let open: PlaybackOpener
+    /// Called on the supervisor thread after a lost device plays again (e.g. to set its mixer control again).
+    private let onReturn: () -> Void
     private var drain: AbsentDeviceDrain
     private let standby: PlaybackStandby?
     private let standbyCloses: Bool
@@ -61,12 +63,13 @@ final class PlaybackDeviceSupervisor: @unchecked Sendable {
     private var lastFailure = ""
 
     init(
-        deviceName: String, open: @escaping PlaybackOpener, drain: AbsentDeviceDrain, standby: PlaybackStandby?,
+        deviceName: String, open: @escaping PlaybackOpener, onReturn: @escaping () -> Void = {}, drain: AbsentDeviceDrain, standby: PlaybackStandby?,
         standbyCloses: Bool, playbackCounters: PlaybackCounterCells, framesWithoutDevice: UnsafeAtomic<Int>,
         wakeup: WakeupEvent, logger: Logger
     ) {
         self.deviceName = deviceName
         self.open = open
+        self.onReturn = onReturn
         self.drain = drain
         self.standby = standby
         self.standbyCloses = standbyCloses
@@ -231,6 +234,7 @@ final class PlaybackDeviceSupervisor: @unchecked Sendable {
             publish(.playing)
             if wasLost {
                 returns.wrappingIncrement(ordering: .relaxed)
+                onReturn()
                 let seconds = Double(MonotonicInstant.now().nanoseconds - lostSinceNanoseconds) / 1e9
                 logger.notice("""
                     device back: \(deviceName) plays again after \(Self.format(seconds)) s without it \

@@ -194,6 +194,13 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 open: { () throws(ReceiverPipelineError) -> PlaybackThread in
                     PlaybackThread(device: try Self.openDevice(configuration), ring: ring, options: options)
                 },
+                onReturn: { [volumeControl] in
+                    do {
+                        try volumeControl.reopenMixer()
+                    } catch {
+                        logger.warning("--mixer: the device is back but its control could not be set again: \(error)")
+                    }
+                },
                 drain: AbsentDeviceDrain(
                     ring: ring, periodFrames: parameters.periodFrames, sampleRate: parameters.sampleRate,
                     deviceFrames: parameters.bufferFrames, cadence: deviceCadence, standby: deviceStandby,

@@ -38,22 +38,27 @@ import Testing
     /// The tone's median SNR over 0.1 s segments of the recording's steady part (from its first loud sample to its
     /// last, less 0.2 s at each end: a new PulseAudio stream, the recorder's or the receiver's, starts after a stall
     /// of up to ~1.9 s, and the recorder's last block may be cut). Records an issue unless the tone lasts a second
-    /// and is at its level (−6 dBFS: amplitude 0.5).
-    static func expectTone(_ interleaved: [Float], _ what: String, sourceLocation: SourceLocation = #_sourceLocation)
-        throws
-    {
+    /// and is within 1 dB of `levelDBFS` (the sender's −6 dBFS, less the receiver's volume).
+    static func expectTone(
+        _ interleaved: [Float], _ what: String, levelDBFS: Double = -6,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let steady = try Receiver.steadyPart(interleaved, skipSeconds: 0.2, trimSeconds: 0.2)
         let fits = LoopbackEndToEndTests.segmentFits(steady, seconds: 0.1)
         print("\(what): \(String(format: "%.1f", Double(steady.count) / 48_000)) s of tone, median amplitude \(String(format: "%.3f", fits.medianAmplitude)), median SNR \(String(format: "%.1f", fits.medianSNR)) dB")
-        #expect(fits.medianAmplitude >= 0.4, sourceLocation: sourceLocation)
+        #expect(abs(20 * log10(fits.medianAmplitude) - levelDBFS) <= 1, sourceLocation: sourceLocation)
         #expect(fits.medianSNR >= 20, sourceLocation: sourceLocation)
     }
 
+    /// With `--mixer`: the sound server comes back with its sink at its default level (0 dB), and the receiver sets
+    /// its control to the volume again.
     @Test func deviceLossAndReturnMidStreamPlaysAgainAfterTheRetry() throws {
         let rig = try AudioRig(outputs: 1)
         defer { rig.stop() }
         let port = Receiver.portPair()
-        let receiver = try Receiver.receiver(rig: rig, port: port, seconds: 12)
+        let receiver = try Receiver.receiver(
+            rig: rig, port: port, seconds: 12, extra: ["--mixer", "Master", "--mixer-device", "spk", "--volume", "-12"])
+        let mixerBefore = OutputVolumeRigTests.sinkDecibels(rig)
         let sender = try Self.sender(port: port, seconds: 11.5)
         usleep(2_000_000)
         let down = Date()
@@ -67,9 +72,13 @@ import Testing
             "no `device back:` line: \(receiver.log.suffix(2000))")
         usleep(useconds_t((5 - back) * 1_000_000))
         let played = try recording.stop()
+        let mixerAfter = OutputVolumeRigTests.sinkDecibels(rig)
         _ = sender.wait(seconds: 5)
         let status = receiver.wait(seconds: 8)
         let log = receiver.log
+        print("device loss: sink volume \(mixerBefore ?? .nan) dB before, \(mixerAfter ?? .nan) dB after the return")
+        #expect(abs((mixerBefore ?? .nan) - -12) < 0.05)
+        #expect(abs((mixerAfter ?? .nan) - -12) < 0.05, "the mixer control was not set again")
         print("device loss: down for \(String(format: "%.2f", up.timeIntervalSince(down))) s, back \(String(format: "%.2f", back)) s after the server")
 
         // The process never exited: it ran to its --duration and printed its figures.
@@ -88,8 +97,8 @@ import Testing
         let outageSeconds = up.timeIntervalSince(down) + back
         print("device loss: \(String(format: "%.2f", gapSeconds)) s of frames counted without a device, outage \(String(format: "%.2f", outageSeconds)) s")
         #expect(abs(gapSeconds - outageSeconds) <= Self.attemptAllowanceSeconds)
-        // And the tone is heard again.
-        try Self.expectTone(played, "device loss: after the return")
+        // And the tone is heard again, at the volume set on the mixer.
+        try Self.expectTone(played, "device loss: after the return", levelDBFS: -18)
     }
 
     @Test func sighupReopensTheDeviceAndTheStreamGoesOn() throws {
