@@ -59,5 +59,6 @@ echo "run-all: tests passed; rig-timing reruns: ${#reruns[@]}${reruns[*]:+ (${re
 # negative control that must be caught.
 ./Tests/run-thread-sanitizer.sh
 
-# The parsers and the receive path under libFuzzer + AddressSanitizer, 60 s a target (Tests/Fuzz/README.md).
-./Tests/Fuzz/run-fuzzers.sh 60
+# The parsers and the receive path under libFuzzer + AddressSanitizer, 30 s a target (Tests/Fuzz/README.md): a smoke
+# run that CI can afford; longer runs by hand.
+./Tests/Fuzz/run-fuzzers.sh 30
