@@ -241,7 +241,8 @@ final class PlaybackDeviceSupervisor: @unchecked Sendable {
                     (\(failedOpens.load(ordering: .relaxed)) failed attempts in all)
                     """)
             } else {
-                logger.info("device \(deviceName) \(verb)")
+                let milliseconds = (MonotonicInstant.now().nanoseconds - now) / 1_000_000
+                logger.info("device \(deviceName) \(verb) (open and start took \(milliseconds) ms)")
             }
         } catch {
             failedOpens.wrappingIncrement(ordering: .relaxed)
