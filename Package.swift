@@ -63,6 +63,7 @@ let package = Package(
 
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "CEarshotLinux"),
 
         // MARK: - Thin typed wrappers over C
@@ -70,6 +71,7 @@ let package = Package(
         .target(name: "EarshotALSA", dependencies: ["CALSA"]),
         .target(name: "EarshotCodec", dependencies: ["COpus"]),
         .target(name: "EarshotNet", dependencies: ["CEarshotLinux"]),
+        .target(name: "EarshotSystemd", dependencies: ["CSystemd"]),
 
         // MARK: - Real-time core: lock-free, allocation-free after start
 
@@ -93,9 +95,9 @@ let package = Package(
             name: "EarshotReceiver",
             dependencies: [
                 "EarshotProtocol", "EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotRealtime", "EarshotALSA",
-                atomics, logging,
+                "EarshotSystemd", atomics, logging,
             ],
-            swiftSettings: tsanNegativeControl
+            swiftSettings: tsanNegativeControl + testHooks
         ),
         .target(
             name: "EarshotSender",
@@ -109,7 +111,7 @@ let package = Package(
 
         .executableTarget(
             name: "earshot-recv", dependencies: ["EarshotReceiver", argumentParser, logging],
-            linkerSettings: staticSwiftRuntimeInRelease
+            swiftSettings: testHooks, linkerSettings: staticSwiftRuntimeInRelease
         ),
         .executableTarget(
             name: "earshot-send", dependencies: ["EarshotSender", argumentParser, logging],

@@ -77,6 +77,11 @@ public struct ReceiverConfiguration: Sendable, Equatable {
     public var canonicalName: String
     /// `--allow`: CIDR ranges whose senders may be heard at all (RTP and RTCP); empty: everyone.
     public var allow: [String]
+    #if EARSHOT_TEST_HOOKS
+        /// Test hook, debug builds only (`PlaybackThread.Options.stallsAfterNanoseconds`): the playback thread stops
+        /// turning this many seconds after it starts, so that a test can prove the watchdog notices.
+        public var playbackStallsAfterSeconds: Double? = nil
+    #endif
 
     public init(
         listen: String = "0.0.0.0:5004",

@@ -24,6 +24,10 @@ public final class ReceiverGauges: @unchecked Sendable {
     let sourceProbationDrops = UnsafeAtomic<Int>.create(0)
     /// Datagrams cut by the kernel because they were larger than the receive buffer.
     let truncated = UnsafeAtomic<Int>.create(0)
+    /// Turns of the producer's loop (each wake-up): a liveness sign for the watchdog (`ReceiverThreadProgress`).
+    let producerWakes = UnsafeAtomic<Int>.create(0)
+    /// The locked sender and whether it plays.
+    let streamSource = StreamSourceMailbox()
 
     public init() {
         rejectionCount = Self.sourceDropBase + RTCPSourceDrop.allCases.count
@@ -36,6 +40,7 @@ public final class ReceiverGauges: @unchecked Sendable {
         rejections.deallocate()
         for cell in [jitterBits, delayBits, targetBits, queueBits] { cell.destroy() }
         for cell in [reportsSent, senderReportsReceived, goodbyesReceived, sourceChanges, sourceProbationDrops, truncated] { cell.destroy() }
+        producerWakes.destroy()
     }
 
     /// Producer thread.

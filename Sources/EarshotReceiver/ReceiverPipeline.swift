@@ -154,11 +154,13 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 tap = nil
                 tapScratch = nil
             }
-            playback = PlaybackThread(
-                device: device, ring: ring,
-                options: PlaybackThread.Options(
-                    scheduling: configuration.playbackScheduling, pacing: configuration.pacing, tap: tap,
-                    cadence: deviceCadence, standby: deviceStandby, periodsPerWake: periodsPerWake))
+            var options = PlaybackThread.Options(
+                scheduling: configuration.playbackScheduling, pacing: configuration.pacing, tap: tap,
+                cadence: deviceCadence, standby: deviceStandby, periodsPerWake: periodsPerWake)
+            #if EARSHOT_TEST_HOOKS
+                options.stallsAfterNanoseconds = configuration.playbackStallsAfterSeconds.map { Int($0 * 1e9) }
+            #endif
+            playback = PlaybackThread(device: device, ring: ring, options: options)
         }
 
         let decoder: OpusDecoder
@@ -363,6 +365,15 @@ public final class ReceiverPipeline: @unchecked Sendable {
 
     /// Where the playback device stands (`.playing` with `Output.caller`). Any thread.
     public var deviceState: PlaybackDeviceState { isInStandby ? .standby : .playing }
+
+    /// How far the playback and producer threads have turned, for a watchdog (`ReceiverLiveness`). Any thread.
+    public var threadProgress: ReceiverThreadProgress {
+        ReceiverThreadProgress(
+            playbackTurns: playback?.counters.turns, producerWakes: gauges.producerWakes.load(ordering: .relaxed))
+    }
+
+    /// The sender locked onto (the last one, with whether it plays now); nil before the first. Any thread.
+    public var streamSource: StreamSource? { gauges.streamSource.read() }
 
     /// Playback thread's counters (nil with `Output.caller`). Any thread.
     public var playbackCounters: PlaybackCounters? { playback?.counters }

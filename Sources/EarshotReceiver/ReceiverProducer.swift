@@ -130,6 +130,7 @@ struct ReceiverProducer: ~Copyable {
                 if pollFailed || poll.isReadable(0) { drainRTP() }
                 if pollFailed || poll.isReadable(1) { drainRTCP() }
             }
+            gauges.producerWakes.wrappingIncrement(ordering: .relaxed)
             fillRing()
             let now = MonotonicInstant.now().nanoseconds
             if standby != nil { considerStandby(now: now) }
@@ -181,6 +182,7 @@ struct ReceiverProducer: ~Copyable {
 
     mutating func publish() {
         mailbox.publish(jitterBuffer.counters)
+        gauges.streamSource.publish(isPlaying: !jitterBuffer.isIdle)
         let queuedFrames = ring.availableToRead() + (cadence?.deviceHeldFrames ?? 0)
         gauges.publish(outputQueueMs: Double(queuedFrames) * 1000 / Double(OpusDecoder.sampleRate))
         // A stream that ended was reset to the start-up figures (delay 0, the initial target): keep the ones it
@@ -306,6 +308,7 @@ struct ReceiverProducer: ~Copyable {
             // probation.
             startStatistics(ssrc: packet.ssrc, before: packet.sequenceNumber, timestamp: packet.timestamp,
                             arrival: arrival32)
+            gauges.streamSource.publish(ssrc: packet.ssrc, address: source)
         case .accept:
             break
         }

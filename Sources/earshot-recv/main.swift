@@ -1,5 +1,6 @@
 import ArgumentParser
 import EarshotNet
+import EarshotRealtime
 import EarshotReceiver
 import Logging
 
@@ -123,7 +124,7 @@ struct EarshotRecv: ParsableCommand {
     }
 
     func makeConfiguration() throws -> ReceiverConfiguration {
-        ReceiverConfiguration(
+        var configuration = ReceiverConfiguration(
             listen: listen, interface: interface, device: device, deviceConfigurationFile: deviceConfig,
             latency: try ReceiverConfiguration.Latency(parsing: latency), minimumLatencyMs: minLatency,
             maximumLatencyMs: maxLatency, periodMs: period, bufferPeriods: bufferPeriods,
@@ -131,11 +132,20 @@ struct EarshotRecv: ParsableCommand {
             payloadType: payloadType, channels: channels, volumeDB: volume, sourceTimeoutSeconds: sourceTimeout,
             standbyAfterSeconds: standbyAfter, priority: priority,
             canonicalName: "earshot-recv@\(hostName())", allow: allow)
+        #if EARSHOT_TEST_HOOKS
+            // Debug builds only: the watchdog test stalls the playback thread (never in a release binary).
+            configuration.playbackStallsAfterSeconds = getenv("EARSHOT_STALL_PLAYBACK_AFTER").flatMap {
+                Double(String(cString: $0))
+            }
+        #endif
+        return configuration
     }
 
     func run() throws {
         var logger = Logger(label: "earshot-recv")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let memoryLock = RealtimeMemoryLock.lockAll()
+        logger.log(level: memoryLock.isLocked ? .info : .warning, "\(memoryLock)")
         let pipeline: ReceiverPipeline
         do {
             pipeline = try ReceiverPipeline(
@@ -156,6 +166,8 @@ struct EarshotRecv: ParsableCommand {
             \(allow.isEmpty ? "" : "; only senders in \(allow.joined(separator: ", ")) are heard (--allow)")
             """)
         fflush(stdout)
+        let serviceManager = ReceiverServiceNotifier(pipeline: pipeline, logger: logger)
+        serviceManager?.ready()
 
         let start = MonotonicInstant.now()
         var nextStats = stats > 0 ? start + Int64(stats * 1e9) : nil
@@ -175,8 +187,10 @@ struct EarshotRecv: ParsableCommand {
                 nextStats = due + Int64(stats * 1e9)
             }
             pipeline.collectRecording()
+            serviceManager?.update(nowNanoseconds: now.nanoseconds)
             usleep(50_000)
         }
+        serviceManager?.stopping()
         pipeline.stop()
         let final = pipeline.stats()
         print("stats \(final.description)")
