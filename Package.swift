@@ -153,6 +153,7 @@ let package = Package(
             dependencies: ["EarshotProtocol", "EarshotTestRig"]
         ),
         .testTarget(name: "EarshotNetTests", dependencies: ["EarshotNet", "EarshotTestRig"]),
+        .testTarget(name: "EarshotSystemdTests", dependencies: ["EarshotSystemd", "EarshotTestRig"]),
         // EarshotProtocol: the attack packets are parsed back with the receiver's own RTP/RTCP/Opus parsers.
         .testTarget(name: "EarshotImpairmentTests", dependencies: ["EarshotImpairment", "EarshotProtocol"]),
         .testTarget(

@@ -48,7 +48,8 @@ public final class ReceiverServiceNotifier {
         send(.ready)
         if let watchdogPeriodNanos {
             nextWatchdogNanos = now + watchdogPeriodNanos
-            logger.info("systemd watchdog: WATCHDOG=1 every \(Double(watchdogPeriodNanos) / 1e9) s while the playback and producer threads turn")
+            let seconds = ReceiverStats.format(Double(watchdogPeriodNanos) / 1e9)
+            logger.info("systemd watchdog: WATCHDOG=1 every \(seconds) s while the playback and producer threads turn")
         }
         update(nowNanoseconds: now)
     }
@@ -70,7 +71,7 @@ public final class ReceiverServiceNotifier {
                 if stalled != thread {
                     logger.error("""
                         systemd watchdog: the \(thread.rawValue) thread has not turned for \
-                        \(Double(now - nextWatchdogNanos + watchdogPeriodNanos) / 1e9) s; WATCHDOG=1 withheld \
+                        \(ReceiverStats.format(Double(now - nextWatchdogNanos + watchdogPeriodNanos) / 1e9)) s; WATCHDOG=1 withheld \
                         (systemd restarts the service once WatchdogSec= passes without one)
                         """)
                     stalled = thread
