@@ -9,7 +9,9 @@ level=${1:-build}
 runtime=(libasound2 libopus0 libsystemd0 alsa-utils)
 build=(libasound2-dev libopus-dev libsystemd-dev pkg-config)
 rig=(pulseaudio pulseaudio-utils libasound2-plugins)
-peers=(ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad trx sox)
+# systemd: systemd-analyze checks the units in Deploy/systemd.
+peers=(ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad trx sox
+  systemd)
 
 case "$level" in
   runtime) wanted=("${runtime[@]}") ;;
