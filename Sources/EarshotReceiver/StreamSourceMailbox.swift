@@ -87,10 +87,23 @@ final class StreamSourceMailbox: @unchecked Sendable {
         version.store(start &+ 1, ordering: .releasing)
     }
 
-    @_noAllocation
-    private func set(_ index: Int, _ value: UInt64) {
-        UnsafeAtomic<UInt64>(at: words + index).store(value, ordering: .relaxed)
-    }
+    #if EARSHOT_TSAN_NEGATIVE_CONTROL
+        // Deliberately wrong (see Tests/run-thread-sanitizer.sh): the fields as plain memory, which ThreadSanitizer
+        // must report as a data race here.
+        @_noAllocation
+        private func set(_ index: Int, _ value: UInt64) {
+            UnsafeMutableRawPointer(words + index).assumingMemoryBound(to: UInt64.self).pointee = value
+        }
 
-    private func word(_ index: Int) -> UInt64 { UnsafeAtomic<UInt64>(at: words + index).load(ordering: .relaxed) }
+        private func word(_ index: Int) -> UInt64 {
+            UnsafeMutableRawPointer(words + index).assumingMemoryBound(to: UInt64.self).pointee
+        }
+    #else
+        @_noAllocation
+        private func set(_ index: Int, _ value: UInt64) {
+            UnsafeAtomic<UInt64>(at: words + index).store(value, ordering: .relaxed)
+        }
+
+        private func word(_ index: Int) -> UInt64 { UnsafeAtomic<UInt64>(at: words + index).load(ordering: .relaxed) }
+    #endif
 }

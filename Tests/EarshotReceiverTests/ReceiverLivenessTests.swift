@@ -92,4 +92,64 @@ import Testing
         mailbox.publish(isPlaying: false)
         #expect(mailbox.read()?.isPlaying == false)
     }
+
+    /// The source publication number `n`: SSRC n, address n.n.n.n-ish (the four bytes of n) and port n mod 65536.
+    static func source(_ n: UInt32) -> (ssrc: UInt32, address: SocketAddress) {
+        let address = SocketAddress(
+            ipv4: (UInt8(n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8),
+                   UInt8(truncatingIfNeeded: n)),
+            port: UInt16(truncatingIfNeeded: n))
+        return (n, address)
+    }
+
+    /// For 2 s the writer publishes sources whose SSRC, address and port all derive from one number, and flips the
+    /// playing flag, while the reader reads without pause: every read must be one publication (a torn read mixes
+    /// two), and the numbers never go backwards. Under ThreadSanitizer (Tests/run-thread-sanitizer.sh) the fields'
+    /// accesses must not race.
+    @Test func concurrentReaderNeverSeesATornSource() {
+        let mailbox = StreamSourceMailbox()
+        let deadline = Date().addingTimeInterval(2)
+        let done = UnsafeAtomicFlag()
+        let writer = Thread {
+            var n: UInt32 = 0
+            while Date() < deadline {
+                for _ in 0..<100 {
+                    n += 1
+                    let source = Self.source(n)
+                    mailbox.publish(ssrc: source.ssrc, address: source.address)
+                    mailbox.publish(isPlaying: n % 2 == 0)
+                }
+            }
+            done.set()
+        }
+        writer.start()
+        var reads = 0
+        var changes = 0
+        var torn = 0
+        var backwards = 0
+        var previous: UInt32 = 0
+        while true {
+            let finished = done.isSet
+            reads += 1
+            if let read = mailbox.read() {
+                if read.address != Self.source(read.ssrc).address { torn += 1 }
+                if read.ssrc < previous { backwards += 1 }
+                if read.ssrc != previous { changes += 1 }
+                previous = read.ssrc
+            }
+            if finished { break }
+        }
+        #expect(torn == 0)
+        #expect(backwards == 0)
+        #expect(changes > 100, "reads \(reads), publications seen \(changes)")
+        print("stream source stress: \(reads) reads, \(changes) publications seen, \(torn) torn")
+    }
+}
+
+/// Raised by a stress test's writer when it has published its last value (test scaffolding).
+private final class UnsafeAtomicFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var raised = false
+    func set() { lock.withLock { raised = true } }
+    var isSet: Bool { lock.withLock { raised } }
 }
