@@ -109,7 +109,7 @@ import Testing
     @Test func concurrentReaderNeverSeesATornSource() {
         let mailbox = StreamSourceMailbox()
         let deadline = Date().addingTimeInterval(2)
-        let done = UnsafeAtomicFlag()
+        let done = StressWriterDone()
         let writer = Thread {
             var n: UInt32 = 0
             while Date() < deadline {
@@ -147,7 +147,7 @@ import Testing
 }
 
 /// Raised by a stress test's writer when it has published its last value (test scaffolding).
-private final class UnsafeAtomicFlag: @unchecked Sendable {
+private final class StressWriterDone: @unchecked Sendable {
     private let lock = NSLock()
     private var raised = false
     func set() { lock.withLock { raised = true } }
