@@ -96,7 +96,7 @@ let package = Package(
             name: "EarshotReceiver",
             dependencies: [
                 "EarshotProtocol", "EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotRealtime", "EarshotALSA",
-                "EarshotSystemd", atomics, logging,
+                "CEarshotLinux", "EarshotSystemd", atomics, logging,
             ],
             swiftSettings: tsanNegativeControl + testHooks
         ),
@@ -161,7 +161,7 @@ let package = Package(
             name: "EarshotReceiverTests",
             dependencies: [
                 "EarshotReceiver", "EarshotCodec", "EarshotProtocol", "EarshotNet", "EarshotDSP", "EarshotRealtime",
-                "EarshotTestRig",
+                "EarshotTestRig", atomics, logging,
             ]
         ),
         .testTarget(

@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <sys/syscall.h>
 #include <sys/prctl.h>
+#include <sys/eventfd.h>
+#include <spawn.h>
+#include <fcntl.h>
 
 pid_t earshot_gettid(void) { return (pid_t)syscall(SYS_gettid); }
 
@@ -71,4 +74,44 @@ void earshot_install_stop_signal_handlers(void) {
 
 int earshot_stop_signal_received(void) { return earshot_stop_flag != 0; }
 
+static volatile sig_atomic_t earshot_reload_count = 0;
+
+static void earshot_reload_handler(int signal_number) {
+    (void)signal_number;
+    earshot_reload_count = earshot_reload_count + 1;
+}
+
+void earshot_install_reload_signal_handler(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = earshot_reload_handler;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGHUP, &action, NULL);
+    sigset_t reload_signals;
+    sigemptyset(&reload_signals);
+    sigaddset(&reload_signals, SIGHUP);
+    pthread_sigmask(SIG_UNBLOCK, &reload_signals, NULL);
+}
+
+int earshot_take_reload_signals(void) {
+    // The handler only ever increments; an exchange makes a SIGHUP between the read and the reset count next time.
+    return __atomic_exchange_n(&earshot_reload_count, 0, __ATOMIC_SEQ_CST);
+}
+
 int earshot_set_minimal_timer_slack(void) { return prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL); }
+
+int earshot_eventfd_create(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+int earshot_spawn_shell(const char *command, char *const environment[], pid_t *pid) {
+    posix_spawn_file_actions_t actions;
+    int result = posix_spawn_file_actions_init(&actions);
+    if (result != 0) return result;
+    result = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    if (result == 0) result = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+    if (result == 0) {
+        char *const arguments[] = {"/bin/sh", "-c", (char *)command, NULL};
+        result = posix_spawn(pid, "/bin/sh", &actions, NULL, arguments, environment);
+    }
+    posix_spawn_file_actions_destroy(&actions);
+    return result;
+}

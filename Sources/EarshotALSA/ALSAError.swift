@@ -35,7 +35,10 @@ public enum ALSAError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// ALSA's own text for `code` (`snd_strerror`).
-    public var alsaMessage: String { String(cString: snd_strerror(code)) }
+    public var alsaMessage: String { Self.message(for: code) }
+
+    /// ALSA's own text for a negative error code (`snd_strerror`).
+    public static func message(for code: Int32) -> String { String(cString: snd_strerror(code)) }
 
     /// What the user can do about it.
     public var hint: String {
@@ -66,4 +69,11 @@ public enum ALSAError: Error, Equatable, Sendable, CustomStringConvertible {
         default: return .callFailed(device: device, operation: "snd_pcm_open", code: code)
         }
     }
+}
+
+/// alsa-lib's own diagnostics, which it prints to stderr beside the error codes it returns.
+public enum ALSALibraryMessages {
+    /// Silences them (`quiet`) or restores them. Process-wide and not thread-safe: call only while no other thread
+    /// uses ALSA (e.g. while a lost device is retried, so that each attempt does not print the same line).
+    public static func setQuiet(_ quiet: Bool) { earshot_alsa_set_library_messages_quiet(quiet ? 1 : 0) }
 }

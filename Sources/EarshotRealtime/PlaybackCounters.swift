@@ -21,9 +21,11 @@ public struct PlaybackCounters: Sendable, Equatable {
     public var turns: Int
 }
 
-/// The atomics behind `PlaybackCounters`: written by the playback thread only (relaxed: each is an independent
-/// statistic), read from any thread.
-struct PlaybackCounterCells {
+/// The atomics behind `PlaybackCounters`: written by one playback thread at a time (relaxed: each is an independent
+/// statistic), read from any thread. A trivial value: copies share the cells, so successive playback threads of one
+/// receiver (a device closed and opened again) can keep counting in the same cells (`PlaybackThread.Options.counters`).
+/// The owner calls `destroy()` once no thread uses them.
+public struct PlaybackCounterCells: @unchecked Sendable {
     let periods = UnsafeAtomic<Int>.create(0)
     let framesFromRing = UnsafeAtomic<Int>.create(0)
     let underrunEvents = UnsafeAtomic<Int>.create(0)
@@ -33,7 +35,12 @@ struct PlaybackCounterCells {
     let standbyEntries = UnsafeAtomic<Int>.create(0)
     let turns = UnsafeAtomic<Int>.create(0)
 
-    func snapshot() -> PlaybackCounters {
+    public init() {}
+
+    /// Clears `fatalError` once the device it ended is replaced. Control thread, with no playback thread running.
+    public func clearFatalError() { fatalError.store(0, ordering: .relaxed) }
+
+    public func snapshot() -> PlaybackCounters {
         PlaybackCounters(
             periods: periods.load(ordering: .relaxed),
             framesFromRing: framesFromRing.load(ordering: .relaxed),
@@ -45,7 +52,7 @@ struct PlaybackCounterCells {
             turns: turns.load(ordering: .relaxed))
     }
 
-    func destroy() {
+    public func destroy() {
         for cell in [periods, framesFromRing, underrunEvents, underrunFrames, xruns, fatalError, standbyEntries, turns] {
             cell.destroy()
         }

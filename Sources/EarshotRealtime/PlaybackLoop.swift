@@ -29,6 +29,8 @@ struct PlaybackLoop {
     let fadeFrames: Int
     let counters: PlaybackCounterCells
     let stopRequested: UnsafeAtomic<Bool>
+    /// Set (releasing) as `run` returns, for the control thread to tell a failed device from a running one.
+    let ended: UnsafeAtomic<Bool>
     /// Optional copy of every period played (see `PlaybackThread.Options.tap`).
     let tap: RingBuffer?
     /// Optional stamp of each wake's takes from the ring (see `PlaybackThread.Options.cadence`).
@@ -62,9 +64,12 @@ struct PlaybackLoop {
     /// device (the jitter buffer holds its start-up delay meanwhile), at 50 wake-ups a second.
     static let standbyPollNanoseconds = 20_000_000
 
-    /// Runs until `stopRequested` is set (checked at least once per period) or ALSA fails unrecoverably.
+    /// Runs until `stopRequested` is set (checked at least once per period) or ALSA fails unrecoverably, then sets
+    /// `ended`. A thread started on a standby left by an earlier one (a device released while idle and opened again)
+    /// starts out of it: `holdsStandby` enters it again if it is still asked for.
     @_noLocks
     mutating func run() {
+        standby?.markActive(false)
         alsa.enterRealtime()
         #if EARSHOT_TEST_HOOKS
             if let stall = stallsAfterNanoseconds { stallsAfterNanoseconds = PlaybackCadence.nowNanoseconds() + stall }
@@ -75,6 +80,7 @@ struct PlaybackLoop {
             runPacedByDevice()
         }
         alsa.exitRealtime()
+        ended.store(true, ordering: .releasing)
     }
 
     /// Each turn: wait on the device's poll descriptor (`snd_pcm_wait`), then fill the room (see `periodsToWrite`).

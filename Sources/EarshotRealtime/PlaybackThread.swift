@@ -62,6 +62,10 @@ public final class PlaybackThread: @unchecked Sendable {
         /// `periodsPerWake(requested:pacedByTimer:bufferPeriods:)`.
         public var periodsPerWake: Int?
 
+        /// Cells to count in, shared with the caller (who destroys them after the thread stopped), so that counts
+        /// carry on across successive threads; nil: the thread's own.
+        public var counters: PlaybackCounterCells?
+
         #if EARSHOT_TEST_HOOKS
             /// Test hook, debug builds only: the loop allocates once per period, so that a test can prove its
             /// allocation detector notices (`RealtimeAllocationProbeTests`). Never in a release build.
@@ -76,8 +80,9 @@ public final class PlaybackThread: @unchecked Sendable {
         public init(
             concealmentFadeFrames: Int = 48, scheduling: RealtimeScheduling = .fifo(priority: 80),
             pacing: Pacing = .automatic, tap: RingBuffer? = nil, cadence: PlaybackCadence? = nil,
-            standby: PlaybackStandby? = nil, periodsPerWake: Int? = nil
+            standby: PlaybackStandby? = nil, periodsPerWake: Int? = nil, counters: PlaybackCounterCells? = nil
         ) {
+            self.counters = counters
             self.concealmentFadeFrames = concealmentFadeFrames
             self.scheduling = scheduling
             self.pacing = pacing
@@ -92,6 +97,9 @@ public final class PlaybackThread: @unchecked Sendable {
     private var lifecycle: DeviceThreadLifecycle
     private let loop: UnsafeMutablePointer<PlaybackLoop>
     private let counterCells: PlaybackCounterCells
+    private let ownsCounterCells: Bool
+    /// Set by the thread as its loop returns, whatever the reason.
+    private let loopEnded: UnsafeAtomic<Bool>
     #if EARSHOT_TEST_HOOKS
         private let injectedAllocationSink: UnsafeAtomic<Int>
     #endif
@@ -108,7 +116,10 @@ public final class PlaybackThread: @unchecked Sendable {
         period.initialize(repeating: 0, count: parameters.periodFrames * channels)
         let lastFrame = UnsafeMutablePointer<Float>.allocate(capacity: channels)
         lastFrame.initialize(repeating: 0, count: channels)
-        counterCells = PlaybackCounterCells()
+        counterCells = options.counters ?? PlaybackCounterCells()
+        ownsCounterCells = options.counters == nil
+        let loopEnded = UnsafeAtomic<Bool>.create(false)
+        self.loopEnded = loopEnded
         let lifecycle = DeviceThreadLifecycle(device: device, scheduling: options.scheduling)
         let handle = lifecycle.device.handle
         let pacedByTimer = Self.pacesByTimer(options.pacing, device: handle)
@@ -124,7 +135,7 @@ public final class PlaybackThread: @unchecked Sendable {
                     requested: options.periodsPerWake, pacedByTimer: pacedByTimer,
                     bufferPeriods: parameters.bufferFrames / parameters.periodFrames),
                 period: period, lastFrame: lastFrame, fadeFrames: max(1, options.concealmentFadeFrames),
-                counters: counterCells, stopRequested: lifecycle.stopRequested, tap: options.tap,
+                counters: counterCells, stopRequested: lifecycle.stopRequested, ended: loopEnded, tap: options.tap,
                 cadence: options.cadence, standby: options.standby))
         #if EARSHOT_TEST_HOOKS
             let sink = UnsafeAtomic<Int>.create(0)
@@ -161,6 +172,10 @@ public final class PlaybackThread: @unchecked Sendable {
         return max(1, min(requested ?? 1, bufferPeriods - 1))
     }
 
+    /// Whether the thread's loop has returned: after `stop()`, or by itself when the device failed beyond recovery
+    /// (`counters.fatalError` then holds the error). Any thread.
+    public var hasEnded: Bool { loopEnded.load(ordering: .acquiring) }
+
     /// A consistent-enough snapshot of the counters (each field is read atomically). Any thread.
     public var counters: PlaybackCounters { counterCells.snapshot() }
 
@@ -184,7 +199,8 @@ public final class PlaybackThread: @unchecked Sendable {
         loop.pointee.lastFrame.deallocate()
         loop.deinitialize(count: 1)
         loop.deallocate()
-        counterCells.destroy()
+        if ownsCounterCells { counterCells.destroy() }
+        loopEnded.destroy()
         #if EARSHOT_TEST_HOOKS
             injectedAllocationSink.destroy()
         #endif

@@ -38,6 +38,21 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         }
     }
 
+    /// What standby does to the device (`--standby`).
+    public enum StandbyMode: String, Sendable, CaseIterable {
+        /// Stop it (paused where it can pause) and keep it open: the fastest restart.
+        case pause
+        /// Release it, so a DAC can power down and other programs can use it; opened again by the next stream.
+        case close
+    }
+
+    public static func standbyMode(parsing text: String) throws(ReceiverConfigurationError) -> StandbyMode {
+        guard let mode = StandbyMode(rawValue: text.lowercased()) else {
+            throw .malformed(flag: "--standby", value: text, expected: "pause or close")
+        }
+        return mode
+    }
+
     public static let millisecondsRange: ClosedRange<Double> = 0...2000
     public static let periodRange: ClosedRange<Double> = 1...50
     public static let volumeRange: ClosedRange<Double> = -60...20
@@ -71,6 +86,8 @@ public struct ReceiverConfiguration: Sendable, Equatable {
     /// `--standby-after`: seconds without a stream after which the playback device is stopped (paused where it can
     /// pause) until the next packet; 0 never stops it.
     public var standbyAfterSeconds: Double
+    /// `--standby`: whether standby pauses the device or releases it.
+    public var standbyMode: StandbyMode
     /// `--priority`: SCHED_FIFO priority of the playback thread (0: normal scheduling). The producer runs below it.
     public var priority: Int
     /// The CNAME sent in RTCP SDES.
@@ -100,6 +117,7 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         volumeDB: Double = 0,
         sourceTimeoutSeconds: Double = 2,
         standbyAfterSeconds: Double = 10,
+        standbyMode: StandbyMode = .pause,
         priority: Int = 80,
         canonicalName: String = "earshot-recv",
         allow: [String] = []
@@ -120,6 +138,7 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         self.volumeDB = volumeDB
         self.sourceTimeoutSeconds = sourceTimeoutSeconds
         self.standbyAfterSeconds = standbyAfterSeconds
+        self.standbyMode = standbyMode
         self.priority = priority
         self.canonicalName = canonicalName
         self.allow = allow

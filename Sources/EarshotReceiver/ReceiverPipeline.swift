@@ -5,6 +5,7 @@ import EarshotDSP
 import EarshotNet
 import EarshotProtocol
 import EarshotRealtime
+import Logging
 
 #if canImport(Glibc)
     import Glibc
@@ -48,7 +49,15 @@ public final class ReceiverPipeline: @unchecked Sendable {
     /// The kernel receive buffers granted on the RTP and RTCP sockets, in bytes (0 where the request failed).
     public let receiveBufferBytes: (rtp: Int32, rtcp: Int32)
 
-    private let playback: PlaybackThread?
+    /// Owns the playback thread after `start`: reopens a lost device, releases an idle one (nil with `Output.caller`).
+    private let supervisor: PlaybackDeviceSupervisor?
+    /// The playback thread until `start` hands it to the supervisor.
+    private var firstPlayback: PlaybackThread?
+    /// The playback threads' counters, kept across devices (nil with `Output.caller`).
+    private let playbackCounterCells: PlaybackCounterCells?
+    private let framesWithoutDevice: UnsafeAtomic<Int>
+    /// Wakes the supervisor when the producer asks a released device back.
+    private let deviceWakeup: WakeupEvent?
     /// The playback thread's takes, which time the producer's refills (nil with `Output.caller`).
     private let cadence: PlaybackCadence?
     /// Stops the device while no stream plays (nil with `Output.caller` or `standbyAfterSeconds` 0).
@@ -66,7 +75,11 @@ public final class ReceiverPipeline: @unchecked Sendable {
     private var producerThread: pthread_t?
     private var playbackStarted = false
 
-    public init(configuration: ReceiverConfiguration, output: Output = .device()) throws(ReceiverPipelineError) {
+    /// `logger`: where the device supervisor reports the device's changes of state (lost, back, released).
+    public init(
+        configuration: ReceiverConfiguration, output: Output = .device(),
+        logger: Logger = Logger(label: "earshot-recv")
+    ) throws(ReceiverPipelineError) {
         do { try configuration.validate() } catch { throw .configuration(error) }
         self.configuration = configuration
         let listen: SocketAddress
@@ -105,7 +118,11 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 bufferFrames: configuration.bufferPeriods * periodFrames, periodFrames: periodFrames, periodsPerWake: 1)
             concealFloorFrames = targetFillFrames
             lateAllowanceFrames = 0
-            playback = nil
+            supervisor = nil
+            firstPlayback = nil
+            playbackCounterCells = nil
+            framesWithoutDevice = .create(0)
+            deviceWakeup = nil
             cadence = nil
             standby = nil
             tap = nil
@@ -114,34 +131,29 @@ public final class ReceiverPipeline: @unchecked Sendable {
         case .device(let recordingSeconds):
             let device: PCMDevice
             do {
-                device = try PCMDevice(
-                    name: configuration.device, stream: .playback,
-                    configuration: PCMConfiguration(
-                        sampleRate: OpusDecoder.sampleRate, channels: channels, periodFrames: periodFrames,
-                        bufferFrames: periodFrames * configuration.bufferPeriods),
-                    configurationFile: configuration.deviceConfigurationFile)
+                device = try Self.openDevice(configuration)
             } catch {
                 ring.deallocate()
-                throw .device(error)
+                throw error
             }
-            deviceParameters = device.parameters
+            let parameters = device.parameters
+            deviceParameters = parameters
             // From what the device granted: a card that rounds the period or buffer up would otherwise hold more
             // than the target allows for, and the ring would never get its share.
             let periodsPerWake = PlaybackThread.periodsPerWake(
                 requested: configuration.periodsPerWake,
                 pacedByTimer: PlaybackThread.pacesByTimer(configuration.pacing, device: device.handle),
-                bufferPeriods: device.parameters.bufferFrames / device.parameters.periodFrames)
+                bufferPeriods: parameters.bufferFrames / parameters.periodFrames)
             targetFillFrames = Self.targetFillFrames(
-                bufferFrames: device.parameters.bufferFrames, periodFrames: device.parameters.periodFrames,
+                bufferFrames: parameters.bufferFrames, periodFrames: parameters.periodFrames,
                 periodsPerWake: periodsPerWake)
             concealFloorFrames = Self.concealFloorFrames(
-                bufferFrames: device.parameters.bufferFrames, periodFrames: device.parameters.periodFrames,
+                bufferFrames: parameters.bufferFrames, periodFrames: parameters.periodFrames,
                 periodsPerWake: periodsPerWake)
-            lateAllowanceFrames = device.parameters.periodFrames
+            lateAllowanceFrames = parameters.periodFrames
             // The producer refills just before each take; takes come every `periodsPerWake` periods.
             let deviceCadence = PlaybackCadence(
-                periodNanoseconds: periodsPerWake * device.parameters.periodFrames * 1_000_000_000
-                    / device.parameters.sampleRate)
+                periodNanoseconds: periodsPerWake * parameters.periodFrames * 1_000_000_000 / parameters.sampleRate)
             cadence = deviceCadence
             let deviceStandby = configuration.standbyAfterSeconds > 0 ? PlaybackStandby() : nil
             standby = deviceStandby
@@ -154,13 +166,32 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 tap = nil
                 tapScratch = nil
             }
+            let counterCells = PlaybackCounterCells()
+            playbackCounterCells = counterCells
             var options = PlaybackThread.Options(
                 scheduling: configuration.playbackScheduling, pacing: configuration.pacing, tap: tap,
-                cadence: deviceCadence, standby: deviceStandby, periodsPerWake: periodsPerWake)
+                cadence: deviceCadence, standby: deviceStandby, periodsPerWake: periodsPerWake, counters: counterCells)
             #if EARSHOT_TEST_HOOKS
                 options.stallsAfterNanoseconds = configuration.playbackStallsAfterSeconds.map { Int($0 * 1e9) }
             #endif
-            playback = PlaybackThread(device: device, ring: ring, options: options)
+            firstPlayback = PlaybackThread(device: device, ring: ring, options: options)
+            let wakeup: WakeupEvent
+            do { wakeup = try WakeupEvent() } catch { throw .socket(role: "device wake-up", error) }
+            deviceWakeup = wakeup
+            let discarded = UnsafeAtomic<Int>.create(0)
+            framesWithoutDevice = discarded
+            let ring = ring
+            supervisor = PlaybackDeviceSupervisor(
+                deviceName: configuration.device,
+                open: { () throws(ReceiverPipelineError) -> PlaybackThread in
+                    PlaybackThread(device: try Self.openDevice(configuration), ring: ring, options: options)
+                },
+                drain: AbsentDeviceDrain(
+                    ring: ring, periodFrames: parameters.periodFrames, sampleRate: parameters.sampleRate,
+                    deviceFrames: parameters.bufferFrames, cadence: deviceCadence, standby: deviceStandby,
+                    discardedFrames: discarded),
+                standby: deviceStandby, standbyCloses: configuration.standbyMode == .close,
+                playbackCounters: counterCells, framesWithoutDevice: discarded, wakeup: wakeup, logger: logger)
         }
 
         let decoder: OpusDecoder
@@ -179,7 +210,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
         producer.initialize(
             to: ReceiverProducer(
                 rtpSocket: rtpSocket, rtcpSocket: rtcpSocket, poll: ReadinessPoll([rtpSocket, rtcpSocket]),
-                ring: ring, cadence: cadence, standby: standby,
+                ring: ring, cadence: cadence, standby: standby, deviceWakeup: deviceWakeup,
                 standbyAfterNanos: Int64(configuration.standbyAfterSeconds * 1e9), channels: channels,
                 payloadType: UInt8(configuration.payloadType),
                 gain: configuration.linearGain, targetFillFrames: targetFillFrames,
@@ -232,17 +263,39 @@ public final class ReceiverPipeline: @unchecked Sendable {
         }
     }
 
+    /// Opens the configured playback device and checks that it runs at the stream's rate.
+    static func openDevice(_ configuration: ReceiverConfiguration) throws(ReceiverPipelineError) -> PCMDevice {
+        let device: PCMDevice
+        do {
+            device = try PCMDevice(
+                name: configuration.device, stream: .playback,
+                configuration: PCMConfiguration(
+                    sampleRate: OpusDecoder.sampleRate, channels: configuration.channels,
+                    periodFrames: configuration.periodFrames,
+                    bufferFrames: configuration.periodFrames * configuration.bufferPeriods),
+                configurationFile: configuration.deviceConfigurationFile)
+        } catch {
+            throw .device(error)
+        }
+        try checkRate(granted: device.parameters.sampleRate, device: configuration.device)
+        return device
+    }
+
+    /// A device that runs at another rate than the stream's would play it at the wrong speed (8 % slow at 44.1 kHz).
+    static func checkRate(granted: Int, device: String) throws(ReceiverPipelineError) {
+        guard granted == OpusDecoder.sampleRate else {
+            throw .deviceRate(device: device, granted: granted, required: OpusDecoder.sampleRate)
+        }
+    }
+
     /// Starts the playback thread, then the producer. Returns warnings to log (real-time scheduling refused).
     /// Control thread.
     public func start() throws(ReceiverPipelineError) -> [String] {
         precondition(producerThread == nil, "ReceiverPipeline started twice")
         var warnings: [String] = []
-        if let playback {
-            do {
-                if let warning = try playback.start() { warnings.append("playback thread: \(warning)") }
-            } catch {
-                throw .device(error)
-            }
+        if let supervisor, let first = firstPlayback {
+            if let warning = try supervisor.start(first: first) { warnings.append("playback thread: \(warning)") }
+            firstPlayback = nil
             playbackStarted = true
         }
         stopRequested.store(false, ordering: .releasing)
@@ -252,7 +305,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
             return nil
         }, UnsafeMutableRawPointer(producer))
         guard result == 0 else {
-            playback?.stop()
+            supervisor?.stop()
             throw .thread(code: result)
         }
         producerThread = thread
@@ -269,7 +322,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
             producerThread = nil
         }
         if playbackStarted {
-            playback?.stop()
+            supervisor?.stop()
             playbackStarted = false
         }
         collectRecording()
@@ -337,9 +390,9 @@ public final class ReceiverPipeline: @unchecked Sendable {
     public func stats() -> ReceiverStats {
         var stats = ReceiverStats(
             counters: mailbox.read(), jitterMs: gauges.jitterMs, playoutDelayMs: gauges.delayMs,
-            targetDelayMs: gauges.targetMs, xruns: playback?.counters.xruns ?? 0,
+            targetDelayMs: gauges.targetMs, xruns: playbackCounterCells?.snapshot().xruns ?? 0,
             packetsMalformedByReason: gauges.rejectionsByReason)
-        if let counters = playback?.counters {
+        if let counters = playbackCounters {
             stats.deviceUnderruns = counters.underrunEvents
             stats.deviceUnderrunFrames = counters.underrunFrames
             stats.standbyEntries = counters.standbyEntries
@@ -351,8 +404,22 @@ public final class ReceiverPipeline: @unchecked Sendable {
         stats.rtcpGoodbyesReceived = gauges.goodbyesReceived.load(ordering: .relaxed)
         stats.sourceChanges = gauges.sourceChanges.load(ordering: .relaxed)
         stats.packetsInSourceProbation = gauges.sourceProbationDrops.load(ordering: .relaxed)
+        stats.deviceState = deviceState
+        if let supervisor {
+            stats.deviceLosses = supervisor.losses.load(ordering: .relaxed)
+            stats.deviceReturns = supervisor.returns.load(ordering: .relaxed)
+            stats.deviceFailedOpens = supervisor.failedOpens.load(ordering: .relaxed)
+            stats.deviceReleases = supervisor.releases.load(ordering: .relaxed)
+            stats.framesWithoutDevice = framesWithoutDevice.load(ordering: .relaxed)
+        }
         return stats
     }
+
+    /// Whether a stream plays now (as of the producer's last publication, at most 20 ms old). Any thread.
+    public var isStreamActive: Bool { gauges.streamPlaying.load(ordering: .relaxed) }
+
+    /// Whether the receiver is idle: no stream for `standbyAfterSeconds` (never when that is 0). Any thread.
+    public var isIdle: Bool { standby?.isRequested ?? false }
 
     /// Whether the device is stopped for want of a stream (`ReceiverConfiguration.standbyAfterSeconds`). Any thread.
     public var isInStandby: Bool { standby?.isActive ?? false }
@@ -364,19 +431,29 @@ public final class ReceiverPipeline: @unchecked Sendable {
     public func setOutputVolume(_ volume: OutputVolume) {}
 
     /// Where the playback device stands (`.playing` with `Output.caller`). Any thread.
-    public var deviceState: PlaybackDeviceState { isInStandby ? .standby : .playing }
+    public var deviceState: PlaybackDeviceState { supervisor?.state ?? .playing }
 
-    /// How far the playback and producer threads have turned, for a watchdog (`ReceiverLiveness`). Any thread.
+    /// How far the playback and producer threads have turned, for a watchdog (`ReceiverLiveness`): the playback
+    /// turns across every device opened. Any thread.
     public var threadProgress: ReceiverThreadProgress {
         ReceiverThreadProgress(
-            playbackTurns: playback?.counters.turns, producerWakes: gauges.producerWakes.load(ordering: .relaxed))
+            playbackTurns: playbackCounterCells?.snapshot().turns,
+            producerWakes: gauges.producerWakes.load(ordering: .relaxed))
     }
 
-    /// The sender locked onto (the last one, with whether it plays now); nil before the first. Any thread.
-    public var streamSource: StreamSource? { gauges.streamSource.read() }
+    /// The sender locked onto (the last one, with whether a stream plays now); nil before the first. Any thread.
+    public var streamSource: StreamSource? {
+        gauges.streamSource.read().map {
+            StreamSource(ssrc: $0.ssrc, address: $0.address, isPlaying: isStreamActive)
+        }
+    }
 
-    /// Playback thread's counters (nil with `Output.caller`). Any thread.
-    public var playbackCounters: PlaybackCounters? { playback?.counters }
+    /// Closes the playback device and opens it again (SIGHUP); a device that fails to open is retried as a lost one.
+    /// Any thread.
+    public func reopenDevice() { supervisor?.requestReopen() }
+
+    /// The playback threads' counters, across every device opened (nil with `Output.caller`). Any thread.
+    public var playbackCounters: PlaybackCounters? { playbackCounterCells?.snapshot() }
 
     deinit {
         stop()
@@ -390,6 +467,9 @@ public final class ReceiverPipeline: @unchecked Sendable {
         tap?.deallocate()
         cadence?.destroy()
         standby?.destroy()
+        playbackCounterCells?.destroy()
+        framesWithoutDevice.destroy()
+        deviceWakeup?.close()
         stopRequested.destroy()
         producerStarted.destroy()
     }

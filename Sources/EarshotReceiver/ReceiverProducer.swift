@@ -32,6 +32,8 @@ struct ReceiverProducer: ~Copyable {
     let cadence: PlaybackCadence?
     /// Where the device can be stopped while no stream plays (nil: never; see `standbyAfterNanos`).
     let standby: PlaybackStandby?
+    /// Signalled when the producer asks the device out of standby, for a supervisor that released it while idle.
+    let deviceWakeup: WakeupEvent?
     /// No stream for this long asks the playback thread to stop the device; the next admitted packet starts it again.
     let standbyAfterNanos: Int64
     let channels: Int
@@ -182,7 +184,7 @@ struct ReceiverProducer: ~Copyable {
 
     mutating func publish() {
         mailbox.publish(jitterBuffer.counters)
-        gauges.streamSource.publish(isPlaying: !jitterBuffer.isIdle)
+        gauges.streamPlaying.store(jitterBuffer.isPlaying, ordering: .relaxed)
         let queuedFrames = ring.availableToRead() + (cadence?.deviceHeldFrames ?? 0)
         gauges.publish(outputQueueMs: Double(queuedFrames) * 1000 / Double(OpusDecoder.sampleRate))
         // A stream that ended was reset to the start-up figures (delay 0, the initial target): keep the ones it
@@ -341,6 +343,7 @@ struct ReceiverProducer: ~Copyable {
             // The device starts again while the jitter buffer holds its start-up delay.
             standbyRequested = false
             standby?.request(false)
+            deviceWakeup?.signal()
         }
     }
 

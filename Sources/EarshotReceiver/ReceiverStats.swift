@@ -47,6 +47,16 @@ public struct ReceiverStats: Equatable, Sendable {
     /// Times the playback device was stopped because no stream played (`--standby-after`), and whether it is now.
     public var standbyEntries = 0
     public var inStandby = false
+    /// Where the playback device stands now.
+    public var deviceState = PlaybackDeviceState.playing
+    /// Times the device failed or went away and was lost; times it came back; attempts to open it that failed.
+    public var deviceLosses = 0
+    public var deviceReturns = 0
+    public var deviceFailedOpens = 0
+    /// Times the device was released while idle (`--standby close`).
+    public var deviceReleases = 0
+    /// Frames decoded while there was no device, taken at its rate and discarded (the gap a listener heard).
+    public var framesWithoutDevice = 0
 
     public init(
         counters: ReceiverCounters,
@@ -92,6 +102,8 @@ public struct ReceiverStats: Equatable, Sendable {
         line += " delay \(Self.format(playoutDelayMs))/\(Self.format(targetDelayMs)) ms"
         line += " queue \(Self.format(outputQueueMs)) ms"
         line += " | standby \(standbyEntries)\(inStandby ? " (now)" : "")"
+        line += " | device \(deviceState.rawValue) lost \(deviceLosses) back \(deviceReturns)"
+        line += " released \(deviceReleases) unplayed \(framesWithoutDevice) frames"
         return line
     }
 

@@ -15,7 +15,9 @@ extension ReceiverStats {
             ("rtcpReportsSent", rtcpReportsSent), ("rtcpSenderReportsReceived", rtcpSenderReportsReceived),
             ("rtcpGoodbyesReceived", rtcpGoodbyesReceived), ("sourceChanges", sourceChanges),
             ("packetsInSourceProbation", packetsInSourceProbation), ("standbyEntries", standbyEntries),
-            ("inStandby", inStandby ? 1 : 0),
+            ("inStandby", inStandby ? 1 : 0), ("deviceLosses", deviceLosses), ("deviceReturns", deviceReturns),
+            ("deviceFailedOpens", deviceFailedOpens), ("deviceReleases", deviceReleases),
+            ("framesWithoutDevice", framesWithoutDevice),
         ]
         var fields = integers.map { "\"\($0.0)\":\($0.1)" }
         let figures = [
@@ -25,6 +27,7 @@ extension ReceiverStats {
         for (key, value) in figures {
             fields.append("\"\(key)\":\(value.isFinite ? "\((value * 1000).rounded() / 1000)" : "null")")
         }
+        fields.append("\"deviceState\":\"\(deviceState.rawValue)\"")
         let reasons = packetsMalformedByReason.keys.sorted().map { "\"\($0)\":\(packetsMalformedByReason[$0]!)" }
         fields.append("\"packetsMalformedByReason\":{\(reasons.joined(separator: ","))}")
         return "{" + fields.joined(separator: ",") + "}"

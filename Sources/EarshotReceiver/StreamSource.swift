@@ -5,8 +5,8 @@ import EarshotNet
 public struct StreamSource: Sendable, Equatable {
     public var ssrc: UInt32
     public var address: SocketAddress
-    /// Whether its stream plays now (false once it went silent and the jitter buffer ran empty; the lock may still
-    /// hold it until `--source-timeout`).
+    /// Whether a stream plays now (`ReceiverPipeline.isStreamActive`; the lock may hold a silent sender until
+    /// `--source-timeout`).
     public var isPlaying: Bool
 
     public init(ssrc: UInt32, address: SocketAddress, isPlaying: Bool) {

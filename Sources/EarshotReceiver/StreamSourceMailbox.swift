@@ -5,17 +5,15 @@ import EarshotNet
     import Glibc
 #endif
 
-/// The sender a receiver plays (its SSRC and address), handed from the producer thread to readers on other threads
-/// (the service manager's STATUS line) without locks or allocation on the producer.
+/// The sender a receiver is locked onto (its SSRC and address), handed from the producer thread to readers on other
+/// threads (the service manager's STATUS line) without locks or allocation on the producer.
 ///
 /// The sequence lock of `ReceiverCountersMailbox`: the producer bumps `version` to odd, stores the fields, bumps it to
 /// even; a reader retries while the version is odd or changed under it. Fields are atomics, so a torn read is
 /// detected, never a data race. The address is kept as the bytes of its `sockaddr_in`/`sockaddr_in6` (at most 28).
-/// One writer (the producer), any number of readers; published only when the locked source changes, and the
-/// "playing" flag at each counter publication.
+/// One writer (the producer), any number of readers; published only when the locked source changes.
 final class StreamSourceMailbox: @unchecked Sendable {
-    /// Word 0: SSRC (low 32 bits), bit 32 set when a source was ever locked, bit 33 while its stream plays.
-    /// Words 1-4: the address bytes.
+    /// Word 0: SSRC (low 32 bits), bit 32 set once a source was locked. Words 1-4: the address bytes.
     private static let wordCount = 5
     private static let addressWords = 4
     private let version = UnsafeAtomic<Int>.create(0)
@@ -42,22 +40,11 @@ final class StreamSourceMailbox: @unchecked Sendable {
             case .v6(var v6): withUnsafeBytes(of: &v6) { raw.copyMemory(from: $0) }
             }
         }
-        let playing = word(0) & (1 << 33)
-        write(first: 1 << 32 | playing | UInt64(ssrc), address: bytes)
+        write(first: 1 << 32 | UInt64(ssrc), address: bytes)
     }
 
-    /// Producer thread only: whether the locked source's stream is playing now. Allocation-free; a store only when it
-    /// changes.
-    @_noAllocation
-    func publish(isPlaying: Bool) {
-        let first = word(0)
-        let updated = isPlaying ? first | 1 << 33 : first & ~(1 << 33)
-        guard updated != first else { return }
-        write(first: updated, address: (word(1), word(2), word(3), word(4)))
-    }
-
-    /// Any thread. The last source locked onto, and whether its stream plays; nil before the first.
-    func read() -> StreamSource? {
+    /// Any thread. The last source locked onto; nil before the first.
+    func read() -> (ssrc: UInt32, address: SocketAddress)? {
         while true {
             let before = version.load(ordering: .acquiring)
             if before & 1 == 1 { continue }
@@ -70,7 +57,7 @@ final class StreamSourceMailbox: @unchecked Sendable {
                 SocketAddress(raw.baseAddress!.assumingMemoryBound(to: sockaddr.self))
             }
             guard let address else { return nil }
-            return StreamSource(ssrc: UInt32(truncatingIfNeeded: first), address: address, isPlaying: first & 1 << 33 != 0)
+            return (UInt32(truncatingIfNeeded: first), address)
         }
     }
 

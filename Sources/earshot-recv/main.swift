@@ -18,7 +18,8 @@ struct EarshotRecv: ParsableCommand {
             plays one sender at a time, adapts the jitter buffer between --min-latency and --max-latency, and sends
             RTCP receiver reports back to the sender about once a second. Prints statistics every --stats seconds
             and, at exit, one `stats` line and one machine-readable `stats-json {...}` line on stdout.
-            SIGINT/SIGTERM stop cleanly.
+            A device that fails or goes away later is reopened with backoff (at most 2 s apart) while the stream is
+            still received and counted. SIGHUP reopens the device; SIGINT/SIGTERM stop cleanly.
             """
     )
 
@@ -87,6 +88,27 @@ struct EarshotRecv: ParsableCommand {
             """)
     var standbyAfter: Double = 10
 
+    @Option(
+        help: """
+            What standby does to the device: 'pause' (stop it, keep it open) or 'close' (release it, so a DAC can \
+            power down and other programs can use it; opened again by the next stream).
+            """)
+    var standby = "pause"
+
+    @Option(
+        help: """
+            Shell command run (not waited for) when a stream starts, e.g. to power an amplifier; EARSHOT_ACTIVITY=active \
+            is set for it.
+            """)
+    var onActive: String?
+
+    @Option(
+        help: """
+            Shell command run (not waited for) when the receiver goes idle: no stream for --standby-after seconds \
+            (which must then be > 0); EARSHOT_ACTIVITY=idle is set for it.
+            """)
+    var onIdle: String?
+
     @Option(help: "SCHED_FIFO priority of the playback thread (0...99; 0: normal scheduling). The producer gets 5 less.")
     var priority = 80
 
@@ -118,6 +140,9 @@ struct EarshotRecv: ParsableCommand {
         if let duration, !(duration > 0 && duration.isFinite) {
             throw ValidationError("--duration \(duration) is out of range: valid is seconds > 0")
         }
+        if onIdle != nil && standbyAfter == 0 {
+            throw ValidationError("--on-idle needs --standby-after > 0: idle means no stream for that many seconds")
+        }
         guard stats >= 0 && stats.isFinite else {
             throw ValidationError("--stats \(stats) is out of range: valid is seconds >= 0 (0: only at exit)")
         }
@@ -130,7 +155,8 @@ struct EarshotRecv: ParsableCommand {
             maximumLatencyMs: maxLatency, periodMs: period, bufferPeriods: bufferPeriods,
             pacing: try ReceiverConfiguration.pacing(parsing: pacing), periodsPerWake: periodsPerWake,
             payloadType: payloadType, channels: channels, volumeDB: volume, sourceTimeoutSeconds: sourceTimeout,
-            standbyAfterSeconds: standbyAfter, priority: priority,
+            standbyAfterSeconds: standbyAfter,
+            standbyMode: try ReceiverConfiguration.standbyMode(parsing: standby), priority: priority,
             canonicalName: "earshot-recv@\(hostName())", allow: allow)
         #if EARSHOT_TEST_HOOKS
             // Debug builds only: the watchdog test stalls the playback thread (never in a release binary).
@@ -150,12 +176,14 @@ struct EarshotRecv: ParsableCommand {
         do {
             pipeline = try ReceiverPipeline(
                 configuration: try makeConfiguration(),
-                output: .device(recordingCapacitySeconds: record == nil ? nil : 2))
+                output: .device(recordingCapacitySeconds: record == nil ? nil : 2), logger: logger)
         } catch {
             logger.error("\(error)")
             throw ExitCode(1)
         }
         StopSignal.install()
+        ReloadSignal.install()
+        let activity = ActivityCommands(onActive: onActive, onIdle: onIdle, logger: logger)
         for warning in try pipeline.start() { logger.warning("\(warning)") }
         let parameters = pipeline.deviceParameters.map {
             "period \($0.periodFrames) frames, buffer \($0.bufferFrames) frames, \($0.format)"
@@ -174,6 +202,8 @@ struct EarshotRecv: ParsableCommand {
         var inStandby = false
         while !StopSignal.received {
             let now = MonotonicInstant.now()
+            if ReloadSignal.take() { pipeline.reopenDevice() }
+            activity.update(streamActive: pipeline.isStreamActive, idle: pipeline.isIdle)
             if pipeline.isInStandby != inStandby {
                 inStandby.toggle()
                 logger.info(inStandby
@@ -192,6 +222,7 @@ struct EarshotRecv: ParsableCommand {
         }
         serviceManager?.stopping()
         pipeline.stop()
+        activity.reap()
         let final = pipeline.stats()
         print("stats \(final.description)")
         print("stats-json \(final.json)")

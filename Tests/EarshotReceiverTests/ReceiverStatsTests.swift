@@ -24,13 +24,22 @@ import Testing
         #expect(line.contains("jitter 1.2 ms delay 6.0/6.5 ms queue - ms"))
         var queued = stats
         queued.outputQueueMs = 19.96
-        #expect(queued.description.hasSuffix("queue 20.0 ms | standby 0"))
+        #expect(queued.description.contains("queue 20.0 ms | standby 0 |"))
         #expect(queued.json.contains("\"outputQueueMs\":19.96"))
         #expect(stats.json.contains("\"outputQueueMs\":null"))
         var stopped = stats
         stopped.standbyEntries = 3
         stopped.inStandby = true
-        #expect(stopped.description.hasSuffix("| standby 3 (now)"))
+        #expect(stopped.description.contains("| standby 3 (now) |"))
         #expect(stopped.json.contains("\"standbyEntries\":3,\"inStandby\":1"))
+        var lost = stats
+        lost.deviceState = .lost
+        lost.deviceLosses = 2
+        lost.deviceReturns = 1
+        lost.framesWithoutDevice = 4800
+        #expect(lost.description.hasSuffix("| device lost lost 2 back 1 released 0 unplayed 4800 frames"))
+        #expect(lost.json.contains("\"deviceLosses\":2,\"deviceReturns\":1,"))
+        #expect(lost.json.contains("\"framesWithoutDevice\":4800"))
+        #expect(lost.json.contains("\"deviceState\":\"lost\""))
     }
 }

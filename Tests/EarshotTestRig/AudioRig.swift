@@ -37,6 +37,7 @@ public final class AudioRig {
     }
 
     private var stopped = false
+    private let outputs: Int
     private var recordings: [MonitorRecording] = []
 
     /// Path of `audio-rig.sh`, found next to this source file.
@@ -49,6 +50,7 @@ public final class AudioRig {
     public init(outputs: Int = 2, aligned: Bool = false) throws {
         precondition(outputs >= 1)
         self.aligned = aligned
+        self.outputs = outputs
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-rig-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         configurationFile = directory.appendingPathComponent("asoundrc").path
@@ -96,6 +98,37 @@ public final class AudioRig {
         try process.run()
         process.waitUntilExit()
         return process.terminationStatus
+    }
+
+    /// Stops the sound server alone, as a sound server killed or a USB DAC pulled would: the rig's devices fail for
+    /// their clients and cannot be opened until `restartServer()`. Recordings end with it.
+    public func stopServer() throws {
+        for recording in recordings { recording.terminate() }
+        let status = try Self.runScript(["stop", directory.path])
+        guard status == 0 else { throw AudioRigError.startFailed(status: status, log: "audio-rig.sh stop failed") }
+    }
+
+    /// Starts the server again after `stopServer()`: the same devices, socket and configuration.
+    public func restartServer() throws {
+        let status = try Self.runScript(["start", directory.path, String(outputs)] + (aligned ? ["aligned"] : []))
+        guard status == 0 else {
+            let log = (try? String(contentsOf: directory.appendingPathComponent("pulse.log"), encoding: .utf8)) ?? ""
+            throw AudioRigError.startFailed(status: status, log: log)
+        }
+    }
+
+    /// The server's playback streams now (`pactl list short sink-inputs`): one per open playback device.
+    public func playbackStreamCount() throws -> Int {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/pactl")
+        process.arguments = ["list", "short", "sink-inputs"]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: output, as: UTF8.self).split(separator: "\n").count
     }
 
     /// Stops recordings and the server and removes the directory. Idempotent.

@@ -52,6 +52,22 @@ void earshot_install_stop_signal_handlers(void);
 /// Nonzero once SIGINT or SIGTERM arrived after `earshot_install_stop_signal_handlers`.
 int earshot_stop_signal_received(void);
 
+/// A non-blocking, close-on-exec eventfd with a count of 0 (`<sys/eventfd.h>` is not in Swift's Glibc module).
+/// Returns the descriptor or -1 with errno set.
+int earshot_eventfd_create(void);
+
+/// Starts `/bin/sh -c command` with `environment` (NULL-terminated), stdin from /dev/null, stdout and stderr
+/// inherited, and every other descriptor closed in the child (sockets, devices), without waiting for it.
+/// Returns 0 with `*pid` set, or an errno value. `posix_spawn_file_actions_addclosefrom_np` needs `_GNU_SOURCE`.
+int earshot_spawn_shell(const char *command, char *const environment[], pid_t *pid);
+
+/// Installs a SIGHUP handler that only counts the signal (no `SA_RESTART`), and unblocks SIGHUP on the calling thread
+/// (call from the main thread before starting others).
+void earshot_install_reload_signal_handler(void);
+
+/// The SIGHUPs that arrived since the last call (0 if none), resetting the count.
+int earshot_take_reload_signals(void);
+
 /// Sets this thread's timer slack to 1 ns (default 50 µs) so timed waits wake on time. `prctl` is variadic,
 /// which Swift cannot call. Returns 0 or -1 with errno set.
 int earshot_set_minimal_timer_slack(void);
