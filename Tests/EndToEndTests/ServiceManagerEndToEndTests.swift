@@ -159,6 +159,49 @@ import Testing
         #expect(receiver.log.contains("systemd watchdog: the playback thread has not turned for"), "\(receiver.log)")
     }
 
+    /// While the device is lost (the rig's sound server stopped for 2 s mid-stream) there is no playback thread, and
+    /// the producer's wake-ups alone keep the watchdog fed: no gap reaches the interval, and STATUS= says the device
+    /// is lost, then playing again.
+    @Test func watchdogIsFedWhileTheDeviceIsLost() throws {
+        let rig = try AudioRig(outputs: 1)
+        defer { rig.stop() }
+        let manager = try NotifySocketListener()
+        defer { manager.close() }
+        let port = ReceiverEndToEndTests.portPair()
+        let receiver = try Self.receiver(
+            executable: ChildProcess.product("earshot-recv"), rig: rig, manager: manager, port: port)
+        let ready = try #require(manager.wait(seconds: 10) { $0.text == "READY=1" }, "\(receiver.log)")
+        let sender = try Self.tone(port: port, seconds: 9)
+        usleep(3_000_000)
+        let down = manager.now
+        try rig.stopServer()
+        usleep(2_000_000)
+        try rig.restartServer()
+        let up = manager.now
+        let back = manager.wait(seconds: 5) { $0.text.contains("device playing") && $0.seconds > up }
+        #expect(sender.wait(seconds: 10) == 0, "\(sender.log)")
+        receiver.signal(SIGTERM)
+        let status = receiver.wait(seconds: 5)
+        let messages = manager.messages
+
+        let watchdogs = Self.times(messages, "WATCHDOG=1")
+        let fed = [ready.seconds] + watchdogs + Self.times(messages, "STOPPING=1").prefix(1)
+        let statuses = messages.filter { $0.text.hasPrefix("STATUS=") }
+        let lost = statuses.filter { $0.text.contains("device lost") }
+        print("""
+            e2e watchdog device loss: server down \(String(format: "%.2f", down))...\(String(format: "%.2f", up)) s, \
+            \(watchdogs.count) WATCHDOG=1 (longest gap \(String(format: "%.2f", Self.gaps(fed).max() ?? .nan)) s), \
+            \(lost.count) STATUS= with the device lost, playing again at \
+            \(back.map { String(format: "%.2f", $0.seconds) } ?? "-") s
+            """)
+        #expect(status == 0, "\(receiver.log)")
+        #expect(Self.gaps(fed).max() ?? .infinity < Self.watchdogSeconds, "gaps \(Self.gaps(fed))")
+        #expect(watchdogs.filter { $0 > down + 0.5 && $0 < up }.count >= 2, "fed while lost: \(watchdogs)")
+        #expect(!lost.isEmpty, "\(statuses.map(\.text))")
+        #expect(back != nil, "\(statuses.map(\.text))")
+        #expect(statuses.allSatisfy { !$0.text.contains("watchdog withheld") }, "\(statuses.map(\.text))")
+    }
+
     /// Every `EARSHOT_…` variable name in the executable at `path`.
     static func earshotVariables(in path: String) throws -> Set<String> {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
