@@ -4,11 +4,10 @@ import PackageDescription
 
 // MARK: - ThreadSanitizer negative control
 
-/// `EARSHOT_TSAN_NEGATIVE_CONTROL=1` breaks the five lock-free hand-overs that Tests/run-thread-sanitizer.sh checks
+/// `EARSHOT_TSAN_NEGATIVE_CONTROL=1` breaks the four lock-free hand-overs that Tests/run-thread-sanitizer.sh checks
 /// (RingBuffer, PlaybackCadence and PlaybackStandby: publishing stores and acquiring loads made `.relaxed`;
-/// ReceiverCountersMailbox and StreamSourceMailbox: fields as plain memory), so that its `swift test
-/// --sanitize=thread` run must report a data race in each component's stress test, or the check could not fail. Never
-/// set it for anything else.
+/// ReceiverCountersMailbox: fields as plain memory), so that its `swift test --sanitize=thread` run must report a data
+/// race in each component's stress test, or the check could not fail. Never set it for anything else.
 let tsanNegativeControl: [SwiftSetting] =
     ProcessInfo.processInfo.environment["EARSHOT_TSAN_NEGATIVE_CONTROL"] == "1"
     ? [.define("EARSHOT_TSAN_NEGATIVE_CONTROL")] : []
@@ -39,6 +38,10 @@ let staticSwiftRuntimeInRelease: [LinkerSetting] = [
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let atomics: Target.Dependency = .product(name: "Atomics", package: "swift-atomics")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
+let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
 
 let package = Package(
     name: "Earshot",
@@ -58,6 +61,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: - C: system libraries and Linux shims
@@ -108,10 +113,16 @@ let package = Package(
             ]
         ),
 
+        // The `--http` control and observation endpoint: one NIO event-loop thread beside the receiver's threads.
+        .target(
+            name: "EarshotControl",
+            dependencies: ["EarshotReceiver", "EarshotNet", nioCore, nioPosix, nioHTTP1, prometheus, atomics, logging]
+        ),
+
         // MARK: - Executables: parse flags, wire, run
 
         .executableTarget(
-            name: "earshot-recv", dependencies: ["EarshotReceiver", argumentParser, logging],
+            name: "earshot-recv", dependencies: ["EarshotReceiver", "EarshotControl", argumentParser, logging],
             swiftSettings: testHooks, linkerSettings: staticSwiftRuntimeInRelease
         ),
         .executableTarget(
@@ -163,6 +174,10 @@ let package = Package(
                 "EarshotReceiver", "EarshotCodec", "EarshotProtocol", "EarshotNet", "EarshotDSP", "EarshotRealtime",
                 "EarshotTestRig", atomics, logging,
             ]
+        ),
+        .testTarget(
+            name: "EarshotControlTests",
+            dependencies: ["EarshotControl", "EarshotReceiver", "EarshotNet", "EarshotTestRig"]
         ),
         .testTarget(
             name: "EarshotSenderTests",

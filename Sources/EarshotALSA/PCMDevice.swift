@@ -94,7 +94,8 @@ public struct PCMDevice: ~Copyable, @unchecked Sendable {
 
     // MARK: Negotiation
 
-    private static func loadConfiguration(file: String, device: String) throws(ALSAError) -> OpaquePointer {
+    /// A copy of the system configuration with `file` merged over it, for `*_open_lconf` (the caller deletes it).
+    static func loadConfiguration(file: String, device: String) throws(ALSAError) -> OpaquePointer {
         var top: OpaquePointer? = nil
         var result = snd_config_update_ref(&top)
         guard result >= 0, let top else {

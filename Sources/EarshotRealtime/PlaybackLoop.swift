@@ -37,6 +37,10 @@ struct PlaybackLoop {
     let cadence: PlaybackCadence?
     /// Optional request to stop the device while nothing plays (see `PlaybackThread.Options.standby`).
     let standby: PlaybackStandby?
+    /// Optional output gain, ramped to by `gainRamp` (see `PlaybackThread.Options.gain`); nil plays at unity.
+    let gain: PlaybackGain?
+    /// Where the output gain stands, moved toward `gain`'s target once per period.
+    var gainRamp: GainRamp
     #if EARSHOT_TEST_HOOKS
         /// Test hook, debug builds only (`PlaybackThread.Options.injectsLoopAllocation`): when set, each period
         /// allocates once and stores the address here, so that the allocation detector has something to catch.
@@ -235,6 +239,7 @@ struct PlaybackLoop {
         var remaining = periods
         while remaining > 0 {
             renderPeriod(countsShortage: countsShortage)
+            applyGain()
             if let tap { _ = tap.write(period, frames: periodFrames) }
             if !writePeriod() { return false }
             remaining -= 1
@@ -291,6 +296,15 @@ struct PlaybackLoop {
             fadePosition += 1
             frame += 1
         }
+    }
+
+    /// Scales the rendered period by the output gain (concealment included): a target set since the last period
+    /// starts a ramp from the gain reached (`GainRamp`). Without a `gain`, the period is left as it is.
+    @_noLocks
+    mutating func applyGain() {
+        guard let gain else { return }
+        gainRamp.retarget(gain.target)
+        gainRamp.apply(to: period, frames: periodFrames, channels: channels)
     }
 
     /// Writes `period` to ALSA. Returns false when the thread must end (an xrun is recovered and returns true).

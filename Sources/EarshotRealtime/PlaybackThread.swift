@@ -14,6 +14,9 @@ import EarshotALSA
 /// allocated in `init`; the loop itself neither allocates nor locks (`PlaybackLoop` is `@_noLocks`, and
 /// `RealtimeAllocationProbeTests` prove it at run time under RealtimeSanitizer).
 ///
+/// With `Options.gain`, each period is scaled by the output gain on its way to the device, a change ramped over a few
+/// ms from the next period on (`GainRamp`).
+///
 /// With `Options.standby` asking for it and less than a period in the ring, the device is stopped (paused where it can
 /// pause, else dropped) and the thread only looks for the end of standby every 20 ms; then it starts the device again
 /// as at the beginning.
@@ -44,8 +47,8 @@ public final class PlaybackThread: @unchecked Sendable {
         public var scheduling: RealtimeScheduling
         public var pacing: Pacing
 
-        /// A second ring that receives a copy of every period written to the device (concealment included), for
-        /// recording exactly what was played. Frames that do not fit are dropped, never waited for. The caller
+        /// A second ring that receives a copy of every period written to the device (concealment and `gain`
+        /// included), for recording exactly what was played. Frames that do not fit are dropped, never waited for. The caller
         /// owns it and drains it from another thread; channel count must match the device's.
         public var tap: RingBuffer?
 
@@ -56,6 +59,11 @@ public final class PlaybackThread: @unchecked Sendable {
         /// Asked by the producer to stop the device while no stream plays (paused where it can pause, else
         /// dropped), and to start it again. The caller owns it (destroyed after the thread stopped).
         public var standby: PlaybackStandby?
+
+        /// The output gain: each period played (concealment included, and what `tap` receives) is scaled by it, a
+        /// change ramped from the gain reached (`GainRamp`). The thread starts at its current target, without a ramp.
+        /// The caller owns it (destroyed after the thread stopped). Nil: unity, the samples untouched.
+        public var gain: PlaybackGain?
 
         /// On the timer, the periods of room the thread waits for before it wakes and writes (clamped to 1 ... the
         /// buffer's periods − 1; device wake-ups come once a period; nil: one). See
@@ -80,7 +88,8 @@ public final class PlaybackThread: @unchecked Sendable {
         public init(
             concealmentFadeFrames: Int = 48, scheduling: RealtimeScheduling = .fifo(priority: 80),
             pacing: Pacing = .automatic, tap: RingBuffer? = nil, cadence: PlaybackCadence? = nil,
-            standby: PlaybackStandby? = nil, periodsPerWake: Int? = nil, counters: PlaybackCounterCells? = nil
+            standby: PlaybackStandby? = nil, periodsPerWake: Int? = nil, gain: PlaybackGain? = nil,
+            counters: PlaybackCounterCells? = nil
         ) {
             self.counters = counters
             self.concealmentFadeFrames = concealmentFadeFrames
@@ -90,6 +99,7 @@ public final class PlaybackThread: @unchecked Sendable {
             self.cadence = cadence
             self.standby = standby
             self.periodsPerWake = periodsPerWake
+            self.gain = gain
         }
     }
 
@@ -136,7 +146,10 @@ public final class PlaybackThread: @unchecked Sendable {
                     bufferPeriods: parameters.bufferFrames / parameters.periodFrames),
                 period: period, lastFrame: lastFrame, fadeFrames: max(1, options.concealmentFadeFrames),
                 counters: counterCells, stopRequested: lifecycle.stopRequested, ended: loopEnded, tap: options.tap,
-                cadence: options.cadence, standby: options.standby))
+                cadence: options.cadence, standby: options.standby, gain: options.gain,
+                gainRamp: GainRamp(
+                    gain: options.gain?.target ?? 1,
+                    rampFrames: options.gain?.rampFrames ?? PlaybackGain.defaultRampFrames)))
         #if EARSHOT_TEST_HOOKS
             let sink = UnsafeAtomic<Int>.create(0)
             injectedAllocationSink = sink

@@ -79,7 +79,7 @@ public struct ReceiverConfiguration: Sendable, Equatable {
     public var periodsPerWake: Int?
     public var payloadType: Int
     public var channels: Int
-    /// `--volume`: gain in dB applied after decoding.
+    /// `--volume`: the output level in dB at start (unmuted), unless `stateFile` holds one.
     public var volumeDB: Double
     /// `--source-timeout`: silence after which another SSRC may take over, seconds.
     public var sourceTimeoutSeconds: Double
@@ -94,6 +94,14 @@ public struct ReceiverConfiguration: Sendable, Equatable {
     public var canonicalName: String
     /// `--allow`: CIDR ranges whose senders may be heard at all (RTP and RTCP); empty: everyone.
     public var allow: [String]
+    /// `--state-file`: where the output volume is kept across restarts (loaded at start over `volumeDB`, replaced
+    /// on each change); nil keeps nothing.
+    public var stateFile: String?
+    /// `--mixer`: the card's simple mixer control that takes the output volume instead of the software gain (nil:
+    /// software gain).
+    public var mixer: String?
+    /// `--mixer-device`: the control device of `mixer` (nil: `mixerDevice(forPlaybackDevice:)` of `device`).
+    public var mixerDevice: String?
     #if EARSHOT_TEST_HOOKS
         /// Test hook, debug builds only (`PlaybackThread.Options.stallsAfterNanoseconds`): the playback thread stops
         /// turning this many seconds after it starts, so that a test can prove the watchdog notices.
@@ -120,7 +128,10 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         standbyMode: StandbyMode = .pause,
         priority: Int = 80,
         canonicalName: String = "earshot-recv",
-        allow: [String] = []
+        allow: [String] = [],
+        stateFile: String? = nil,
+        mixer: String? = nil,
+        mixerDevice: String? = nil
     ) {
         self.listen = listen
         self.interface = interface
@@ -142,6 +153,9 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         self.priority = priority
         self.canonicalName = canonicalName
         self.allow = allow
+        self.stateFile = stateFile
+        self.mixer = mixer
+        self.mixerDevice = mixerDevice
     }
 
     /// Throws the first problem found, naming its flag and the valid range.
@@ -182,6 +196,18 @@ public struct ReceiverConfiguration: Sendable, Equatable {
             throw .outOfRange(flag: "--priority", value: "\(priority)", valid: "0 ... 99 (0: no real-time scheduling)")
         }
         guard !device.isEmpty else { throw .malformed(flag: "--device", value: device, expected: "an ALSA PCM name") }
+        if let stateFile, stateFile.isEmpty {
+            throw .malformed(flag: "--state-file", value: stateFile, expected: "a file path")
+        }
+        if let mixer, mixer.isEmpty {
+            throw .malformed(
+                flag: "--mixer", value: mixer, expected: "a simple mixer control name (`amixer -D DEVICE scontrols`)")
+        }
+        if let mixerDevice, mixerDevice.isEmpty || mixer == nil {
+            throw mixer == nil
+                ? .conflicting(flags: "--mixer-device", reason: "needs --mixer (the control to use on it)")
+                : .malformed(flag: "--mixer-device", value: mixerDevice, expected: "an ALSA control device, e.g. hw:0")
+        }
         _ = try allowedRanges()
     }
 
@@ -228,7 +254,20 @@ public struct ReceiverConfiguration: Sendable, Equatable {
     }
 
     /// Linear gain for `volumeDB`.
-    public var linearGain: Float { Float(pow(10, volumeDB / 20)) }
+    public var linearGain: Float { OutputVolume(decibels: volumeDB).linearGain }
+
+    /// The control device `mixer` is looked up on: `mixerDevice`, else the card of `device`.
+    public var mixerControlDevice: String { mixerDevice ?? Self.mixerDevice(forPlaybackDevice: device) }
+
+    /// The card's control device for a playback PCM name: `hw:0` for `hw:0`, `hw:0,1` or `plughw:0,1`,
+    /// `hw:CARD=DAC` for `hw:CARD=DAC,DEV=0`; `default` for anything else (a name that is not a card's).
+    public static func mixerDevice(forPlaybackDevice device: String) -> String {
+        for prefix in ["hw:", "plughw:"] where device.hasPrefix(prefix) {
+            let card = device.dropFirst(prefix.count).prefix { $0 != "," }
+            if !card.isEmpty { return "hw:\(card)" }
+        }
+        return "default"
+    }
 
     /// Device period in frames at 48 kHz, a multiple of 48 (1 ms).
     public var periodFrames: Int { max(48, Int((periodMs * 48).rounded())) }

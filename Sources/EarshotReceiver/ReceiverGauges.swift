@@ -28,8 +28,6 @@ public final class ReceiverGauges: @unchecked Sendable {
     let streamPlaying = UnsafeAtomic<Bool>.create(false)
     /// Turns of the producer's loop (each wake-up): a liveness sign for the watchdog (`ReceiverThreadProgress`).
     let producerWakes = UnsafeAtomic<Int>.create(0)
-    /// The locked sender and whether it plays.
-    let streamSource = StreamSourceMailbox()
 
     public init() {
         rejectionCount = Self.sourceDropBase + RTCPSourceDrop.allCases.count
@@ -84,6 +82,12 @@ public final class ReceiverGauges: @unchecked Sendable {
     /// Producer thread.
     @inline(__always)
     func publish(outputQueueMs: Double) { queueBits.store(outputQueueMs.bitPattern, ordering: .relaxed) }
+
+    /// Every stat name `rejectionsByReason` may hold, in counter order: RTP, RTCP, timeline, RTCP source drops (so
+    /// that an exporter can show each reason from zero).
+    public static let rejectionReasons: [String] =
+        RTPRejection.allCases.map(\.statName) + RTCPRejection.allCases.map(\.statName)
+        + StreamTimeline.Rejection.allCases.map(\.statName) + RTCPSourceDrop.allCases.map(\.statName)
 
     /// Any thread. Non-zero counts only, keyed by the stable stat names (`rtp_bad_version`, `rtcp_…`).
     public var rejectionsByReason: [String: Int] {

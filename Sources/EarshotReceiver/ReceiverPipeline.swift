@@ -11,8 +11,8 @@ import Logging
     import Glibc
 #endif
 
-/// The whole receiver: UDP sockets → producer thread (validation, source lock, jitter buffer, Opus decode, gain) →
-/// ring buffer → ALSA playback thread, plus RTCP on port + 1 (or multiplexed on the RTP port).
+/// The whole receiver: UDP sockets → producer thread (validation, source lock, jitter buffer, Opus decode) →
+/// ring buffer → ALSA playback thread (output gain), plus RTCP on port + 1 (or multiplexed on the RTP port).
 ///
 /// ```
 ///  RTP :port ─┐                    ┌──────────── producer thread (SCHED_FIFO, below playback) ──────────┐
@@ -23,6 +23,11 @@ import Logging
 ///
 /// Everything is allocated in `init`; after `start` the producer and playback threads allocate nothing. With
 /// `Output.caller` no device is opened and the caller consumes `ring` itself (tests, other sinks).
+///
+/// The output volume (`outputVolume`, `setOutputVolume`; `OutputVolumeControl`): the playback thread ramps its gain
+/// to it, or with `ReceiverConfiguration.mixer` the card's mixer control takes it and the samples pass at unity.
+/// With `Output.caller` (and no mixer) the ring holds the audio at unity: the volume is kept, saved and reported,
+/// and applying it is the caller's sink's business.
 ///
 /// Threads: `init`, `start`, `stop`, `collectRecording` and deinit belong to one control thread; `stats()` may be
 /// called from any thread.
@@ -67,9 +72,13 @@ public final class ReceiverPipeline: @unchecked Sendable {
     private let tapScratchFrames = 4096
     public private(set) var recording: [Float] = []
 
+    /// The output volume: software gain, or the card's mixer; the state file.
+    private let volumeControl: OutputVolumeControl
+
     private let producer: UnsafeMutablePointer<ReceiverProducer>
     private let mailbox = ReceiverCountersMailbox()
     private let gauges = ReceiverGauges()
+    private let streamMailbox = ReceiverStreamMailbox()
     private let stopRequested = UnsafeAtomic<Bool>.create(false)
     private let producerStarted = UnsafeAtomic<Bool>.create(false)
     private var producerThread: pthread_t?
@@ -82,6 +91,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
     ) throws(ReceiverPipelineError) {
         do { try configuration.validate() } catch { throw .configuration(error) }
         self.configuration = configuration
+        do { volumeControl = try OutputVolumeControl(configuration: configuration) } catch { throw .mixer(error) }
         let listen: SocketAddress
         let interface: NetworkInterface?
         let allowed: [SocketAddressRange]
@@ -170,7 +180,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
             playbackCounterCells = counterCells
             var options = PlaybackThread.Options(
                 scheduling: configuration.playbackScheduling, pacing: configuration.pacing, tap: tap,
-                cadence: deviceCadence, standby: deviceStandby, periodsPerWake: periodsPerWake, counters: counterCells)
+                cadence: deviceCadence, standby: deviceStandby, periodsPerWake: periodsPerWake,
+                gain: volumeControl.playbackGain, counters: counterCells)
             #if EARSHOT_TEST_HOOKS
                 options.stallsAfterNanoseconds = configuration.playbackStallsAfterSeconds.map { Int($0 * 1e9) }
             #endif
@@ -213,11 +224,12 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 ring: ring, cadence: cadence, standby: standby, deviceWakeup: deviceWakeup,
                 standbyAfterNanos: Int64(configuration.standbyAfterSeconds * 1e9), channels: channels,
                 payloadType: UInt8(configuration.payloadType),
-                gain: configuration.linearGain, targetFillFrames: targetFillFrames,
+                targetFillFrames: targetFillFrames,
                 concealFloorFrames: concealFloorFrames,
                 refillLevelFrames: targetFillFrames - periodFrames / 2, scheduling: configuration.producerScheduling,
                 mailbox: mailbox,
-                gauges: gauges, stopRequested: stopRequested, jitterBuffer: jitterBuffer, decoder: decoder,
+                gauges: gauges, streamMailbox: streamMailbox, stopRequested: stopRequested, jitterBuffer: jitterBuffer,
+                decoder: decoder,
                 delayCorrector: PlayoutDelayCorrector(channels: channels),
                 rtcp: ReceiverRTCPSession(cname: configuration.canonicalName),
                 lock: RTPSourceLock(
@@ -292,7 +304,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
     /// Control thread.
     public func start() throws(ReceiverPipelineError) -> [String] {
         precondition(producerThread == nil, "ReceiverPipeline started twice")
-        var warnings: [String] = []
+        var warnings: [String] = volumeControl.loadWarning.map { ["--state-file: \($0)"] } ?? []
         if let supervisor, let first = firstPlayback {
             if let warning = try supervisor.start(first: first) { warnings.append("playback thread: \(warning)") }
             firstPlayback = nil
@@ -420,15 +432,26 @@ public final class ReceiverPipeline: @unchecked Sendable {
 
     /// Whether the receiver is idle: no stream for `standbyAfterSeconds` (never when that is 0). Any thread.
     public var isIdle: Bool { standby?.isRequested ?? false }
+    /// The stream being played (sender, SSRC, CNAME, frame size), nil when none. Any thread; lock-free on the
+    /// producer's side (`ReceiverStreamMailbox`).
+    public var stream: ReceiverStreamIdentity? { streamMailbox.read() }
 
     /// Whether the device is stopped for want of a stream (`ReceiverConfiguration.standbyAfterSeconds`). Any thread.
     public var isInStandby: Bool { standby?.isActive ?? false }
 
-    /// The output level last set (`setOutputVolume`), initially `--volume` unmuted. Any thread.
-    public var outputVolume: OutputVolume { OutputVolume(decibels: configuration.volumeDB) }
+    /// The output level last set (`setOutputVolume`), exactly as set; initially the state file's, else `--volume`
+    /// unmuted. Any thread.
+    public var outputVolume: OutputVolume { volumeControl.volume }
 
-    /// Sets the output level: applied within a period, ramped so that a step makes no click. Any thread.
-    public func setOutputVolume(_ volume: OutputVolume) {}
+    /// Sets the output level. Software gain: the playback thread starts ramping to it at its next period and reaches
+    /// it `PlaybackGain.defaultRampFrames` frames (5 ms) later, so a step makes no click (heard after what the device
+    /// buffer already holds). Mixer: the card's control is set on this thread. Then the state file is replaced.
+    /// Any thread but a real-time one (the mixer and the file block); calls are serialized.
+    ///
+    /// Throws `.outOfRange` or `.mixer` with nothing changed, and `.notSaved` when only the state file failed.
+    public func setOutputVolume(_ volume: OutputVolume) throws(OutputVolumeError) {
+        try volumeControl.set(volume)
+    }
 
     /// Where the playback device stands (`.playing` with `Output.caller`). Any thread.
     public var deviceState: PlaybackDeviceState { supervisor?.state ?? .playing }
@@ -439,13 +462,6 @@ public final class ReceiverPipeline: @unchecked Sendable {
         ReceiverThreadProgress(
             playbackTurns: playbackCounterCells?.snapshot().turns,
             producerWakes: gauges.producerWakes.load(ordering: .relaxed))
-    }
-
-    /// The sender locked onto (the last one, with whether a stream plays now); nil before the first. Any thread.
-    public var streamSource: StreamSource? {
-        gauges.streamSource.read().map {
-            StreamSource(ssrc: $0.ssrc, address: $0.address, isPlaying: isStreamActive)
-        }
     }
 
     /// Closes the playback device and opens it again (SIGHUP); a device that fails to open is retried as a lost one.

@@ -14,6 +14,8 @@ public enum ReceiverPipelineError: Error, CustomStringConvertible {
     case codec(OpusError)
     /// A thread could not be created (`pthread_create` returned `code`).
     case thread(code: Int32)
+    /// The `--mixer` control could not be opened, found or set to the starting volume.
+    case mixer(MixerError)
 
     public var description: String {
         switch self {
@@ -28,6 +30,7 @@ public enum ReceiverPipelineError: Error, CustomStringConvertible {
                 """
         case .codec(let error): return "Opus decoder: \(error)"
         case .thread(let code): return "cannot create the producer thread (pthread_create error \(code))"
+        case .mixer(let error): return "--mixer: \(error)"
         }
     }
 }

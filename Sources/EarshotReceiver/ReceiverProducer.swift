@@ -15,10 +15,10 @@ import EarshotRealtime
 /// queued datagram without waiting (RTP: validate, lock onto one SSRC, extend sequence and timestamp, insert into the
 /// jitter buffer with the arrival time; RTCP: SR/BYE, read only every `publishIntervalNanos` while playing); then,
 /// while the ring and the device (as of the last take) hold less than `targetFillFrames`, take the jitter buffer's
-/// next decision, decode it, apply the gain and write it to the ring; a frame that has not arrived is left for the
-/// next wake-up while they still hold `concealFloorFrames`, and concealed only below that. Counters are published every
-/// `publishIntervalNanos` (while playing, at the first refill after that); an RTCP receiver report goes out about
-/// once a second.
+/// next decision, decode it and write it to the ring (at unity: the output gain is the playback thread's); a frame
+/// that has not arrived is left for the next wake-up while they still hold `concealFloorFrames`, and concealed only
+/// below that. Counters are published every `publishIntervalNanos` (while playing, at the first refill after that);
+/// an RTCP receiver report goes out about once a second.
 ///
 /// Invariant: every buffer is allocated in `init`; the loop allocates nothing (errors are rare, typed and caught).
 /// Lives in memory owned by `ReceiverPipeline`; only the producer thread touches it between start and join.
@@ -38,7 +38,6 @@ struct ReceiverProducer: ~Copyable {
     let standbyAfterNanos: Int64
     let channels: Int
     let payloadType: UInt8
-    let gain: Float
     let targetFillFrames: Int
     /// A frame that has not arrived is concealed only once the ring and the device hold less than this; above it the
     /// producer leaves the queue to drain and asks again at its next wake-up, so a packet up to that much late still
@@ -59,6 +58,10 @@ struct ReceiverProducer: ~Copyable {
     let scheduling: RealtimeScheduling
     let mailbox: ReceiverCountersMailbox
     let gauges: ReceiverGauges
+    /// The stream's identity for other threads, republished with the counters when it changes.
+    let streamMailbox: ReceiverStreamMailbox
+    /// What `streamMailbox` holds now (nil: no stream), to publish only changes.
+    var publishedStream: (ssrc: UInt32, sender: SocketAddress, frameSamples: Int, cnameVersion: Int)?
     let stopRequested: UnsafeAtomic<Bool>
 
     var jitterBuffer: JitterBuffer
@@ -185,6 +188,7 @@ struct ReceiverProducer: ~Copyable {
     mutating func publish() {
         mailbox.publish(jitterBuffer.counters)
         gauges.streamPlaying.store(jitterBuffer.isPlaying, ordering: .relaxed)
+        publishStream()
         let queuedFrames = ring.availableToRead() + (cadence?.deviceHeldFrames ?? 0)
         gauges.publish(outputQueueMs: Double(queuedFrames) * 1000 / Double(OpusDecoder.sampleRate))
         // A stream that ended was reset to the start-up figures (delay 0, the initial target): keep the ones it
@@ -192,6 +196,28 @@ struct ReceiverProducer: ~Copyable {
         guard !jitterBuffer.isIdle else { return }
         gauges.publish(
             jitterMs: jitterBuffer.jitterMs, delayMs: jitterBuffer.currentDelayMs, targetMs: jitterBuffer.targetDelayMs)
+    }
+
+    /// Publishes the locked stream's identity when it changed: a stream plays while the jitter buffer is not idle
+    /// and a source is locked; its frame size is the one the jitter buffer plays by; its CNAME the one heard about it.
+    mutating func publishStream() {
+        guard !jitterBuffer.isIdle, let ssrc = lock.lockedSource, let sender = lock.lockedAddress else {
+            if publishedStream != nil {
+                streamMailbox.publishNone()
+                publishedStream = nil
+            }
+            return
+        }
+        let frameSamples = jitterBuffer.frameSamples
+        let cnameVersion = rtcp.heardCNAMEVersion
+        if let published = publishedStream, published.ssrc == ssrc, published.sender == sender,
+            published.frameSamples == frameSamples, published.cnameVersion == cnameVersion
+        {
+            return
+        }
+        streamMailbox.publish(
+            sender: sender, ssrc: ssrc, frameSamples: frameSamples, cname: rtcp.senderCNAME(ssrc: ssrc, host: sender))
+        publishedStream = (ssrc, sender, frameSamples, cnameVersion)
     }
 
     // MARK: - Packets in
@@ -310,7 +336,6 @@ struct ReceiverProducer: ~Copyable {
             // probation.
             startStatistics(ssrc: packet.ssrc, before: packet.sequenceNumber, timestamp: packet.timestamp,
                             arrival: arrival32)
-            gauges.streamSource.publish(ssrc: packet.ssrc, address: source)
         case .accept:
             break
         }
@@ -384,7 +409,7 @@ struct ReceiverProducer: ~Copyable {
         }
     }
 
-    /// Decodes one decision into `pcm` with the gain applied; returns frames.
+    /// Decodes one decision into `pcm` and notes whether it was quiet; returns frames.
     mutating func render(_ decision: PlayoutDecision) -> Int {
         var frames: Int
         switch decision {
@@ -411,7 +436,7 @@ struct ReceiverProducer: ~Copyable {
         case .conceal(let samples), .stretch(let samples):
             frames = conceal(samples)
         }
-        applyGain(frames: frames)
+        noteLoudness(frames: frames)
         return frames
     }
 
@@ -436,13 +461,13 @@ struct ReceiverProducer: ~Copyable {
         }
     }
 
-    mutating func applyGain(frames: Int) {
+    /// Sets `lastFrameQuiet` from the decoded level (before the output gain, which the playback thread applies).
+    mutating func noteLoudness(frames: Int) {
         var energy: Float = 0
         var index = 0
         let count = frames * channels
         while index < count {
-            let sample = pcm[index] * gain
-            pcm[index] = sample
+            let sample = pcm[index]
             energy += sample * sample
             index += 1
         }

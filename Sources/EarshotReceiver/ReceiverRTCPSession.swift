@@ -1,11 +1,18 @@
 import EarshotNet
 import EarshotProtocol
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The receiver's side of RTCP: reads the sender's SR (for LSR/DLSR) and BYE, and builds receiver reports
 /// (RR + SDES CNAME) about the locked source.
 ///
-/// Invariant: the report buffer, the one-element report-block array and the CNAME bytes are allocated in `init`;
-/// `receive` and `makeReport` allocate nothing after that (the array is mutated in place, never grown).
+/// Also keeps the last CNAME a sender named in SDES (`senderCNAME(ssrc:host:)`), for the stream's published identity.
+///
+/// Invariant: the report buffer, the one-element report-block array, our CNAME bytes and the sender CNAME buffer are
+/// allocated in `init`; `receive` and `makeReport` allocate nothing after that (the array is mutated in place, never
+/// grown).
 /// Producer thread only.
 struct ReceiverRTCPSession: ~Copyable {
     /// Our SSRC in reports: random per run (RFC 3550 8.1).
@@ -22,6 +29,14 @@ struct ReceiverRTCPSession: ~Copyable {
     private(set) var multiplexed = false
     /// Set when the locked sender said BYE; the producer takes it (and ends playout after what is buffered).
     var goodbyePending = false
+    /// The last SDES CNAME heard: about the locked source from its host, or, while none is locked, about any source
+    /// (a sender's first SR and SDES may come before its RTP has passed the source lock's probation).
+    private let heardCNAME: UnsafeMutableRawBufferPointer
+    private var heardCNAMELength = -1
+    private var heardCNAMESSRC: UInt32 = 0
+    private var heardCNAMEHost: SocketAddress?
+    /// Bumped whenever the heard CNAME, its SSRC or its host changes, so the producer republishes the stream.
+    private(set) var heardCNAMEVersion = 0
 
     init(cname: String) {
         ssrc = UInt32.random(in: 1...UInt32.max)
@@ -31,9 +46,35 @@ struct ReceiverRTCPSession: ~Copyable {
             lastSenderReport: 0, delaySinceLastSenderReport: 0)]
         blocks.reserveCapacity(1)
         buffer = .allocate(byteCount: 512, alignment: 4)
+        heardCNAME = .allocate(byteCount: ReceiverStreamMailbox.maximumCNAMEBytes, alignment: 8)
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        buffer.deallocate()
+        heardCNAME.deallocate()
+    }
+
+    /// The CNAME heard about `ssrc` from `host`'s address (any port), or nil. The view is valid until the next
+    /// `receive`.
+    func senderCNAME(ssrc: UInt32, host: SocketAddress) -> UnsafeRawBufferPointer? {
+        guard heardCNAMELength >= 0, heardCNAMESSRC == ssrc, let heardCNAMEHost, heardCNAMEHost.hasSameHost(as: host)
+        else { return nil }
+        return UnsafeRawBufferPointer(rebasing: heardCNAME[0..<heardCNAMELength])
+    }
+
+    /// Keeps a CNAME item's value unless it repeats what is kept.
+    private mutating func hear(cname value: UnsafeRawBufferPointer, ssrc: UInt32, from source: SocketAddress) {
+        let count = min(value.count, heardCNAME.count)
+        let same = count == heardCNAMELength && ssrc == heardCNAMESSRC
+            && heardCNAMEHost.map { $0.hasSameHost(as: source) } == true
+            && (count == 0 || memcmp(heardCNAME.baseAddress!, value.baseAddress!, count) == 0)
+        if same { return }
+        if count > 0 { heardCNAME.baseAddress!.copyMemory(from: value.baseAddress!, byteCount: count) }
+        heardCNAMELength = count
+        heardCNAMESSRC = ssrc
+        heardCNAMEHost = source
+        heardCNAMEVersion &+= 1
+    }
 
     /// Forgets the previous sender (new SSRC locked).
     mutating func resetSender() {
@@ -77,6 +118,13 @@ struct ReceiverRTCPSession: ~Copyable {
                     gauges.goodbyesReceived.wrappingIncrement(ordering: .relaxed)
                     lock.goodbye(ssrc: goodbye.source(at: index))
                     goodbyePending = true
+                }
+            case .sourceDescription(let description):
+                for item in description.items where item.type == RTCPSourceDescription.cnameItem {
+                    if let locked = lock.lockedSource {
+                        guard item.ssrc == locked, Self.isFromLockedHost(source, lock) else { continue }
+                    }
+                    hear(cname: item.value, ssrc: item.ssrc, from: source)
                 }
             default:
                 continue

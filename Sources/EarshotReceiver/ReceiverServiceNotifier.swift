@@ -80,7 +80,7 @@ public final class ReceiverServiceNotifier {
         }
         if now >= nextStatusNanos {
             let line = ReceiverStatusSummary.line(
-                stats: pipeline.stats(), source: pipeline.streamSource, deviceState: pipeline.deviceState,
+                stats: pipeline.stats(), stream: pipeline.stream, deviceState: pipeline.deviceState,
                 stalled: stalled)
             if line != lastStatus {
                 send(.status(line))

@@ -4,12 +4,12 @@
 /// `playing SSRC 0x1A2B3C4D from 192.0.2.10:40000, delay 6.0/6.5 ms, lost 3 of 1200 packets, device playing`.
 public enum ReceiverStatusSummary {
     public static func line(
-        stats: ReceiverStats, source: StreamSource?, deviceState: PlaybackDeviceState,
+        stats: ReceiverStats, stream: ReceiverStreamIdentity?, deviceState: PlaybackDeviceState,
         stalled: ReceiverLiveness.Thread? = nil
     ) -> String {
         var parts: [String] = []
-        if let source, source.isPlaying {
-            parts.append("playing SSRC 0x\(hex(source.ssrc)) from \(source.address)")
+        if let stream {
+            parts.append("playing SSRC 0x\(hex(stream.ssrc)) from \(stream.sender)")
             parts.append(
                 "delay \(ReceiverStats.format(stats.playoutDelayMs))/\(ReceiverStats.format(stats.targetDelayMs)) ms")
         } else {

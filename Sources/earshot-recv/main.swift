@@ -1,4 +1,5 @@
 import ArgumentParser
+import EarshotControl
 import EarshotNet
 import EarshotRealtime
 import EarshotReceiver
@@ -69,8 +70,35 @@ struct EarshotRecv: ParsableCommand {
     @Option(help: "Output channels, 1 or 2 (mono streams are decoded to both when 2).")
     var channels = 2
 
-    @Option(help: "Output gain, dB (-60...20).")
+    // Unconditional: `--volume -12` takes -12 as its value rather than as a flag.
+    @Option(
+        parsing: .unconditional,
+        help: "Output volume at start, dB (-60...20); a --state-file that holds a volume takes precedence.")
     var volume: Double = 0
+
+    @Option(
+        help: ArgumentHelp(
+            "Keep the output volume and mute in this file across restarts.",
+            discussion: """
+                Loaded at start, over --volume; replaced (temporary file + rename) on every change. A file that \
+                cannot be read or is corrupt is logged as a warning, and --volume is used.
+                """))
+    var stateFile: String?
+
+    @Option(
+        help: """
+            Set the volume on this mixer control of the card (e.g. Master or PCM; list them with \
+            `amixer -D hw:0 scontrols`) instead of scaling the samples: in dB where the control has a dB scale, muted \
+            with its switch. Set to --volume (or the state file's volume) at start.
+            """)
+    var mixer: String?
+
+    @Option(
+        help: """
+            The control device of --mixer (default: the card of --device, e.g. hw:0 for hw:0,0 or plughw:0; \
+            `default` for any other device).
+            """)
+    var mixerDevice: String?
 
     @Option(help: "Print statistics every this many seconds (0: only at exit).")
     var stats: Double = 0
@@ -118,6 +146,13 @@ struct EarshotRecv: ParsableCommand {
             discussion: "RTP and RTCP from anywhere else are dropped and counted. Default: everyone."))
     var allow: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve the control and observation endpoint on HOST:PORT (e.g. 127.0.0.1:8080; default: off).",
+            discussion: "GET /metrics (Prometheus), GET /status (JSON), PUT /volume {\"db\": -12.5}, PUT /mute "
+                + "{\"muted\": true}. No authentication: bind it to a trusted address."))
+    var http: String?
+
     @Option(help: "Run this many seconds, then exit (> 0; default: until SIGINT/SIGTERM).")
     var duration: Double?
 
@@ -143,6 +178,9 @@ struct EarshotRecv: ParsableCommand {
         if onIdle != nil && standbyAfter == 0 {
             throw ValidationError("--on-idle needs --standby-after > 0: idle means no stream for that many seconds")
         }
+        if let http {
+            do { _ = try ControlServerAddress(parsing: http) } catch { throw ValidationError("\(error)") }
+        }
         guard stats >= 0 && stats.isFinite else {
             throw ValidationError("--stats \(stats) is out of range: valid is seconds >= 0 (0: only at exit)")
         }
@@ -157,7 +195,8 @@ struct EarshotRecv: ParsableCommand {
             payloadType: payloadType, channels: channels, volumeDB: volume, sourceTimeoutSeconds: sourceTimeout,
             standbyAfterSeconds: standbyAfter,
             standbyMode: try ReceiverConfiguration.standbyMode(parsing: standby), priority: priority,
-            canonicalName: "earshot-recv@\(hostName())", allow: allow)
+            canonicalName: "earshot-recv@\(hostName())", allow: allow, stateFile: stateFile, mixer: mixer,
+            mixerDevice: mixerDevice)
         #if EARSHOT_TEST_HOOKS
             // Debug builds only: the watchdog test stalls the playback thread (never in a release binary).
             configuration.playbackStallsAfterSeconds = getenv("EARSHOT_STALL_PLAYBACK_AFTER").flatMap {
@@ -181,6 +220,16 @@ struct EarshotRecv: ParsableCommand {
             logger.error("\(error)")
             throw ExitCode(1)
         }
+        var control: ControlServer?
+        if let http {
+            do {
+                control = try ControlServer(
+                    pipeline: pipeline, address: try ControlServerAddress(parsing: http), logger: logger)
+            } catch {
+                logger.error("\(error)")
+                throw ExitCode(1)
+            }
+        }
         StopSignal.install()
         ReloadSignal.install()
         let activity = ActivityCommands(onActive: onActive, onIdle: onIdle, logger: logger)
@@ -193,6 +242,10 @@ struct EarshotRecv: ParsableCommand {
             kernel receive buffers: RTP \(pipeline.receiveBufferBytes.rtp) bytes, RTCP \(pipeline.receiveBufferBytes.rtcp) bytes\
             \(allow.isEmpty ? "" : "; only senders in \(allow.joined(separator: ", ")) are heard (--allow)")
             """)
+        let volume = pipeline.outputVolume
+        let volumeControl = mixer.map { " on mixer control '\($0)' of \(pipeline.configuration.mixerControlDevice)" }
+        logger.info("output volume \(volume.decibels) dB\(volume.isMuted ? ", muted" : "")\(volumeControl ?? "")")
+        if let control { print("earshot-recv: control endpoint on http://\(control.localAddress)/") }
         fflush(stdout)
         let serviceManager = ReceiverServiceNotifier(pipeline: pipeline, logger: logger)
         serviceManager?.ready()
@@ -221,6 +274,7 @@ struct EarshotRecv: ParsableCommand {
             usleep(50_000)
         }
         serviceManager?.stopping()
+        control?.stop()
         pipeline.stop()
         activity.reap()
         let final = pipeline.stats()

@@ -73,6 +73,36 @@ import Testing
         #expect(left[(dataFrames + fadeFrames - 1)..<(counters.periods * 240)].allSatisfy { $0 == 0 })
     }
 
+    /// The output gain lives outside the thread: a thread started on it plays at its target from the first sample
+    /// (no ramp from unity), concealment included, and a second thread (a reopened device) starts where the first
+    /// left it.
+    @Test func aThreadStartsAtTheGainLastSetWithoutARamp() throws {
+        let gain = PlaybackGain(linear: 0.25)
+        defer { gain.destroy() }
+        for expected: Float in [0.25, 0] {
+            let file = try FilePCM()
+            defer { file.remove() }
+            let ring = RingBuffer(minimumCapacity: 4_096, channels: 2)
+            defer { ring.deallocate() }
+            #expect(ring.write([Float](repeating: 0.5, count: 1_000 * 2), frames: 1_000) == 1_000)
+            let playback = PlaybackThread(
+                device: try file.openDevice(), ring: ring,
+                options: .init(concealmentFadeFrames: 48, scheduling: .normal, gain: gain))
+            try playback.start()
+            let deadline = Date().addingTimeInterval(10)
+            while playback.counters.periods < 8 && Date() < deadline { usleep(1_000) }
+            playback.stop()
+            let left = try file.left()
+            #expect(left.count >= 1_048)
+            #expect(left[0..<1_000].allSatisfy { $0 == 0.5 * expected }, "gain \(expected): \(left[0..<4])")
+            // The shortage's fade starts from the last frame played and is scaled alike.
+            #expect(left[1_000] < 0.5 * expected || expected == 0)
+            #expect(left[1_000] > 0.45 * expected || expected == 0)
+            #expect(left[1_047...].allSatisfy { $0 == 0 })
+            gain.setTarget(0)
+        }
+    }
+
     /// On the timer with two periods per wake-up, the thread still plays the ring in order, whole, and counts no
     /// shortage; and the periods per wake are clamped below the buffer, and are 1 on device wake-ups.
     @Test func twoPeriodsPerTimedWakePlayTheRingInOrder() throws {

@@ -27,6 +27,8 @@ import Testing
         #expect(result.standardOutput.contains("standbyReached=true"), "\(result.standardOutput)")
         #expect(Self.counter("standbyEntries", in: result.standardOutput) == 1)
         #expect(Self.counter("underrunEvents", in: result.standardOutput) == 0, "\(result.standardOutput)")
+        // The output gain's ramps ran under the sanitizer: a change every 0.5 s of the 9 s run.
+        #expect(Self.counter("gainChanges", in: result.standardOutput) >= 10, "\(result.standardOutput)")
     }
 
     /// The test hook (`PlaybackThread.Options.injectsLoopAllocation`, debug builds only) makes the loop allocate; the

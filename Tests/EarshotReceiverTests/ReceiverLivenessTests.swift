@@ -59,91 +59,17 @@ import Testing
     }
 
     @Test func playingStreamShowsSenderDelayAndLoss() throws {
-        let source = StreamSource(
-            ssrc: 0x1A2B3C, address: try SocketAddress(parsing: "192.0.2.10:40000"), isPlaying: true)
-        #expect(ReceiverStatusSummary.line(stats: Self.stats(received: 1200, lost: 3), source: source, deviceState: .playing)
+        let stream = ReceiverStreamIdentity(
+            sender: try SocketAddress(parsing: "192.0.2.10:40000"), ssrc: 0x1A2B3C, cname: nil, frameSamples: 240)
+        #expect(ReceiverStatusSummary.line(stats: Self.stats(received: 1200, lost: 3), stream: stream, deviceState: .playing)
             == "playing SSRC 0x001A2B3C from 192.0.2.10:40000, delay 6.0/6.5 ms, lost 3 of 1200 packets, device playing")
     }
 
     @Test func noStreamAndAStalledThreadAreSaid() throws {
-        let ended = StreamSource(ssrc: 7, address: try SocketAddress(parsing: "[::1]:5004"), isPlaying: false)
-        #expect(ReceiverStatusSummary.line(stats: Self.stats(received: 0, lost: 0), source: nil, deviceState: .standby)
+        #expect(ReceiverStatusSummary.line(stats: Self.stats(received: 0, lost: 0), stream: nil, deviceState: .standby)
             == "no stream, lost 0 of 0 packets, device standby")
         #expect(ReceiverStatusSummary.line(
-            stats: Self.stats(received: 5, lost: 1), source: ended, deviceState: .lost, stalled: .producer)
+            stats: Self.stats(received: 5, lost: 1), stream: nil, deviceState: .lost, stalled: .producer)
             == "no stream, lost 1 of 5 packets, device lost, producer thread not turning: watchdog withheld")
     }
-}
-
-@Suite struct StreamSourceMailboxTests {
-    @Test func handsOverTheLockedSource() throws {
-        let mailbox = StreamSourceMailbox()
-        #expect(mailbox.read() == nil)
-        let v4 = try SocketAddress(parsing: "192.0.2.10:40000")
-        mailbox.publish(ssrc: 0xDEADBEEF, address: v4)
-        #expect(mailbox.read()?.ssrc == 0xDEADBEEF && mailbox.read()?.address == v4)
-        let v6 = try SocketAddress(parsing: "[2001:db8::7]:5004")
-        mailbox.publish(ssrc: 1, address: v6)
-        #expect(mailbox.read()?.ssrc == 1 && mailbox.read()?.address == v6)
-        #expect(mailbox.read()?.address.description == "[2001:db8::7]:5004")
-    }
-
-    /// The source publication number `n`: SSRC n, address n.n.n.n-ish (the four bytes of n) and port n mod 65536.
-    static func source(_ n: UInt32) -> (ssrc: UInt32, address: SocketAddress) {
-        let address = SocketAddress(
-            ipv4: (UInt8(n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8),
-                   UInt8(truncatingIfNeeded: n)),
-            port: UInt16(truncatingIfNeeded: n))
-        return (n, address)
-    }
-
-    /// For 2 s the writer publishes sources whose SSRC, address and port all derive from one number, while the reader
-    /// reads without pause: every read must be one publication (a torn read mixes
-    /// two), and the numbers never go backwards. Under ThreadSanitizer (Tests/run-thread-sanitizer.sh) the fields'
-    /// accesses must not race.
-    @Test func concurrentReaderNeverSeesATornSource() {
-        let mailbox = StreamSourceMailbox()
-        let deadline = Date().addingTimeInterval(2)
-        let done = StressWriterDone()
-        let writer = Thread {
-            var n: UInt32 = 0
-            while Date() < deadline {
-                for _ in 0..<100 {
-                    n += 1
-                    let source = Self.source(n)
-                    mailbox.publish(ssrc: source.ssrc, address: source.address)
-                }
-            }
-            done.set()
-        }
-        writer.start()
-        var reads = 0
-        var changes = 0
-        var torn = 0
-        var backwards = 0
-        var previous: UInt32 = 0
-        while true {
-            let finished = done.isSet
-            reads += 1
-            if let read = mailbox.read() {
-                if read.address != Self.source(read.ssrc).address { torn += 1 }
-                if read.ssrc < previous { backwards += 1 }
-                if read.ssrc != previous { changes += 1 }
-                previous = read.ssrc
-            }
-            if finished { break }
-        }
-        #expect(torn == 0)
-        #expect(backwards == 0)
-        #expect(changes > 100, "reads \(reads), publications seen \(changes)")
-        print("stream source stress: \(reads) reads, \(changes) publications seen, \(torn) torn")
-    }
-}
-
-/// Raised by a stress test's writer when it has published its last value (test scaffolding).
-private final class StressWriterDone: @unchecked Sendable {
-    private let lock = NSLock()
-    private var raised = false
-    func set() { lock.withLock { raised = true } }
-    var isSet: Bool { lock.withLock { raised } }
 }

@@ -4,7 +4,8 @@ import Foundation
 /// devices for end-to-end tests on a machine without a sound card. Wraps `Tests/Rig/audio-rig.sh`.
 ///
 /// Devices (ALSA PCM names, defined in `configurationFile`):
-/// - `playbackDevices`: `spk`, `spk2`, …: each plays into a null sink whose monitor can be recorded.
+/// - `playbackDevices`: `spk`, `spk2`, …: each plays into a null sink whose monitor can be recorded. Each is also a
+///   control device whose simple mixer control `Master` is the sink's volume and mute (`MixerControl`, `amixer -D`).
 /// - `captureDevice` (`mic`): captures whatever is played into `micFeedDevice` (`mic_feed`).
 ///
 /// In-process ALSA: `PCMDevice(name: rig.playbackDevices[0], stream: .playback, configurationFile:

@@ -8,7 +8,8 @@
 // build's test hook (`PlaybackThread.Options.injectsLoopAllocation`); a build without it exits 3 instead of running
 // a loop that cannot be caught.
 // Two seconds before the end the device goes into standby for 0.3 s (the feed stops so the ring drains), so the
-// pause and the resume run under the sanitizer too.
+// pause and the resume run under the sanitizer too. The output gain changes every half second (−12 dB, mute, unity),
+// so its ramps run under the sanitizer as well.
 import EarshotALSA
 import EarshotDSP
 import EarshotRealtime
@@ -29,7 +30,8 @@ do {
     // With a cadence, so the take stamp is inside what the sanitizer watches.
     let cadence = PlaybackCadence(periodNanoseconds: 5_000_000)
     let standby = PlaybackStandby()
-    var options = PlaybackThread.Options(cadence: cadence, standby: standby)
+    let gain = PlaybackGain()
+    var options = PlaybackThread.Options(cadence: cadence, standby: standby, gain: gain)
     if ProcessInfo.processInfo.environment["EARSHOT_INJECT_LOOP_ALLOCATION"] == "1" {
         #if EARSHOT_TEST_HOOKS
             options.injectsLoopAllocation = true
@@ -46,7 +48,14 @@ do {
     let deadline = Date().addingTimeInterval(seconds)
     var standbyAt: Date? = deadline.addingTimeInterval(-2)
     var standbyReached = false
+    var gainChanges = 0
+    var nextGainChange = Date().addingTimeInterval(0.5)
     while Date() < deadline {
+        if Date() >= nextGainChange {
+            gainChanges += 1
+            gain.setTarget([0.25, 0, 1][gainChanges % 3])
+            nextGainChange = nextGainChange.addingTimeInterval(0.5)
+        }
         if let start = standbyAt, Date() >= start {
             standbyAt = nil
             standby.request(true)
@@ -67,11 +76,13 @@ do {
     let stamped = cadence.refillInstant(after: 0) != nil
     cadence.destroy()
     standby.destroy()
+    gain.destroy()
     ring.deallocate()
     print(
         "periods=\(counters.periods) framesFromRing=\(counters.framesFromRing)",
         "underrunEvents=\(counters.underrunEvents) xruns=\(counters.xruns) fatalError=\(counters.fatalError)",
-        "takesStamped=\(stamped) standbyEntries=\(counters.standbyEntries) standbyReached=\(standbyReached)")
+        "takesStamped=\(stamped) standbyEntries=\(counters.standbyEntries) standbyReached=\(standbyReached)",
+        "gainChanges=\(gainChanges)")
     exit(0)
 } catch {
     FileHandle.standardError.write("\(error)\n".data(using: .utf8)!)

@@ -10,7 +10,9 @@
 # DIR afterwards holds:
 #   native     the server's native-protocol socket (PULSE_SERVER=unix:DIR/native)
 #   asoundrc   ALSA PCMs: spk, spk2, … (playback into the null sinks), mic (capture from the null sink `mic`'s
-#              monitor), mic_feed (playback into `mic`, i.e. what the `mic` capture PCM hears)
+#              monitor), mic_feed (playback into `mic`, i.e. what the `mic` capture PCM hears); and a control device
+#              per playback sink, ctl.spk, ctl.spk2, …, whose simple mixer control `Master` is that sink's volume and
+#              mute (`amixer -D spk sget Master`; no dB scale: raw 0-65536 on PulseAudio's cube-root scale)
 #   env        shell lines for subprocesses: PULSE_SERVER and ALSA_CONFIG_PATH (system alsa.conf + DIR/asoundrc)
 #   with `aligned`: ref, out (playback PCMs that are channels 1-2 and 3-4 of the 4-channel null sink `wide`) and
 #              ref_in (capture PCM hearing exactly what is played into `ref`), so one recording of `wide.monitor`
@@ -69,6 +71,7 @@ start)
     {
         for sink in "${sinks[@]}"; do
             echo "pcm.$sink { type pulse; device \"$sink\"; server \"unix:$dir/native\" }"
+            echo "ctl.$sink { type pulse; device \"$sink\"; server \"unix:$dir/native\" }"
         done
         echo "pcm.mic { type pulse; device \"mic.monitor\"; server \"unix:$dir/native\" }"
         echo "pcm.mic_feed { type pulse; device \"mic\"; server \"unix:$dir/native\" }"
