@@ -69,6 +69,7 @@ let package = Package(
 
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "CEarshotLinux"),
 
         // MARK: - Thin typed wrappers over C
@@ -76,6 +77,7 @@ let package = Package(
         .target(name: "EarshotALSA", dependencies: ["CALSA"]),
         .target(name: "EarshotCodec", dependencies: ["COpus"]),
         .target(name: "EarshotNet", dependencies: ["CEarshotLinux"]),
+        .target(name: "EarshotSystemd", dependencies: ["CSystemd"]),
 
         // MARK: - Real-time core: lock-free, allocation-free after start
 
@@ -99,9 +101,9 @@ let package = Package(
             name: "EarshotReceiver",
             dependencies: [
                 "EarshotProtocol", "EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotRealtime", "EarshotALSA",
-                "CEarshotLinux", atomics, logging,
+                "CEarshotLinux", "EarshotSystemd", atomics, logging,
             ],
-            swiftSettings: tsanNegativeControl
+            swiftSettings: tsanNegativeControl + testHooks
         ),
         .target(
             name: "EarshotSender",
@@ -121,7 +123,7 @@ let package = Package(
 
         .executableTarget(
             name: "earshot-recv", dependencies: ["EarshotReceiver", "EarshotControl", argumentParser, logging],
-            linkerSettings: staticSwiftRuntimeInRelease
+            swiftSettings: testHooks, linkerSettings: staticSwiftRuntimeInRelease
         ),
         .executableTarget(
             name: "earshot-send", dependencies: ["EarshotSender", argumentParser, logging],
@@ -163,6 +165,7 @@ let package = Package(
             dependencies: ["EarshotProtocol", "EarshotTestRig"]
         ),
         .testTarget(name: "EarshotNetTests", dependencies: ["EarshotNet", "EarshotTestRig"]),
+        .testTarget(name: "EarshotSystemdTests", dependencies: ["EarshotSystemd", "EarshotTestRig"]),
         // EarshotProtocol: the attack packets are parsed back with the receiver's own RTP/RTCP/Opus parsers.
         .testTarget(name: "EarshotImpairmentTests", dependencies: ["EarshotImpairment", "EarshotProtocol"]),
         .testTarget(

@@ -22,8 +22,9 @@ done
 install -d /usr/local/share/doc/earshot && install -m 0644 README.md /usr/local/share/doc/earshot/
 if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
   systemctl daemon-reload
-  for r in "${roles[@]}"; do systemctl enable --now "earshot-$r.service"; done
-  echo "installed and started: ${roles[*]/#/earshot-}; logs: journalctl -u earshot-${roles[0]} -f"
+  # restart, not just start: a reinstall replaces the binary and the unit of a running service.
+  for r in "${roles[@]}"; do systemctl enable "earshot-$r.service" && systemctl restart "earshot-$r.service"; done
+  echo "installed and started: ${roles[*]/#/earshot-}; state: systemctl status earshot-${roles[0]}; logs: journalctl -u earshot-${roles[0]} -f"
 else
   echo "installed ${roles[*]/#/earshot-} (no systemd here: start /usr/local/bin/earshot-${roles[0]} by hand)"
 fi

@@ -16,6 +16,9 @@ public struct PlaybackCounters: Sendable, Equatable {
     public var fatalError: Int32
     /// Times the device was stopped for standby (`PlaybackStandby`).
     public var standbyEntries: Int
+    /// Turns of the loop: every wake-up, standby polls included, so it advances at least every 20 ms while the thread
+    /// runs; it stops only when the thread is stuck or has ended (a liveness sign for a watchdog).
+    public var turns: Int
 }
 
 /// The atomics behind `PlaybackCounters`: written by one playback thread at a time (relaxed: each is an independent
@@ -30,6 +33,7 @@ public struct PlaybackCounterCells: @unchecked Sendable {
     let xruns = UnsafeAtomic<Int>.create(0)
     let fatalError = UnsafeAtomic<Int>.create(0)
     let standbyEntries = UnsafeAtomic<Int>.create(0)
+    let turns = UnsafeAtomic<Int>.create(0)
 
     public init() {}
 
@@ -44,11 +48,12 @@ public struct PlaybackCounterCells: @unchecked Sendable {
             underrunFrames: underrunFrames.load(ordering: .relaxed),
             xruns: xruns.load(ordering: .relaxed),
             fatalError: Int32(truncatingIfNeeded: fatalError.load(ordering: .relaxed)),
-            standbyEntries: standbyEntries.load(ordering: .relaxed))
+            standbyEntries: standbyEntries.load(ordering: .relaxed),
+            turns: turns.load(ordering: .relaxed))
     }
 
     public func destroy() {
-        for cell in [periods, framesFromRing, underrunEvents, underrunFrames, xruns, fatalError, standbyEntries] {
+        for cell in [periods, framesFromRing, underrunEvents, underrunFrames, xruns, fatalError, standbyEntries, turns] {
             cell.destroy()
         }
     }

@@ -45,6 +45,9 @@ struct PlaybackLoop {
         /// Test hook, debug builds only (`PlaybackThread.Options.injectsLoopAllocation`): when set, each period
         /// allocates once and stores the address here, so that the allocation detector has something to catch.
         var injectedAllocationSink: UnsafeAtomic<Int>? = nil
+        /// Test hook, debug builds only (`PlaybackThread.Options.stallsAfterNanoseconds`): the loop stops turning
+        /// this long after it starts, as a stuck thread would, and only waits for `stopRequested`.
+        var stallsAfterNanoseconds: Int? = nil
     #endif
 
     var hasPlayed = false
@@ -72,6 +75,9 @@ struct PlaybackLoop {
     mutating func run() {
         standby?.markActive(false)
         alsa.enterRealtime()
+        #if EARSHOT_TEST_HOOKS
+            if let stall = stallsAfterNanoseconds { stallsAfterNanoseconds = PlaybackCadence.nowNanoseconds() + stall }
+        #endif
         if pacedByTimer {
             runPacedByTimer()
         } else {
@@ -85,6 +91,10 @@ struct PlaybackLoop {
     @_noLocks
     mutating func runPacedByDevice() {
         while !stopRequested.load(ordering: .acquiring) {
+            #if EARSHOT_TEST_HOOKS
+                if stallsForTest() { break }
+            #endif
+            counters.turns.wrappingIncrement(ordering: .relaxed)
             if holdsStandby() { continue }
             let ready = alsa.wait(timeoutMilliseconds: waitTimeoutMilliseconds)
             if ready < 0 {
@@ -116,6 +126,10 @@ struct PlaybackLoop {
     @_noLocks
     mutating func runPacedByTimer() {
         while !stopRequested.load(ordering: .acquiring) {
+            #if EARSHOT_TEST_HOOKS
+                if stallsForTest() { break }
+            #endif
+            counters.turns.wrappingIncrement(ordering: .relaxed)
             if holdsStandby() { continue }
             let room = alsa.available()
             if room < 0 {
@@ -133,6 +147,18 @@ struct PlaybackLoop {
             alsa.sleepForDevice(nanoseconds: max(periodNanoseconds / 4, nanoseconds))
         }
     }
+
+    #if EARSHOT_TEST_HOOKS
+        /// Once the stall deadline has passed (`stallsAfterNanoseconds`, made absolute in `run`), waits for
+        /// `stopRequested` without turning and returns true; false before it or without the hook.
+        @_noLocks
+        func stallsForTest() -> Bool {
+            guard let deadline = stallsAfterNanoseconds, PlaybackCadence.nowNanoseconds() >= deadline else { return false }
+            while !stopRequested.load(ordering: .acquiring) { alsa.sleepForDevice(nanoseconds: 10_000_000) }
+            return true
+        }
+
+    #endif
 
     /// Enters, keeps or leaves standby as `standby` asks; true while the device is stopped (the turn is over: the
     /// thread has slept `standbyPollNanoseconds`). It stops the device only once the ring holds less than a period,

@@ -78,6 +78,11 @@ public final class PlaybackThread: @unchecked Sendable {
             /// Test hook, debug builds only: the loop allocates once per period, so that a test can prove its
             /// allocation detector notices (`RealtimeAllocationProbeTests`). Never in a release build.
             public var injectsLoopAllocation = false
+
+            /// Test hook, debug builds only: the loop stops turning this long after it starts (it only waits for
+            /// `stop()`), as a stuck thread would, so that a test can prove a watchdog notices
+            /// (`PlaybackCounters.turns` stops). Never in a release build.
+            public var stallsAfterNanoseconds: Int? = nil
         #endif
 
         public init(
@@ -149,6 +154,7 @@ public final class PlaybackThread: @unchecked Sendable {
             let sink = UnsafeAtomic<Int>.create(0)
             injectedAllocationSink = sink
             if options.injectsLoopAllocation { loop.pointee.injectedAllocationSink = sink }
+            loop.pointee.stallsAfterNanoseconds = options.stallsAfterNanoseconds
         #endif
         self.lifecycle = lifecycle
     }

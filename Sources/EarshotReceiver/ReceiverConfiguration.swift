@@ -102,6 +102,11 @@ public struct ReceiverConfiguration: Sendable, Equatable {
     public var mixer: String?
     /// `--mixer-device`: the control device of `mixer` (nil: `mixerDevice(forPlaybackDevice:)` of `device`).
     public var mixerDevice: String?
+    #if EARSHOT_TEST_HOOKS
+        /// Test hook, debug builds only (`PlaybackThread.Options.stallsAfterNanoseconds`): the playback thread stops
+        /// turning this many seconds after it starts, so that a test can prove the watchdog notices.
+        public var playbackStallsAfterSeconds: Double? = nil
+    #endif
 
     public init(
         listen: String = "0.0.0.0:5004",

@@ -26,6 +26,8 @@ public final class ReceiverGauges: @unchecked Sendable {
     let truncated = UnsafeAtomic<Int>.create(0)
     /// Whether a stream played at the last publication (the jitter buffer is playing one).
     let streamPlaying = UnsafeAtomic<Bool>.create(false)
+    /// Turns of the producer's loop (each wake-up): a liveness sign for the watchdog (`ReceiverThreadProgress`).
+    let producerWakes = UnsafeAtomic<Int>.create(0)
 
     public init() {
         rejectionCount = Self.sourceDropBase + RTCPSourceDrop.allCases.count
@@ -39,6 +41,7 @@ public final class ReceiverGauges: @unchecked Sendable {
         for cell in [jitterBits, delayBits, targetBits, queueBits] { cell.destroy() }
         streamPlaying.destroy()
         for cell in [reportsSent, senderReportsReceived, goodbyesReceived, sourceChanges, sourceProbationDrops, truncated] { cell.destroy() }
+        producerWakes.destroy()
     }
 
     /// Producer thread.

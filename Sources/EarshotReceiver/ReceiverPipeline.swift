@@ -178,10 +178,13 @@ public final class ReceiverPipeline: @unchecked Sendable {
             }
             let counterCells = PlaybackCounterCells()
             playbackCounterCells = counterCells
-            let options = PlaybackThread.Options(
+            var options = PlaybackThread.Options(
                 scheduling: configuration.playbackScheduling, pacing: configuration.pacing, tap: tap,
                 cadence: deviceCadence, standby: deviceStandby, periodsPerWake: periodsPerWake,
                 gain: volumeControl.playbackGain, counters: counterCells)
+            #if EARSHOT_TEST_HOOKS
+                options.stallsAfterNanoseconds = configuration.playbackStallsAfterSeconds.map { Int($0 * 1e9) }
+            #endif
             firstPlayback = PlaybackThread(device: device, ring: ring, options: options)
             let wakeup: WakeupEvent
             do { wakeup = try WakeupEvent() } catch { throw .socket(role: "device wake-up", error) }
@@ -459,6 +462,14 @@ public final class ReceiverPipeline: @unchecked Sendable {
 
     /// Where the playback device stands (`.playing` with `Output.caller`). Any thread.
     public var deviceState: PlaybackDeviceState { supervisor?.state ?? .playing }
+
+    /// How far the playback and producer threads have turned, for a watchdog (`ReceiverLiveness`): the playback
+    /// turns across every device opened. Any thread.
+    public var threadProgress: ReceiverThreadProgress {
+        ReceiverThreadProgress(
+            playbackTurns: playbackCounterCells?.snapshot().turns,
+            producerWakes: gauges.producerWakes.load(ordering: .relaxed))
+    }
 
     /// Closes the playback device and opens it again (SIGHUP); a device that fails to open is retried as a lost one.
     /// Any thread.

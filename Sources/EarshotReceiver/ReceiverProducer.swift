@@ -135,6 +135,7 @@ struct ReceiverProducer: ~Copyable {
                 if pollFailed || poll.isReadable(0) { drainRTP() }
                 if pollFailed || poll.isReadable(1) { drainRTCP() }
             }
+            gauges.producerWakes.wrappingIncrement(ordering: .relaxed)
             fillRing()
             let now = MonotonicInstant.now().nanoseconds
             if standby != nil { considerStandby(now: now) }

@@ -107,7 +107,8 @@ public struct ReceiverStats: Equatable, Sendable {
         return line
     }
 
-    private static func format(_ value: Double) -> String {
+    /// One decimal, `-` for NaN or infinity (as the stats line and `STATUS=` print figures).
+    static func format(_ value: Double) -> String {
         guard value.isFinite else { return "-" }
         let tenths = Int((value * 10).rounded())
         let sign = tenths < 0 ? "-" : ""

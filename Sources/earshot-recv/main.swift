@@ -1,6 +1,7 @@
 import ArgumentParser
 import EarshotControl
 import EarshotNet
+import EarshotRealtime
 import EarshotReceiver
 import Logging
 
@@ -186,7 +187,7 @@ struct EarshotRecv: ParsableCommand {
     }
 
     func makeConfiguration() throws -> ReceiverConfiguration {
-        ReceiverConfiguration(
+        var configuration = ReceiverConfiguration(
             listen: listen, interface: interface, device: device, deviceConfigurationFile: deviceConfig,
             latency: try ReceiverConfiguration.Latency(parsing: latency), minimumLatencyMs: minLatency,
             maximumLatencyMs: maxLatency, periodMs: period, bufferPeriods: bufferPeriods,
@@ -196,11 +197,20 @@ struct EarshotRecv: ParsableCommand {
             standbyMode: try ReceiverConfiguration.standbyMode(parsing: standby), priority: priority,
             canonicalName: "earshot-recv@\(hostName())", allow: allow, stateFile: stateFile, mixer: mixer,
             mixerDevice: mixerDevice)
+        #if EARSHOT_TEST_HOOKS
+            // Debug builds only: the watchdog test stalls the playback thread (never in a release binary).
+            configuration.playbackStallsAfterSeconds = getenv("EARSHOT_STALL_PLAYBACK_AFTER").flatMap {
+                Double(String(cString: $0))
+            }
+        #endif
+        return configuration
     }
 
     func run() throws {
         var logger = Logger(label: "earshot-recv")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let memoryLock = RealtimeMemoryLock.lockAll()
+        logger.log(level: memoryLock.isLocked ? .info : .warning, "\(memoryLock)")
         let pipeline: ReceiverPipeline
         do {
             pipeline = try ReceiverPipeline(
@@ -237,6 +247,8 @@ struct EarshotRecv: ParsableCommand {
         logger.info("output volume \(volume.decibels) dB\(volume.isMuted ? ", muted" : "")\(volumeControl ?? "")")
         if let control { print("earshot-recv: control endpoint on http://\(control.localAddress)/") }
         fflush(stdout)
+        let serviceManager = ReceiverServiceNotifier(pipeline: pipeline, logger: logger)
+        serviceManager?.ready()
 
         let start = MonotonicInstant.now()
         var nextStats = stats > 0 ? start + Int64(stats * 1e9) : nil
@@ -258,8 +270,10 @@ struct EarshotRecv: ParsableCommand {
                 nextStats = due + Int64(stats * 1e9)
             }
             pipeline.collectRecording()
+            serviceManager?.update(nowNanoseconds: now.nanoseconds)
             usleep(50_000)
         }
+        serviceManager?.stopping()
         control?.stop()
         pipeline.stop()
         activity.reap()

@@ -13,7 +13,13 @@ public final class ChildProcess {
         if let directory = ProcessInfo.processInfo.environment["EARSHOT_PRODUCTS"], !directory.isEmpty {
             return URL(fileURLWithPath: directory).appendingPathComponent(name).path
         }
-        return URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        return testBuildProduct(name)
+    }
+
+    /// A built executable beside the test bundle, whatever `EARSHOT_PRODUCTS` says: the test's own configuration
+    /// (debug, so with the test hooks of `EARSHOT_TEST_HOOKS`).
+    public static func testBuildProduct(_ name: String) -> String {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
             .appendingPathComponent(name).path
     }
 
