@@ -85,6 +85,68 @@ import Testing
     /// random bytes, every 4xx case). What the receiver handed to its device (`--record`) has no more glitch windows
     /// during the abuse than during the baseline, and neither has the rig's recording, but for the rig's own
     /// underflows (`HostStealMeter`); every slowloris connection was closed by the endpoint, which still answers.
+    /// `PUT /volume` −12 dB then `PUT /mute` during a stream, judged in the rig's recording of what the sink played:
+    /// the step measures −12 ± 0.5 dB, the tone is clean on both sides of it (no 10 ms window below 20 dB SNR but
+    /// where the receiver concealed, or the rig underflowed), and mute is silence.
+    @Test func volumeStepAndMuteOverHTTPAreHeardInTheRecording() throws {
+        let rig = try AudioRig(outputs: 1)
+        defer { rig.stop() }
+        let steal = HostStealMeter()
+        let port = Receiver.portPair()
+        let httpPort = port + 2
+        let recording = try rig.startRecording()
+        let receiver = try Receiver.receiver(rig: rig, port: port, seconds: 6, extra: ["--http", "127.0.0.1:\(httpPort)"])
+        let sender = try ChildProcess(
+            ChildProcess.earshotSend, ["--tone", "997", "--to", "127.0.0.1:\(port)", "--duration", "5.5"])
+        usleep(2_000_000)
+        let stepped = request("PUT", "/volume", port: httpPort, body: #"{"db": -12}"#)
+        usleep(1_500_000)
+        let muted = request("PUT", "/mute", port: httpPort, body: #"{"muted": true}"#)
+        usleep(1_000_000)
+        sender.wait(seconds: 5)
+        #expect(receiver.wait(seconds: 8) == 0, "\(receiver.log)")
+        let samples = try recording.stop()
+        let stats = try Receiver.finalStats(receiver.log)
+        #expect(stepped?.status == 200 && muted?.status == 200)
+
+        let left = SignalAnalysis.channel(0, of: samples, channels: 2)
+        let windowFrames = 480
+        let first = try #require(left.firstIndex { abs($0) > 0.05 }, "no tone in the recording")
+        let tone = Array(left[first...])
+        let windows = tone.count / windowFrames
+        let amplitudes = (0..<windows).map { index in
+            SignalAnalysis.sineFit(
+                tone[(index * windowFrames)..<((index + 1) * windowFrames)], frequency: 997, sampleRate: 48_000
+            ).amplitude
+        }
+        // The tone's level over its first second; the step is the first window 3 dB below it, the mute the first
+        // window 30 dB below it after that.
+        let full = LoopbackEndToEndTests.median(Array(amplitudes[20..<100]))
+        let step = try #require(amplitudes.indices.first { $0 > 100 && amplitudes[$0] < full * 0.7 })
+        let mute = try #require(amplitudes.indices.first { $0 > step + 2 && amplitudes[$0] < full * 0.25 * 0.03 })
+        let reduced = LoopbackEndToEndTests.median(Array(amplitudes[(step + 2)..<(mute - 1)]))
+        let stepDB = 20 * log10(reduced / full)
+        let silence = tone[((mute + 2) * windowFrames)...]
+        let glitches = LoopbackEndToEndTests.glitchEvents(
+            SignalAnalysis.glitchWindows(
+                Array(tone[(10 * windowFrames)..<((step - 1) * windowFrames)]), frequency: 997, sampleRate: 48_000,
+                windowFrames: windowFrames, minimumSNRdB: 20)
+                + SignalAnalysis.glitchWindows(
+                    Array(tone[((step + 2) * windowFrames)..<((mute - 1) * windowFrames)]), frequency: 997,
+                    sampleRate: 48_000, windowFrames: windowFrames, minimumSNRdB: 20
+                ).map { $0 + step })
+        let stealPercent = steal.percent()
+        print(String(
+            format: "e2e volume over HTTP: full %.3f, after the step %.3f (%.2f dB, %d windows); muted %d samples, "
+                + "peak %.6f; glitch events %d; host steal %.1f %%",
+            full, reduced, stepDB, mute - step, silence.count, silence.map { abs($0) }.max() ?? 0, glitches,
+            stealPercent))
+        #expect(abs(stepDB - -12) <= 0.5, "step \(stepDB) dB")
+        #expect(silence.count >= 24_000 && silence.allSatisfy { abs($0) < 1e-4 }, "mute is silence")
+        #expect(glitches <= Receiver.int(stats, "concealmentEvents")
+                + HostStealMeter.rigUnderflowsAllowed(stealPercent: stealPercent), "glitch events \(glitches)")
+    }
+
     @Test func abuseOfTheEndpointLeavesPlaybackAlone() throws {
         let rig = try AudioRig(outputs: 1)
         defer { rig.stop() }
