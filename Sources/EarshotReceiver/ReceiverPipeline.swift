@@ -238,6 +238,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 gauges: gauges, streamMailbox: streamMailbox, stopRequested: stopRequested, jitterBuffer: jitterBuffer,
                 decoder: decoder,
                 delayCorrector: PlayoutDelayCorrector(channels: channels),
+                resampler: PlayoutResampler(channels: channels),
                 rtcp: ReceiverRTCPSession(cname: configuration.canonicalName),
                 lock: RTPSourceLock(
                     silenceTimeoutNanoseconds: UInt64(configuration.sourceTimeoutSeconds * 1e9)),
@@ -246,6 +247,9 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 batch: DatagramBatch(capacity: 32, slotByteCount: 2048),
                 datagram: .allocate(byteCount: 2048, alignment: 16),
                 pcm: .allocate(capacity: OpusDecoder.maximumFramesPerPacket * channels),
+                resampled: .allocate(
+                    capacity: PlayoutResampler.outputCapacity(forInputFrames: OpusDecoder.maximumFramesPerPacket)
+                        * channels),
                 started: producerStarted))
         if tap != nil { recording.reserveCapacity(48_000 * channels * 10) }
     }
@@ -418,6 +422,9 @@ public final class ReceiverPipeline: @unchecked Sendable {
         }
         stats.inStandby = isInStandby
         stats.outputQueueMs = gauges.outputQueueMs
+        stats.driftPpm = gauges.driftPpm
+        stats.resampleRatio = gauges.resampleRatio
+        stats.delayErrorMs = gauges.delayErrorMs
         stats.rtcpReportsSent = gauges.reportsSent.load(ordering: .relaxed)
         stats.rtcpSenderReportsReceived = gauges.senderReportsReceived.load(ordering: .relaxed)
         stats.rtcpGoodbyesReceived = gauges.goodbyesReceived.load(ordering: .relaxed)
@@ -482,6 +489,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
         stop()
         producer.pointee.datagram.deallocate()
         producer.pointee.pcm.deallocate()
+        producer.pointee.resampled.deallocate()
         producer.deinitialize(count: 1)
         producer.deallocate()
         tapScratch?.deallocate()

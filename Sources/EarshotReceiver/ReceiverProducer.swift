@@ -68,6 +68,14 @@ struct ReceiverProducer: ~Copyable {
     var decoder: OpusDecoder
     /// Time-stretches decoded frames so the delay follows the target in sub-frame steps.
     var delayCorrector: PlayoutDelayCorrector
+    /// Plays decoded audio faster or slower by `driftLoop`'s ratio, so that clock drift is followed without splices.
+    var resampler: PlayoutResampler
+    /// Estimates the clocks' drift and steers `resampler`'s ratio (see `followDrift`).
+    var driftLoop = PlayoutDriftLoop()
+    /// The drift loop has seen the current playout since it (re)started playing.
+    var driftLoopFollowing = false
+    /// The stream changed since the drift loop last followed one: its estimate belongs to other clocks.
+    var driftLoopStale = true
     var rtcp: ReceiverRTCPSession
     var lock: RTPSourceLock<SocketAddress>
     /// The locked stream's sequence/timestamp/arrival plausibility and its media timeline (see `StreamTimeline`).
@@ -88,6 +96,9 @@ struct ReceiverProducer: ~Copyable {
     let datagram: UnsafeMutableRawBufferPointer
     let pcm: UnsafeMutablePointer<Float>
     let pcmFrames = OpusDecoder.maximumFramesPerPacket
+    /// The resampler's output: room for `pcmFrames` at any ratio it takes.
+    let resampled: UnsafeMutablePointer<Float>
+    let resampledFrames = PlayoutResampler.outputCapacity(forInputFrames: OpusDecoder.maximumFramesPerPacket)
     /// The last decoded frame was quiet enough to drop the next one inaudibly.
     var lastFrameQuiet = false
     var nextPublishNanos: Int64 = 0
@@ -196,6 +207,8 @@ struct ReceiverProducer: ~Copyable {
         guard !jitterBuffer.isIdle else { return }
         gauges.publish(
             jitterMs: jitterBuffer.jitterMs, delayMs: jitterBuffer.currentDelayMs, targetMs: jitterBuffer.targetDelayMs)
+        gauges.publish(
+            driftPpm: driftLoop.driftPpm, resampleRatio: driftLoop.ratio, delayErrorMs: driftLoop.delayErrorMs)
     }
 
     /// Publishes the locked stream's identity when it changed: a stream plays while the jitter buffer is not idle
@@ -324,6 +337,7 @@ struct ReceiverProducer: ~Copyable {
             gauges.sourceProbationDrops.wrappingIncrement(ordering: .relaxed)
             return
         case .acceptNewSource(let previous):
+            driftLoopStale = true
             if previous != nil {
                 jitterBuffer.reset()
                 decoder.reset()
@@ -351,6 +365,7 @@ struct ReceiverProducer: ~Copyable {
             // belongs to the old one.
             jitterBuffer.restart()
             decoder.reset()
+            driftLoopStale = true
             startStatistics(ssrc: packet.ssrc, before: packet.sequenceNumber, timestamp: packet.timestamp,
                             arrival: arrival32)
         }
@@ -390,23 +405,58 @@ struct ReceiverProducer: ~Copyable {
         // `targetFillFrames`, so a device left short by a late refill is made up at the next one, and with the device
         // full the ring holds the next take.
         let deviceHeld = cadence?.deviceHeldFrames ?? 0
-        while ring.availableToWrite() >= pcmFrames {
+        while ring.availableToWrite() >= resampledFrames {
             let queued = ring.availableToRead() + deviceHeld
             if queued >= targetFillFrames || (queued >= concealFloorFrames && jitterBuffer.isDueFrameMissing) { break }
-            let decision = jitterBuffer.nextDecision(nowNanos: PlayoutDelayCorrector.playoutClockNanos(
-                nowNanos: MonotonicInstant.now().nanoseconds, ringFrames: queued, fillFrames: targetFillFrames))
+            // What was corrected before this decision is what its delay measurement has seen.
+            let correctedFrames = jitterBuffer.correctedSamples + resampler.surplusFrames
+            let playoutClock = PlayoutDelayCorrector.playoutClockNanos(
+                nowNanos: MonotonicInstant.now().nanoseconds, ringFrames: queued, fillFrames: targetFillFrames)
+            let decision = jitterBuffer.nextDecision(nowNanos: playoutClock)
+            followDrift(nowNanos: Int64(playoutClock), correctedFrames: correctedFrames)
             var frames = render(decision)
             if case .play = decision {
                 frames = delayCorrector.correct(pcm, frames: frames, capacityFrames: pcmFrames,
                                                 jitterBuffer: &jitterBuffer)
             }
-            if frames > 0 { _ = ring.write(pcm, frames: frames) }
+            if case .waiting = decision {
+                // Silence while no stream plays bypasses the resampler (and costs nothing there).
+                if frames > 0 { _ = ring.write(pcm, frames: frames) }
+            } else if frames > 0 {
+                let produced = resampler.process(pcm, frames: frames, into: resampled, capacity: resampledFrames)
+                _ = ring.write(resampled, frames: produced)
+            }
             let farAboveTarget = jitterBuffer.currentDelayMs > jitterBuffer.targetDelayMs + Self.forcedShrinkExcessMs
             if case .play = decision, lastFrameQuiet || farAboveTarget, let skipped = jitterBuffer.dropNext() {
                 // Keep the decoder's state continuous; the output is discarded.
                 _ = try? decoder.decode(skipped, into: pcm, capacityFrames: pcmFrames)
             }
         }
+    }
+
+    /// Feeds the drift loop the decision just taken (while playing) and sets the resampler's ratio from it. A stream
+    /// that starts playing restarts the loop's measurement; a new stream (another source, a restart, an end) also
+    /// forgets its drift estimate and the resampler's history.
+    mutating func followDrift(nowNanos: Int64, correctedFrames: Int) {
+        if jitterBuffer.isIdle { driftLoopStale = true }
+        guard jitterBuffer.isPlaying else {
+            driftLoopFollowing = false
+            return
+        }
+        if !driftLoopFollowing {
+            if driftLoopStale {
+                driftLoop.reset()
+                resampler.reset()
+                driftLoopStale = false
+            } else {
+                driftLoop.restartLine()
+            }
+            driftLoopFollowing = true
+        }
+        let ratio = driftLoop.update(
+            nowNanos: nowNanos, measuredDelayMs: jitterBuffer.measuredDelayMs, correctedFrames: correctedFrames,
+            delayErrorMs: jitterBuffer.delayExcessMs)
+        resampler.setRatio(ratio)
     }
 
     /// Decodes one decision into `pcm` and notes whether it was quiet; returns frames.

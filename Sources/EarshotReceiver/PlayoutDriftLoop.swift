@@ -1,0 +1,92 @@
+/// Steers the playout resampler's ratio so that the playout delay stays on its target while the sender's and the
+/// device's clocks drift apart, the way roc-toolkit's FreqEstimator and PipeWire's DLL do, but with the drift
+/// measured rather than integrated from the delay error.
+///
+/// The drift is the slope of the *uncorrected delay*: the jitter buffer's unsmoothed delay of the frame due minus
+/// every frame put in or taken out on purpose (splices, dropped and stretched frames, the resampler's surplus). That
+/// signal moves with the two clocks only, not with the ratio, the splices or the target's changes after a jitter
+/// spike, so the estimate (an exponentially weighted least-squares line over about `windowSeconds`) cannot be wound
+/// up by them, and the loop around the ratio has one state: the delay. The ratio cancels the estimated drift and adds
+/// a proportional trim of the smoothed delay error (clamped to `maximumTrimErrorMs`), which brings the delay onto the
+/// target with a time constant of `1 / phaseGainPerSecond` by a pitch change too small to hear, not by splices.
+///
+/// `ratio` = output frames per input frame = 1 − (drift + trim), the correction within ±`maximumCorrectionPpm`,
+/// moving at most `maximumSlewPpmPerSecond`. Positive drift: the sender's clock runs fast against the device's.
+///
+/// Invariant: no storage beyond its fields; every call is allocation- and lock-free. Thread: the producer only.
+struct PlayoutDriftLoop {
+    struct Configuration: Sendable {
+        /// Time constant of the least-squares line's forgetting, in seconds.
+        var windowSeconds = 10.0
+        /// The line is trusted once it spans this long; before that the drift is the previous estimate.
+        var minimumSpanSeconds = 2.0
+        /// ppm of ratio per ms of delay error, per second: 1/s as a time constant.
+        var phaseGainPerSecond = 0.3
+        /// The error the trim sees is clamped to this, in ms: larger errors are the splices' (a target's jump).
+        var maximumTrimErrorMs = 2.0
+        /// The correction's range, in ppm.
+        var maximumCorrectionPpm = 2000.0
+        /// How fast the applied correction may move, in ppm per second (a 997 Hz tone moves by 1 Hz per 1000 ppm).
+        var maximumSlewPpmPerSecond = 1000.0
+    }
+
+    let configuration: Configuration
+
+    /// The estimated drift of the sender's clock against the device's, in ppm (0 until measured).
+    private(set) var driftPpm = 0.0
+    /// The correction applied now, in ppm (drift plus trim, clamped and slew-limited).
+    private(set) var correctionPpm = 0.0
+    /// The smoothed delay error the trim last saw, in ms (positive: above target).
+    private(set) var delayErrorMs = 0.0
+
+    /// Output frames per input frame for the resampler.
+    var ratio: Double { 1 - correctionPpm * 1e-6 }
+
+    /// The uncorrected delay's line (ms against seconds): its slope is the drift.
+    private var line: ForgettingLineFit
+    private var lastNanos: Int64?
+
+    init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        line = ForgettingLineFit(
+            windowSeconds: configuration.windowSeconds, minimumSpanSeconds: configuration.minimumSpanSeconds)
+    }
+
+    /// A new stream: forgets the line and the estimate, and the correction returns to 0 at the slew rate.
+    mutating func reset() {
+        restartLine()
+        driftPpm = 0
+        delayErrorMs = 0
+    }
+
+    /// The delay measurement restarted (rebuffering after an underrun, a resync): forgets the line but keeps the
+    /// estimate, which still holds for the same two clocks.
+    mutating func restartLine() {
+        line.reset()
+        lastNanos = nil
+    }
+
+    /// Feeds one decision's measurement and returns the ratio to resample its frame with.
+    ///
+    /// - `nowNanos`: the clock the delay was measured at (monotonic, or the simulation's).
+    /// - `measuredDelayMs`: the jitter buffer's unsmoothed delay of the frame due (`JitterBuffer.measuredDelayMs`).
+    /// - `correctedFrames`: every frame inserted minus removed on purpose so far, resampler included, as of the
+    ///   measurement (48 kHz frames).
+    /// - `delayErrorMs`: the smoothed delay minus the target (`JitterBuffer.delayExcessMs`).
+    @discardableResult
+    mutating func update(nowNanos: Int64, measuredDelayMs: Double, correctedFrames: Int, delayErrorMs: Double)
+        -> Double
+    {
+        let elapsedSeconds = lastNanos.map { max(0, Double(nowNanos - $0) * 1e-9) } ?? 0
+        lastNanos = nowNanos
+        line.add(nanos: nowNanos, value: measuredDelayMs - Double(correctedFrames) / 48)
+        if let slope = line.slopePerSecond { driftPpm = slope * 1000 }
+        self.delayErrorMs = delayErrorMs
+        let clampedError = min(configuration.maximumTrimErrorMs, max(-configuration.maximumTrimErrorMs, delayErrorMs))
+        var wanted = driftPpm + configuration.phaseGainPerSecond * clampedError * 1000
+        wanted = min(configuration.maximumCorrectionPpm, max(-configuration.maximumCorrectionPpm, wanted))
+        let slew = configuration.maximumSlewPpmPerSecond * elapsedSeconds
+        correctionPpm += min(slew, max(-slew, wanted - correctionPpm))
+        return ratio
+    }
+}
