@@ -49,7 +49,7 @@ public struct PlayoutDelayEstimator: ~Copyable {
         /// Target before any jitter has been measured; enters as a peak, so it decays like one.
         public var initialTargetMs: Double
         /// How much later than its turn a frame may still arrive and play, because the receiver waits for a missing
-        /// frame while its output queue has room to spare (see `ReceiverPipeline.concealFloorFrames`): the target
+        /// frame while its output queue has room to spare (see `PlayoutController.concealFloorFrames`): the target
         /// covers the quantile and margin less this, never below the minimum. 0 for a caller that conceals at once.
         public var lateAllowanceMs: Double
 

@@ -23,7 +23,7 @@ struct PlayoutDriftLoop {
         /// ppm of ratio per ms of delay error, per second: 1/s as a time constant.
         var phaseGainPerSecond = 0.3
         /// The error the trim sees is clamped to this, in ms: larger errors are the splices' (a target's jump).
-        var maximumTrimErrorMs = 2.0
+        var maximumTrimErrorMs = 0.7
         /// The correction's range, in ppm.
         var maximumCorrectionPpm = 2000.0
         /// How fast the applied correction may move, in ppm per second (a 997 Hz tone moves by 1 Hz per 1000 ppm).

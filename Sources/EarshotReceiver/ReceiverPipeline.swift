@@ -49,7 +49,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
     /// Device parameters actually granted (nil with `Output.caller`).
     public let deviceParameters: PCMParameters?
     /// Frames per channel the producer keeps queued in the ring and the device together: the device buffer plus the
-    /// periods of one take (`targetFillFrames(bufferFrames:periodFrames:periodsPerWake:)`).
+    /// periods of one take (`PlayoutController.targetFillFrames(bufferFrames:periodFrames:periodsPerWake:)`).
     public let targetFillFrames: Int
     /// The kernel receive buffers granted on the RTP and RTCP sockets, in bytes (0 where the request failed).
     public let receiveBufferBytes: (rtp: Int32, rtcp: Int32)
@@ -124,7 +124,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
         let lateAllowanceFrames: Int
         switch output {
         case .caller:
-            targetFillFrames = Self.targetFillFrames(
+            targetFillFrames = PlayoutController.targetFillFrames(
                 bufferFrames: configuration.bufferPeriods * periodFrames, periodFrames: periodFrames, periodsPerWake: 1)
             concealFloorFrames = targetFillFrames
             lateAllowanceFrames = 0
@@ -154,10 +154,10 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 requested: configuration.periodsPerWake,
                 pacedByTimer: PlaybackThread.pacesByTimer(configuration.pacing, device: device.handle),
                 bufferPeriods: parameters.bufferFrames / parameters.periodFrames)
-            targetFillFrames = Self.targetFillFrames(
+            targetFillFrames = PlayoutController.targetFillFrames(
                 bufferFrames: parameters.bufferFrames, periodFrames: parameters.periodFrames,
                 periodsPerWake: periodsPerWake)
-            concealFloorFrames = Self.concealFloorFrames(
+            concealFloorFrames = PlayoutController.concealFloorFrames(
                 bufferFrames: parameters.bufferFrames, periodFrames: parameters.periodFrames,
                 periodsPerWake: periodsPerWake)
             lateAllowanceFrames = parameters.periodFrames
@@ -231,13 +231,12 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 ring: ring, cadence: cadence, standby: standby, deviceWakeup: deviceWakeup,
                 standbyAfterNanos: Int64(configuration.standbyAfterSeconds * 1e9), channels: channels,
                 payloadType: UInt8(configuration.payloadType),
-                targetFillFrames: targetFillFrames,
-                concealFloorFrames: concealFloorFrames,
+                playout: PlayoutController(
+                    targetFillFrames: targetFillFrames, concealFloorFrames: concealFloorFrames, channels: channels),
                 refillLevelFrames: targetFillFrames - periodFrames / 2, scheduling: configuration.producerScheduling,
                 mailbox: mailbox,
                 gauges: gauges, streamMailbox: streamMailbox, stopRequested: stopRequested, jitterBuffer: jitterBuffer,
                 decoder: decoder,
-                delayCorrector: PlayoutDelayCorrector(channels: channels),
                 resampler: PlayoutResampler(channels: channels),
                 rtcp: ReceiverRTCPSession(cname: configuration.canonicalName),
                 lock: RTPSourceLock(
@@ -360,53 +359,6 @@ public final class ReceiverPipeline: @unchecked Sendable {
             if frames == 0 { return }
             recording.append(contentsOf: UnsafeBufferPointer(start: tapScratch, count: frames * tap.channels))
         }
-    }
-
-    /// The device buffer plus a period for each period a take writes, for the ring and the device together (the
-    /// producer tops the ring up against what the device held at the playback thread's last wake): with the device
-    /// full, the ring holds the next take. A producer late for it costs nothing while the device still holds more
-    /// than a period (`PlaybackLoop.periodsToWrite` holds the take back), so the margin for the threads' scheduling
-    /// and for a late frame is the device's, not a second one in the ring.
-    ///
-    /// One period more in the ring (the rule before commit ad9b669) cost 5–6 ms of latency on a clean link on the
-    /// PulseAudio rig: under 2 % loss with 3 ms jitter and under bursty loss the latency was the same either way (the
-    /// jitter buffer's target covers what the ring's wait no longer does), and ring shortages stayed rare (a single
-    /// one in two of the nine Earshot rows of a full benchmark run, none in most runs). The earlier rule, a whole
-    /// device buffer in the ring besides the device, cost 10 ms (BENCHMARKS.md).
-    static func targetFillFrames(bufferFrames: Int, periodFrames: Int, periodsPerWake: Int) -> Int {
-        bufferFrames + periodsPerWake * periodFrames
-    }
-
-    /// A full device buffer, plus a period for each period a wake-up takes beyond the first, less two periods for a
-    /// deep buffer but never below two take intervals and a period: while ring + device hold at least that, a frame
-    /// that has not arrived is waited for rather than concealed, one period less than `targetFillFrames` at the
-    /// default three periods.
-    ///
-    /// The producer wakes once per take, just before it, and finds the queue a take below `targetFillFrames`: a
-    /// missing frame is left for the next wake-up, and the take in between is held back while the device holds more
-    /// than a period, so the frame may come up to about a period late and still play. On the PulseAudio rig, packets
-    /// held back 8 ms behind a fixed 3 ms target: 1–9 late of 65 in five runs since the refill moved before the take
-    /// (commit 06d15ae); 5 of 65 with the refill halfway; 0–2 of about 40 with a wait of two wake-ups, before commit
-    /// ad9b669; 21–44 with no wait. The automatic target is lowered by that period
-    /// (`PlayoutDelayEstimator.Configuration.lateAllowanceMs`): what the wait covers is not held in the jitter buffer
-    /// too.
-    ///
-    /// Two periods per wake: the device drains to a period before each take, so the next take must find its two
-    /// periods in the ring; a frame is waited for only once the ring already holds one of them. A whole device buffer
-    /// as the floor left the ring short at takes (6 and 10 shortages in two rows with 2 % loss and 3 ms jitter,
-    /// against 0 with this floor).
-    ///
-    /// Two periods less for a deep buffer: a whole buffer as the floor made the queue fall below it whenever the device
-    /// took a burst (a sound server catching up), and frames not yet due were concealed, then counted late: 1–10 of
-    /// them in one moment of about one run in three of `capturedSignalMatchesAndLatencyIsMeasured` (2.5 ms frames,
-    /// 6 periods), with a jitter of 0.4 ms. But never below what a wait needs: it lasts until the next wake-up, a take
-    /// interval later, and the takes held back meanwhile leave the device a period, so two take intervals and a
-    /// period. (That alone as the floor, 3 periods of a 6-period buffer, let a wait for a lost packet drain the device
-    /// to a ring shortage in one CI run of `randomLossIsConcealedAndMatchesProxyLog`.)
-    static func concealFloorFrames(bufferFrames: Int, periodFrames: Int, periodsPerWake: Int) -> Int {
-        let wholeBuffer = bufferFrames + (periodsPerWake - 1) * periodFrames
-        let waitNeeds = (2 * periodsPerWake + 1) * periodFrames
-        return min(wholeBuffer, max(waitNeeds, wholeBuffer - 2 * periodFrames))
     }
 
     /// A snapshot of all statistics. Any thread.

@@ -7,11 +7,11 @@ import EarshotRealtime
 #endif
 
 /// A sender and a receiver on two virtual clocks, faster than real time: the receiver's producer loop as
-/// `ReceiverProducer.fillRing` runs it (jitter buffer → delay corrector → drift loop → resampler → ring), against a
-/// device that takes a period from the ring at its own rate.
+/// `ReceiverProducer.fillRing` runs it (jitter buffer → `PlayoutController`: wait or decide, splice, ratio →
+/// resampler → ring), against a device that takes a period from the ring at its own rate.
 ///
-/// Real parts: `JitterBuffer` (with the pipeline's configuration), `PlayoutDelayCorrector` (on a 1 kHz tone),
-/// `PlayoutDriftLoop`. Modelled: the network (latency, jitter, loss, spikes), the resampler by its frame count (`N`
+/// Real parts: `JitterBuffer` (with the pipeline's configuration) and `PlayoutController` (its splices on a 1 kHz
+/// tone, its drift loop). Modelled: the network (latency, jitter, loss, spikes), the resampler by its frame count (`N`
 /// frames at ratio `r` come out as the whole part of what is pending times `r`, as `AdaptiveResampler` keeps pace),
 /// and the device (the playback thread tops it up to a full buffer at each take). Time is the receiver's monotonic
 /// clock; the sender's and the device's clocks run `senderPpm` and `devicePpm` off it.
@@ -83,17 +83,13 @@ struct DriftSimulation {
 
         // The pipeline's figures for a 5 ms period and a 3-period device buffer (ReceiverPipeline.init).
         let bufferFrames = bufferPeriods * periodFrames
-        let targetFill = ReceiverPipeline.targetFillFrames(
-            bufferFrames: bufferFrames, periodFrames: periodFrames, periodsPerWake: 1)
-        let concealFloor = ReceiverPipeline.concealFloorFrames(
-            bufferFrames: bufferFrames, periodFrames: periodFrames, periodsPerWake: 1)
+        var playout = PlayoutController(
+            bufferFrames: bufferFrames, periodFrames: periodFrames, periodsPerWake: 1, channels: 1)
         var delay = PlayoutDelayEstimator.Configuration(mode: .automatic(minimumMs: 1.5, maximumMs: 200))
         delay.initialTargetMs = 20
         delay.lateAllowanceMs = Double(periodFrames) / 48
         var jitterBuffer = JitterBuffer(
             configuration: .init(capacity: 512, maxPayloadBytes: 16, delay: delay, stretchesDecodedAudio: true))
-        var corrector = PlayoutDelayCorrector(channels: 1)
-        var loop = PlayoutDriftLoop()
         let ringCapacity = 16_384
 
         // A 1 kHz tone repeats every 48 frames: every 240-frame block is the same.
@@ -124,7 +120,6 @@ struct DriftSimulation {
         var resamplerPending = 0.0
         var surplus = 0
         var ratio = 1.0
-        var following = false
         var take = 0
         var nextRecord = scenario.recordFromSeconds
         let endNanos = startNanos + Int64(scenario.seconds * 1e9)
@@ -160,22 +155,14 @@ struct DriftSimulation {
             // The producer's refill (ReceiverProducer.fillRing), with a tone for decoded audio.
             while true {
                 let queued = ring + deviceHeld
-                if queued >= targetFill || (queued >= concealFloor && jitterBuffer.isDueFrameMissing) { break }
+                guard playout.wantsDecision(queuedFrames: queued, jitterBuffer: jitterBuffer) else { break }
                 let corrected = jitterBuffer.correctedSamples + surplus
-                let clock = PlayoutDelayCorrector.playoutClockNanos(
-                    nowNanos: wake, ringFrames: queued, fillFrames: targetFill)
+                let clock = playout.playoutClockNanos(nowNanos: wake, queuedFrames: queued)
                 let decision = jitterBuffer.nextDecision(nowNanos: clock)
-                if jitterBuffer.isPlaying {
-                    if !following {
-                        loop.restartLine()
-                        following = true
-                    }
-                    ratio = loop.update(
-                        nowNanos: Int64(clock), measuredDelayMs: jitterBuffer.measuredDelayMs,
-                        correctedFrames: corrected, delayErrorMs: jitterBuffer.delayExcessMs)
-                } else {
-                    following = false
-                }
+                let rate = playout.followDrift(
+                    clockNanos: clock, correctedFrames: corrected, jitterBuffer: jitterBuffer)
+                if rate.newStream { resamplerPending = 0 }
+                if let newRatio = rate.ratio { ratio = newRatio }
                 var frames: Int
                 switch decision {
                 case .waiting(let samples):
@@ -183,8 +170,12 @@ struct DriftSimulation {
                     continue
                 case .play(_, _, let samples):
                     pcm.update(from: tone, count: samples)
-                    frames = corrector.correct(pcm, frames: samples, capacityFrames: capacity,
-                                               jitterBuffer: &jitterBuffer)
+                    frames = playout.correct(pcm, frames: samples, capacityFrames: capacity,
+                                             jitterBuffer: &jitterBuffer)
+                    // A tone is never quiet: only a backlog far above the target is dropped.
+                    if playout.shouldDrop(afterQuietFrame: false, jitterBuffer: jitterBuffer) {
+                        _ = jitterBuffer.dropNext()
+                    }
                 case .conceal(let samples), .stretch(let samples), .recoverWithFEC(_, _, let samples):
                     frames = samples
                 }
@@ -213,7 +204,8 @@ struct DriftSimulation {
             if elapsed >= nextRecord {
                 outcome.seconds.append(
                     Second(
-                        seconds: elapsed, driftPpm: loop.driftPpm, correctionPpm: loop.correctionPpm,
+                        seconds: elapsed, driftPpm: playout.driftLoop.driftPpm,
+                        correctionPpm: playout.driftLoop.correctionPpm,
                         delayErrorMs: jitterBuffer.delayExcessMs, targetMs: jitterBuffer.targetDelayMs,
                         correctedSamples: jitterBuffer.correctedSamples))
                 nextRecord += 1
