@@ -42,7 +42,8 @@ struct ReceiverProducer: ~Copyable {
     var playout: PlayoutController
     /// The timed wake-up is due when the ring, drained continuously from its fill after the last refill, would
     /// hold this little: half a period below `PlayoutController.targetFillFrames`. The device takes whole periods,
-    /// so the real fill may be up to a period lower at the wake-up. Used only without a `cadence` (the caller drains the ring).
+    /// so the real fill may be up to a period lower at the wake-up. Used only without a `cadence` (the caller drains
+    /// the ring).
     /// While not playing (idle, buffering), datagrams wake the producer earlier, and each wake-up refills.
     let refillLevelFrames: Int
     /// Never sleep less than this (a fill at or below the refill level would otherwise spin).
@@ -394,7 +395,8 @@ struct ReceiverProducer: ~Copyable {
             let correctedFrames = jitterBuffer.correctedSamples + resampler.surplusFrames
             let clock = playout.playoutClockNanos(nowNanos: MonotonicInstant.now().nanoseconds, queuedFrames: queued)
             let decision = jitterBuffer.nextDecision(nowNanos: clock)
-            let rate = playout.followDrift(clockNanos: clock, correctedFrames: correctedFrames, jitterBuffer: jitterBuffer)
+            let rate = playout.followDrift(
+                clockNanos: clock, correctedFrames: correctedFrames, jitterBuffer: jitterBuffer)
             if rate.newStream { resampler.reset() }
             if let ratio = rate.ratio { resampler.setRatio(ratio) }
             var frames = render(decision)

@@ -28,7 +28,8 @@ extension ReceiverStats {
             fields.append("\"\(key)\":\(value.isFinite ? "\((value * 1000).rounded() / 1000)" : "null")")
         }
         // Ratios differ from 1 by ppm: nine decimals.
-        fields.append("\"resampleRatio\":\(resampleRatio.isFinite ? "\((resampleRatio * 1e9).rounded() / 1e9)" : "null")")
+        let ratio = resampleRatio.isFinite ? "\((resampleRatio * 1e9).rounded() / 1e9)" : "null"
+        fields.append("\"resampleRatio\":\(ratio)")
         fields.append("\"deviceState\":\"\(deviceState.rawValue)\"")
         let reasons = packetsMalformedByReason.keys.sorted().map { "\"\($0)\":\(packetsMalformedByReason[$0]!)" }
         fields.append("\"packetsMalformedByReason\":{\(reasons.joined(separator: ","))}")

@@ -58,7 +58,8 @@ import Testing
             print(
                 "drift simulation hour, sender \(point.sender) ppm, device \(point.device) ppm (truth"
                     + " \(Self.format(outcome.truthPpm)) ppm): drift estimate within \(Self.format(worstDrift, 2)) ppm;"
-                    + " delay error min \(Self.format(errors.min() ?? .nan, 2)) max \(Self.format(errors.max() ?? .nan, 2))"
+                    + " delay error min \(Self.format(errors.min() ?? .nan, 2))"
+                    + " max \(Self.format(errors.max() ?? .nan, 2))"
                     + " ms, median |error| \(Self.format(sortedErrors[sortedErrors.count / 2], 3)) ms; lost"
                     + " \(outcome.counters.packetsLost), late \(outcome.counters.packetsLate); takes held back"
                     + " \(outcome.ringShortages), device underruns \(outcome.deviceUnderruns)")

@@ -120,10 +120,12 @@ import Testing
         let buffer = 720
         let period = 240
         func target(_ periodsPerWake: Int) -> Int {
-            PlayoutController.targetFillFrames(bufferFrames: buffer, periodFrames: period, periodsPerWake: periodsPerWake)
+            PlayoutController.targetFillFrames(
+                bufferFrames: buffer, periodFrames: period, periodsPerWake: periodsPerWake)
         }
         func floor(_ periodsPerWake: Int) -> Int {
-            PlayoutController.concealFloorFrames(bufferFrames: buffer, periodFrames: period, periodsPerWake: periodsPerWake)
+            PlayoutController.concealFloorFrames(
+                bufferFrames: buffer, periodFrames: period, periodsPerWake: periodsPerWake)
         }
         #expect(target(1) == 960)
         #expect(target(2) == 1_200)

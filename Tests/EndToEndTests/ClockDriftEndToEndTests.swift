@@ -99,7 +99,8 @@ import Testing
         let stealPercent = steal.percent()
         print(String(
             format: "e2e clock skew %+.0f ppm: latency after settling %.3f ms, at the end %.3f ms (%.3f ms apart), "
-                + "range after settling %.3f ... %.3f ms over %d chirps; tone %.1f Hz off by at most %.3f Hz over %d s; "
+                + "range after settling %.3f ... %.3f ms over %d chirps; tone %.1f Hz off by at most %.3f Hz "
+                + "over %d s; "
                 + "glitch windows %d; host steal %.1f %%", skewPpm, settledMs, endMs, endMs - settledMs,
             afterSettling.min() ?? .nan, afterSettling.max() ?? .nan, afterSettling.count, toneFrequency,
             worstFrequencyError, frequencyErrors.count, glitches.count, stealPercent))
