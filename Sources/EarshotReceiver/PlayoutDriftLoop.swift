@@ -7,8 +7,9 @@
 /// signal moves with the two clocks only, not with the ratio, the splices or the target's changes after a jitter
 /// spike, so the estimate (an exponentially weighted least-squares line over about `windowSeconds`) cannot be wound
 /// up by them, and the loop around the ratio has one state: the delay. The ratio cancels the estimated drift and adds
-/// a proportional trim of the smoothed delay error (clamped to `maximumTrimErrorMs`), which brings the delay onto the
-/// target with a time constant of `1 / phaseGainPerSecond` by a pitch change too small to hear, not by splices.
+/// a proportional trim of the smoothed delay error (clamped to `maximumTrimErrorMs`: at most 90 ppm), which brings the
+/// delay onto the target with a time constant of `1 / phaseGainPerSecond` by a pitch change too small to hear, not
+/// by splices.
 ///
 /// `ratio` = output frames per input frame = 1 − (drift + trim), the correction within ±`maximumCorrectionPpm`,
 /// moving at most `maximumSlewPpmPerSecond`. Positive drift: the sender's clock runs fast against the device's.
@@ -20,10 +21,13 @@ struct PlayoutDriftLoop {
         var windowSeconds = 10.0
         /// The line is trusted once it spans this long; before that the drift is the previous estimate.
         var minimumSpanSeconds = 2.0
-        /// ppm of ratio per ms of delay error, per second: 1/s as a time constant.
-        var phaseGainPerSecond = 0.3
-        /// The error the trim sees is clamped to this, in ms: larger errors are the splices' (a target's jump).
-        var maximumTrimErrorMs = 0.7
+        /// The trim's gain (ppm per µs of delay error): under the clamp the error decays with a time constant of
+        /// `1 / phaseGainPerSecond` seconds.
+        var phaseGainPerSecond = 0.5
+        /// The error the trim sees is clamped to this, in ms, so the trim never bends the pitch by more than 90 ppm
+        /// (0.09 Hz at 997 Hz; the drift estimate adds its few ppm): larger errors are the splices' (a target's jump)
+        /// or are walked off at 90 ppm (1.5 ms in 17 s).
+        var maximumTrimErrorMs = 0.18
         /// The correction's range, in ppm.
         var maximumCorrectionPpm = 2000.0
         /// How fast the applied correction may move, in ppm per second (a 997 Hz tone moves by 1 Hz per 1000 ppm).

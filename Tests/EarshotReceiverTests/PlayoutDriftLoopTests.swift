@@ -36,8 +36,10 @@ import Testing
         }
         #expect(abs(loop.driftPpm - 300) < 1e-6, "drift \(loop.driftPpm)")
         #expect(loop.delayErrorMs == errorMs)
-        // The trim is clamped (0.7 ms of error, 210 ppm) and the whole correction within ±2000 ppm.
-        #expect(abs(loop.correctionPpm - (300 + 0.3 * 0.7 * 1000)) < 1e-6, "correction \(loop.correctionPpm)")
+        // The trim sees the error clamped (5 ms reads as 0.18 ms: 90 ppm at 0.5/s).
+        let trim = loop.configuration.phaseGainPerSecond * loop.configuration.maximumTrimErrorMs * 1000
+        #expect(abs(trim - 90) < 1e-9)
+        #expect(abs(loop.correctionPpm - (300 + trim)) < 1e-6, "correction \(loop.correctionPpm)")
         #expect(abs(loop.ratio - (1 - loop.correctionPpm * 1e-6)) < 1e-12)
     }
 
