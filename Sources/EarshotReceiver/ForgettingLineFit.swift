@@ -66,6 +66,15 @@ struct ForgettingLineFit {
         @_noAllocation get { slope }
     }
 
+    /// The line's value at the last sample's time (the samples' noise averaged out); nil while `slopePerSecond` is.
+    var valueNow: Double? {
+        @_noAllocation get {
+            guard let slope else { return nil }
+            // The origin is the last sample: the line's value there is its intercept, relative to the last value.
+            return lastValue + (valueSum - slope * timeSum) / weightSum
+        }
+    }
+
     private var slope: Double? {
         guard hasSamples, Double(lastNanos - firstNanos) * 1e-9 >= minimumSpanSeconds else { return nil }
         let spread = weightSum * timeSquaredSum - timeSum * timeSum

@@ -13,7 +13,9 @@
 ///    from the uncorrected delay's slope and the delay error), and whether a new stream began (the resampler's
 ///    history is then stale).
 /// 4. `correct`, for decoded due audio: splice it toward the target (`PlayoutDelayCorrector`: 1.5 ms above, 0.5 ms
-///    below the target; inside that band only the ratio moves the delay).
+///    below the target; inside that band only the ratio moves the delay). Both judge the delay by the drift loop's
+///    filtered error (its line of the uncorrected delay plus the corrections, against the target) once it has one:
+///    the measured delay wanders by a few tenths of a ms on a sound server, and neither should follow that.
 /// 5. `shouldDrop`, after a played frame: drop the next one (quiet, or `forcedShrinkExcessMs` above the target).
 ///
 /// Decided elsewhere, by the parts that own the facts: the target itself (`PlayoutDelayEstimator`: quantile, peak,
@@ -99,7 +101,8 @@ struct PlayoutController: ~Copyable {
         }
         let ratio = driftLoop.update(
             nowNanos: Int64(clockNanos), measuredDelayMs: jitterBuffer.measuredDelayMs,
-            correctedFrames: correctedFrames, delayErrorMs: jitterBuffer.delayExcessMs)
+            correctedFrames: correctedFrames, targetDelayMs: jitterBuffer.targetDelayMs,
+            smoothedErrorMs: jitterBuffer.delayExcessMs)
         return (ratio, newStream)
     }
 
@@ -108,7 +111,9 @@ struct PlayoutController: ~Copyable {
     mutating func correct(
         _ pcm: UnsafeMutablePointer<Float>, frames: Int, capacityFrames: Int, jitterBuffer: inout JitterBuffer
     ) -> Int {
-        delayCorrector.correct(pcm, frames: frames, capacityFrames: capacityFrames, jitterBuffer: &jitterBuffer)
+        delayCorrector.correct(
+            pcm, frames: frames, capacityFrames: capacityFrames, excessMs: driftLoop.filteredErrorMs,
+            jitterBuffer: &jitterBuffer)
     }
 
     /// 5. After a played frame that was `quiet` (below `quietRMS`): whether to drop the next one (the jitter buffer

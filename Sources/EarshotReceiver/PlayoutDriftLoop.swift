@@ -43,6 +43,9 @@ struct PlayoutDriftLoop {
     /// The smoothed delay error the trim last saw, in ms (positive: above target).
     private(set) var delayErrorMs = 0.0
 
+    /// The filtered delay error of the last update, nil while the line is too short (see `update`).
+    private(set) var filteredErrorMs: Double?
+
     /// Output frames per input frame for the resampler.
     var ratio: Double { 1 - correctionPpm * 1e-6 }
 
@@ -68,6 +71,7 @@ struct PlayoutDriftLoop {
     mutating func restartLine() {
         line.reset()
         lastNanos = nil
+        filteredErrorMs = nil
     }
 
     /// Feeds one decision's measurement and returns the ratio to resample its frame with.
@@ -76,15 +80,24 @@ struct PlayoutDriftLoop {
     /// - `measuredDelayMs`: the jitter buffer's unsmoothed delay of the frame due (`JitterBuffer.measuredDelayMs`).
     /// - `correctedFrames`: every frame inserted minus removed on purpose so far, resampler included, as of the
     ///   measurement (48 kHz frames).
-    /// - `delayErrorMs`: the smoothed delay minus the target (`JitterBuffer.delayExcessMs`).
+    /// - `targetDelayMs`: the jitter buffer's target.
+    /// - `smoothedErrorMs`: the jitter buffer's smoothed delay minus the target (`JitterBuffer.delayExcessMs`), the
+    ///   error used until the line spans `minimumSpanSeconds`.
+    ///
+    /// The delay error the trim sees (`delayErrorMs`) is the line's value now plus the corrections, against the
+    /// target: the measurement's noise is averaged over the line's window, while a splice, the resampler's surplus
+    /// and a change of target show in it at once.
     @discardableResult
-    mutating func update(nowNanos: Int64, measuredDelayMs: Double, correctedFrames: Int, delayErrorMs: Double)
-        -> Double
-    {
+    mutating func update(
+        nowNanos: Int64, measuredDelayMs: Double, correctedFrames: Int, targetDelayMs: Double, smoothedErrorMs: Double
+    ) -> Double {
         let elapsedSeconds = lastNanos.map { max(0, Double(nowNanos - $0) * 1e-9) } ?? 0
         lastNanos = nowNanos
-        line.add(nanos: nowNanos, value: measuredDelayMs - Double(correctedFrames) / 48)
+        let correctedMs = Double(correctedFrames) / 48
+        line.add(nanos: nowNanos, value: measuredDelayMs - correctedMs)
         if let slope = line.slopePerSecond { driftPpm = slope * 1000 }
+        filteredErrorMs = line.valueNow.map { $0 + correctedMs - targetDelayMs }
+        let delayErrorMs = filteredErrorMs ?? smoothedErrorMs
         self.delayErrorMs = delayErrorMs
         let clampedError = min(configuration.maximumTrimErrorMs, max(-configuration.maximumTrimErrorMs, delayErrorMs))
         var wanted = driftPpm + configuration.phaseGainPerSecond * clampedError * 1000

@@ -31,11 +31,14 @@ import Testing
             errorMs = step % 400 < 200 ? 0.05 : 5
             // The clocks: +300 ppm (0.3 ms per second), plus what was spliced.
             let measured = 2 + 0.3 * seconds + Double(corrected) / 48
-            loop.update(nowNanos: nanos, measuredDelayMs: measured, correctedFrames: corrected, delayErrorMs: errorMs)
+            loop.update(
+                nowNanos: nanos, measuredDelayMs: measured, correctedFrames: corrected, targetDelayMs: measured - errorMs,
+                smoothedErrorMs: errorMs)
             nanos += 5_000_000
         }
         #expect(abs(loop.driftPpm - 300) < 1e-6, "drift \(loop.driftPpm)")
-        #expect(loop.delayErrorMs == errorMs)
+        // The filtered error: the line of the uncorrected delay (exact here) plus the corrections, against the target.
+        #expect(abs(loop.delayErrorMs - errorMs) < 1e-6)
         // The trim sees the error clamped (5 ms reads as 0.18 ms: 90 ppm at 0.5/s).
         let trim = loop.configuration.phaseGainPerSecond * loop.configuration.maximumTrimErrorMs * 1000
         #expect(abs(trim - 90) < 1e-9)
@@ -48,12 +51,14 @@ import Testing
         var loop = PlayoutDriftLoop()
         var nanos: Int64 = 0
         for _ in 0..<1_000 {
-            loop.update(nowNanos: nanos, measuredDelayMs: Double(nanos) * 1e-9, correctedFrames: 0, delayErrorMs: 0)
+            loop.update(
+                nowNanos: nanos, measuredDelayMs: Double(nanos) * 1e-9, correctedFrames: 0, targetDelayMs: 0,
+                smoothedErrorMs: 0)
             nanos += 5_000_000
         }
         #expect(abs(loop.driftPpm - 1000) < 1e-6)
         loop.restartLine()
-        loop.update(nowNanos: nanos, measuredDelayMs: 50, correctedFrames: 0, delayErrorMs: 0)
+        loop.update(nowNanos: nanos, measuredDelayMs: 50, correctedFrames: 0, targetDelayMs: 0, smoothedErrorMs: 0)
         #expect(abs(loop.driftPpm - 1000) < 1e-6)
         loop.reset()
         #expect(loop.driftPpm == 0)
