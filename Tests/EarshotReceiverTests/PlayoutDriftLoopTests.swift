@@ -32,8 +32,8 @@ import Testing
             // The clocks: +300 ppm (0.3 ms per second), plus what was spliced.
             let measured = 2 + 0.3 * seconds + Double(corrected) / 48
             loop.update(
-                nowNanos: nanos, measuredDelayMs: measured, correctedFrames: corrected, targetDelayMs: measured - errorMs,
-                smoothedErrorMs: errorMs)
+                nowNanos: nanos, measuredDelayMs: measured, correctedFrames: corrected,
+                targetDelayMs: measured - errorMs, smoothedErrorMs: errorMs)
             nanos += 5_000_000
         }
         #expect(abs(loop.driftPpm - 300) < 1e-6, "drift \(loop.driftPpm)")
