@@ -7,9 +7,10 @@
 /// signal moves with the two clocks only, not with the ratio, the splices or the target's changes after a jitter
 /// spike, so the estimate (an exponentially weighted least-squares line over about `windowSeconds`) cannot be wound
 /// up by them, and the loop around the ratio has one state: the delay. The ratio cancels the estimated drift and adds
-/// a proportional trim of the smoothed delay error (clamped to `maximumTrimErrorMs`: at most 90 ppm), which brings the
-/// delay onto the target with a time constant of `1 / phaseGainPerSecond` by a pitch change too small to hear, not
-/// by splices.
+/// a proportional trim of the delay error (clamped to `maximumTrimErrorMs`: at most 90 ppm), which brings the delay
+/// onto the target with a time constant of `1 / phaseGainPerSecond` by a pitch change too small to hear, not by
+/// splices. The error is the line's value now plus the corrections, against the target (`filteredErrorMs`): the
+/// measurement's noise averaged out, a splice, the ratio's effect and a change of target seen at once.
 ///
 /// `ratio` = output frames per input frame = 1 − (drift + trim), the correction within ±`maximumCorrectionPpm`,
 /// moving at most `maximumSlewPpmPerSecond`. Positive drift: the sender's clock runs fast against the device's.
@@ -40,10 +41,11 @@ struct PlayoutDriftLoop {
     private(set) var driftPpm = 0.0
     /// The correction applied now, in ppm (drift plus trim, clamped and slew-limited).
     private(set) var correctionPpm = 0.0
-    /// The smoothed delay error the trim last saw, in ms (positive: above target).
+    /// The delay error the trim last saw, in ms (positive: above target): `filteredErrorMs`, or the jitter buffer's
+    /// smoothed error while there is none.
     private(set) var delayErrorMs = 0.0
 
-    /// The filtered delay error of the last update, nil while the line is too short (see `update`).
+    /// The line's delay error of the last update, nil while the line spans less than `minimumSpanSeconds`.
     private(set) var filteredErrorMs: Double?
 
     /// Output frames per input frame for the resampler.
@@ -59,7 +61,7 @@ struct PlayoutDriftLoop {
             windowSeconds: configuration.windowSeconds, minimumSpanSeconds: configuration.minimumSpanSeconds)
     }
 
-    /// A new stream: forgets the line and the estimate, and the correction returns to 0 at the slew rate.
+    /// A new stream: forgets the line and the estimate; the correction returns toward 0 at the slew rate.
     mutating func reset() {
         restartLine()
         driftPpm = 0
