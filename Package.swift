@@ -4,9 +4,9 @@ import PackageDescription
 
 // MARK: - ThreadSanitizer negative control
 
-/// `EARSHOT_TSAN_NEGATIVE_CONTROL=1` breaks the four lock-free hand-overs that Tests/run-thread-sanitizer.sh checks
+/// `EARSHOT_TSAN_NEGATIVE_CONTROL=1` breaks the lock-free hand-overs that Tests/run-thread-sanitizer.sh checks
 /// (RingBuffer, PlaybackCadence and PlaybackStandby: publishing stores and acquiring loads made `.relaxed`;
-/// ReceiverCountersMailbox: fields as plain memory), so that its `swift test --sanitize=thread` run must report a data
+/// SequenceLockedWords, behind the receiver's mailboxes: words as plain memory), so that its `swift test --sanitize=thread` run must report a data
 /// race in each component's stress test, or the check could not fail. Never set it for anything else.
 let tsanNegativeControl: [SwiftSetting] =
     ProcessInfo.processInfo.environment["EARSHOT_TSAN_NEGATIVE_CONTROL"] == "1"
