@@ -105,14 +105,16 @@ public struct SpeexResampler: ~Copyable, @unchecked Sendable {
         // The longest filter of the range is at its lowest ratio (downsampling lengthens it in proportion): size
         // the filter and its memory for it once, then go back. libspeexdsp only ever grows them.
         let lowest = UInt32((Double(prime) * nominalRatio * Self.adjustmentRange.lowerBound).rounded(.down))
+        var filterFrames = 0
         for (input, output) in [(UInt32(prime), lowest), (numerator, nominalDenominator)] {
             let set = speex_resampler_set_rate_frac(state, input, output, UInt32(inputRate), UInt32(outputRate))
             guard set == Int32(RESAMPLER_ERR_SUCCESS) else {
                 speex_resampler_destroy(state)
                 throw .library(status: set, operation: "speex_resampler_set_rate_frac")
             }
+            // `reset` pushes the longest filter's length of silence through.
+            filterFrames = max(filterFrames, Int(speex_resampler_get_input_latency(state)) * 2 + 8)
         }
-        let filterFrames = Int(speex_resampler_get_input_latency(state)) * 2 + 8
         let scratchFrames = Int(Double(filterFrames) * Double(outputRate) / Double(inputRate) * 1.02) + 16
         self.state = state
         self.channels = channels
