@@ -15,8 +15,14 @@ mkdir -p "$results"
 
 # MARK: - Packages: the PulseAudio rig, ALSA tools, libopus headers, trx, libspeexdsp and libsoxr headers (the
 # resampler's peers). (package-benchmark 1.38.1 counts mallocs with its malloc-interposer trait; it needs no jemalloc.)
-"$root/Deploy/install-dependencies.sh" rig
-for package in trx libspeexdsp-dev libsoxr-dev; do
+if [ "${ONLY:-}" = resampler ]; then
+    "$root/Deploy/install-dependencies.sh" build
+    peers=(libspeexdsp-dev libsoxr-dev)
+else
+    "$root/Deploy/install-dependencies.sh" rig
+    peers=(trx libspeexdsp-dev libsoxr-dev)
+fi
+for package in "${peers[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
         sudo_cmd=()
         [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
