@@ -82,24 +82,10 @@ final class PlaybackDeviceSupervisor: @unchecked Sendable {
     }
 
     /// Where the device stands. Any thread.
-    var state: PlaybackDeviceState {
-        switch stateCell.load(ordering: .relaxed) {
-        case 1: return .standby
-        case 2: return .closed
-        case 3: return .lost
-        default: return .playing
-        }
-    }
+    var state: PlaybackDeviceState { PlaybackDeviceState.allCases[Int(stateCell.load(ordering: .relaxed))] }
 
     private func publish(_ state: PlaybackDeviceState) {
-        let code: UInt8
-        switch state {
-        case .playing: code = 0
-        case .standby: code = 1
-        case .closed: code = 2
-        case .lost: code = 3
-        }
-        stateCell.store(code, ordering: .relaxed)
+        stateCell.store(UInt8(PlaybackDeviceState.allCases.firstIndex(of: state)!), ordering: .relaxed)
     }
 
     /// Starts `first` (opened by the caller, so that a device missing at start is the caller's error), then the
@@ -251,13 +237,13 @@ final class PlaybackDeviceSupervisor: @unchecked Sendable {
                 waitingSinceStart = false
                 onReturn()
                 let seconds = Double(MonotonicInstant.now().nanoseconds - lostSinceNanoseconds) / 1e9
-                logger.notice("device ready: \(deviceName) plays after \(Self.format(seconds)) s of waiting for it")
+                logger.notice("device ready: \(deviceName) plays after \(ReceiverStats.format(seconds)) s of waiting for it")
             } else if wasLost {
                 returns.wrappingIncrement(ordering: .relaxed)
                 onReturn()
                 let seconds = Double(MonotonicInstant.now().nanoseconds - lostSinceNanoseconds) / 1e9
                 logger.notice("""
-                    device back: \(deviceName) plays again after \(Self.format(seconds)) s without it \
+                    device back: \(deviceName) plays again after \(ReceiverStats.format(seconds)) s without it \
                     (\(failedOpens.load(ordering: .relaxed)) failed attempts in all)
                     """)
             } else {
@@ -292,11 +278,6 @@ final class PlaybackDeviceSupervisor: @unchecked Sendable {
     private func closePlayback() {
         playback?.stop()
         playback = nil
-    }
-
-    private static func format(_ seconds: Double) -> String {
-        let tenths = Int((seconds * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)"
     }
 
     deinit {
