@@ -4,9 +4,9 @@ import PackageDescription
 
 // MARK: - ThreadSanitizer negative control
 
-/// `EARSHOT_TSAN_NEGATIVE_CONTROL=1` breaks the four lock-free hand-overs that Tests/run-thread-sanitizer.sh checks
+/// `EARSHOT_TSAN_NEGATIVE_CONTROL=1` breaks the lock-free hand-overs that Tests/run-thread-sanitizer.sh checks
 /// (RingBuffer, PlaybackCadence and PlaybackStandby: publishing stores and acquiring loads made `.relaxed`;
-/// ReceiverCountersMailbox: fields as plain memory), so that its `swift test --sanitize=thread` run must report a data
+/// SequenceLockedWords, behind the receiver's mailboxes: words as plain memory), so that its `swift test --sanitize=thread` run must report a data
 /// race in each component's stress test, or the check could not fail. Never set it for anything else.
 let tsanNegativeControl: [SwiftSetting] =
     ProcessInfo.processInfo.environment["EARSHOT_TSAN_NEGATIVE_CONTROL"] == "1"
@@ -56,6 +56,7 @@ let package = Package(
         .library(name: "EarshotCodec", targets: ["EarshotCodec"]),
         .library(name: "EarshotReceiver", targets: ["EarshotReceiver"]),
         .library(name: "EarshotDSP", targets: ["EarshotDSP"]),
+        .library(name: "EarshotResample", targets: ["EarshotResample"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -70,6 +71,7 @@ let package = Package(
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
         .target(name: "CEarshotLinux"),
 
         // MARK: - Thin typed wrappers over C
@@ -78,6 +80,8 @@ let package = Package(
         .target(name: "EarshotCodec", dependencies: ["COpus"]),
         .target(name: "EarshotNet", dependencies: ["CEarshotLinux"]),
         .target(name: "EarshotSystemd", dependencies: ["CSystemd"]),
+        // libspeexdsp's resampler (Benchmarks/BENCHMARKS.md: better than AdaptiveResampler on every quality measure).
+        .target(name: "EarshotResample", dependencies: ["CSpeexDSP"]),
 
         // MARK: - Real-time core: lock-free, allocation-free after start
 
@@ -160,6 +164,7 @@ let package = Package(
         .testTarget(name: "EarshotALSATests", dependencies: ["EarshotALSA", "EarshotTestRig"]),
         .testTarget(name: "EarshotCodecTests", dependencies: ["EarshotCodec", "EarshotDSP"]),
         .testTarget(name: "EarshotDSPTests", dependencies: ["EarshotDSP", "EarshotTestRig"]),
+        .testTarget(name: "EarshotResampleTests", dependencies: ["EarshotResample", "EarshotDSP", "EarshotTestRig"]),
         .testTarget(
             name: "EarshotProtocolTests",
             dependencies: ["EarshotProtocol", "EarshotTestRig"]

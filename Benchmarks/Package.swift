@@ -8,6 +8,7 @@ import PackageDescription
 
 let benchmark: Target.Dependency = .product(name: "Benchmark", package: "benchmark")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let mallocInterposer: Target.Dependency = .product(name: "MallocInterposerSwift", package: "malloc-interposer")
 
 let package = Package(
     name: "EarshotBenchmarks",
@@ -16,6 +17,8 @@ let package = Package(
         // 1.38.1 declares swift-tools 6.3; the trait turns on its malloc counting (mallocCountTotal) on Linux.
         .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The allocation counter package-benchmark uses, for the resampler tool's allocations per call.
+        .package(url: "https://github.com/ordo-one/malloc-interposer.git", from: "1.6.1"),
     ],
     targets: [
         // MARK: - Baseline: libopus itself, without our wrapper
@@ -52,6 +55,18 @@ let package = Package(
                 .product(name: "EarshotALSA", package: "Earshot"),
                 .product(name: "EarshotRealtime", package: "Earshot"),
             ]),
+
+        // MARK: - Resampler quality: AdaptiveResampler against libspeexdsp and libsoxr (run.sh installs libsoxr-dev)
+
+        .systemLibrary(name: "CSoxrBaseline", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
+        .target(
+            name: "ResamplerQuality",
+            dependencies: [
+                "CSpeexDSPBaseline", "CSoxrBaseline", mallocInterposer,
+                .product(name: "EarshotDSP", package: "Earshot"),
+                .product(name: "EarshotResample", package: "Earshot"),
+            ]),
+        .executableTarget(name: "earshot-resampler-quality", dependencies: ["ResamplerQuality", argumentParser]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -5,6 +5,7 @@
 #   BURSTS=60 Benchmarks/run.sh  longer end-to-end runs (more bursts per row; default 30)
 #   SYSTEMS=floor,trx-default Benchmarks/run.sh   a subset of the end-to-end rows
 #   IDLE=0 Benchmarks/run.sh     without the idle receivers' CPU (about 100 s)
+#   ONLY=resampler Benchmarks/run.sh   only the resampler quality table (about 3 minutes)
 set -euo pipefail
 cd "$(dirname "$0")"
 bench=$(pwd)
@@ -12,10 +13,16 @@ root=$(cd .. && pwd)
 results="$bench/results"
 mkdir -p "$results"
 
-# MARK: - Packages: the PulseAudio rig, ALSA tools, libopus headers, trx, libspeexdsp headers (the resampler's peer).
-# (package-benchmark 1.38.1 counts mallocs with its malloc-interposer trait; it needs no jemalloc.)
-"$root/Deploy/install-dependencies.sh" rig
-for package in trx libspeexdsp-dev; do
+# MARK: - Packages: the PulseAudio rig, ALSA tools, libopus headers, trx, libspeexdsp and libsoxr headers (the
+# resampler's peers). (package-benchmark 1.38.1 counts mallocs with its malloc-interposer trait; it needs no jemalloc.)
+if [ "${ONLY:-}" = resampler ]; then
+    "$root/Deploy/install-dependencies.sh" build
+    peers=(libspeexdsp-dev libsoxr-dev)
+else
+    "$root/Deploy/install-dependencies.sh" rig
+    peers=(trx libspeexdsp-dev libsoxr-dev)
+fi
+for package in "${peers[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
         sudo_cmd=()
         [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
@@ -23,6 +30,13 @@ for package in trx libspeexdsp-dev; do
             { "${sudo_cmd[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$package" >/dev/null; }
     fi
 done
+
+# MARK: - Resampler quality: AdaptiveResampler, libspeexdsp, libsoxr, SpeexResampler (allocations counted by the
+# malloc interposer, preloaded)
+swift build -c release --product earshot-resampler-quality
+LD_PRELOAD="$bench/.build/release/libMallocInterposerSwift.so" "$bench/.build/release/earshot-resampler-quality" \
+    --output "$results/resampler.md"
+if [ "${ONLY:-}" = resampler ]; then exit 0; fi
 
 # MARK: - Build (release)
 (cd "$root" && swift build -c release)
@@ -72,5 +86,9 @@ fi
     echo "## Idle receivers (same rig, Benchmarks/measure-idle.sh)"
     echo
     cat "$results/idle.md"
+    echo
+    echo "## Resampler quality (earshot-resampler-quality)"
+    echo
+    cat "$results/resampler.md"
 } >"$results/latest.md"
 cat "$results/latest.md"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The lock-free hand-overs' two-thread stress tests under ThreadSanitizer, whole package instrumented, in its own
-# build folder: the ring buffer, the receiver's counters mailbox (a seqlock), the playback cadence and the standby
-# flags. First a negative control per component: built with EARSHOT_TSAN_NEGATIVE_CONTROL=1 (see Package.swift),
-# which breaks all four, each component's stress test must get a data race reported in that component, otherwise
-# this check could not fail. Then the real code, which must pass without a report.
+# build folder: the ring buffer, the sequence lock behind the receiver's counters and stream mailboxes, the playback
+# cadence and the standby flags. First a negative control per component: built with EARSHOT_TSAN_NEGATIVE_CONTROL=1
+# (see Package.swift), which breaks them all, each component's stress test must get a data race reported in that
+# component, otherwise this check could not fail. Then the real code, which must pass without a report.
 # Each configuration is built once and the tests are filtered per component; switching between the two
 # configurations recompiles only the two modules the control touches.
 set -euo pipefail
@@ -14,12 +14,14 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 # Component | its stress test (swift test --filter) | where the data race must be reported (grep -E, in the report).
-# The ring and the mailbox race on their own memory (the report's summary names their file); the cadence and the
+# The ring and the sequence lock race on their own memory (the report's summary names their file; both mailboxes
+# publish through `SequenceLockedWords`); the cadence and the
 # standby flags hold only atomics, so what they fail to order is the payload their test hands over (the report's
 # stack names that test's file).
 components=(
     "RingBuffer|RingBufferTests/twoThread|^SUMMARY: .*/RingBuffer\.swift:"
-    "ReceiverCountersMailbox|ReceiverCountersMailboxTests/concurrentReader|^SUMMARY: .*/ReceiverCountersMailbox\.swift:"
+    "ReceiverCountersMailbox|ReceiverCountersMailboxTests/concurrentReader|^SUMMARY: .*/SequenceLockedWords\.swift:"
+    "ReceiverStreamMailbox|ReceiverStreamIdentityTests/concurrentReaders|^SUMMARY: .*/SequenceLockedWords\.swift:"
     "PlaybackCadence|PlaybackCadenceTests/twoThread| /[^ ]*/PlaybackCadenceTests\.swift:"
     "PlaybackStandby|PlaybackStandbyTests/twoThread| /[^ ]*/PlaybackStandbyTests\.swift:"
 )

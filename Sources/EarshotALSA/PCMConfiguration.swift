@@ -47,6 +47,19 @@ public struct PCMParameters: Sendable, Equatable {
     public var startThresholdFrames: Int
     public var availMinFrames: Int
 
+    public init(
+        sampleRate: Int, channels: Int, format: PCMSampleFormat, periodFrames: Int, bufferFrames: Int,
+        startThresholdFrames: Int, availMinFrames: Int
+    ) {
+        self.sampleRate = sampleRate
+        self.channels = channels
+        self.format = format
+        self.periodFrames = periodFrames
+        self.bufferFrames = bufferFrames
+        self.startThresholdFrames = startThresholdFrames
+        self.availMinFrames = availMinFrames
+    }
+
     /// Duration of one period in milliseconds, rounded up (for `snd_pcm_wait` time-outs).
     public var periodMilliseconds: Int { (periodFrames * 1000 + sampleRate - 1) / sampleRate }
 }

@@ -44,9 +44,16 @@ final class OutputVolumeControl: @unchecked Sendable {
                     configurationFile: configuration.deviceConfigurationFile)
             }
             mixerOpener = opener
-            let mixer = try opener()
-            try mixer.set(decibels: initial.decibels, muted: initial.isMuted)
-            self.mixer = mixer
+            do {
+                let mixer = try opener()
+                try mixer.set(decibels: initial.decibels, muted: initial.isMuted)
+                self.mixer = mixer
+            } catch {
+                // A card waited for (`waitsForDevice`) has no control yet either: set when it comes
+                // (`reopenMixer`).
+                guard configuration.waitsForDevice else { throw error }
+                self.mixer = nil
+            }
             gain = PlaybackGain(linear: 1)
         } else {
             mixer = nil
@@ -93,8 +100,15 @@ final class OutputVolumeControl: @unchecked Sendable {
         guard newVolume.isValid else { throw .outOfRange(decibels: newVolume.decibels) }
         pthread_mutex_lock(lock)
         defer { pthread_mutex_unlock(lock) }
-        if let mixer {
-            do { try mixer.set(decibels: newVolume.decibels, muted: newVolume.isMuted) } catch { throw .mixer(error) }
+        if let mixerOpener {
+            do throws(MixerError) {
+                let control: MixerControl
+                if let mixer { control = mixer } else { control = try mixerOpener() }
+                try control.set(decibels: newVolume.decibels, muted: newVolume.isMuted)
+                mixer = control
+            } catch {
+                throw .mixer(error)
+            }
         } else {
             gain.setTarget(newVolume.linearGain)
         }

@@ -1,5 +1,5 @@
 /// Where the receiver's playback device stands, as `/status`, the log and systemd's STATUS= report it.
-public enum PlaybackDeviceState: String, Sendable, Equatable {
+public enum PlaybackDeviceState: String, Sendable, Equatable, CaseIterable {
     /// Open and played (silence while no stream arrives and standby has not begun).
     case playing
     /// Stopped for want of a stream (`--standby pause`): still open.

@@ -61,6 +61,8 @@ final class PlaybackDeviceSupervisor: @unchecked Sendable {
     private var retryDelayNanoseconds = PlaybackDeviceSupervisor.firstRetryNanoseconds
     private var nextAttemptNanoseconds: Int64 = 0
     private var lastFailure = ""
+    /// Waiting for a device that was not there at start (`start(first: nil)`): its opening is not a return.
+    private var waitingSinceStart = false
 
     init(
         deviceName: String, open: @escaping PlaybackOpener, onReturn: @escaping () -> Void = {}, drain: AbsentDeviceDrain, standby: PlaybackStandby?,
@@ -80,33 +82,32 @@ final class PlaybackDeviceSupervisor: @unchecked Sendable {
     }
 
     /// Where the device stands. Any thread.
-    var state: PlaybackDeviceState {
-        switch stateCell.load(ordering: .relaxed) {
-        case 1: return .standby
-        case 2: return .closed
-        case 3: return .lost
-        default: return .playing
-        }
-    }
+    var state: PlaybackDeviceState { PlaybackDeviceState.allCases[Int(stateCell.load(ordering: .relaxed))] }
 
     private func publish(_ state: PlaybackDeviceState) {
-        let code: UInt8
-        switch state {
-        case .playing: code = 0
-        case .standby: code = 1
-        case .closed: code = 2
-        case .lost: code = 3
-        }
-        stateCell.store(code, ordering: .relaxed)
+        stateCell.store(UInt8(PlaybackDeviceState.allCases.firstIndex(of: state)!), ordering: .relaxed)
     }
 
     /// Starts `first` (opened by the caller, so that a device missing at start is the caller's error), then the
-    /// supervisor thread. Returns the playback thread's scheduling warning, if any. Control thread.
-    func start(first: PlaybackThread) throws(ReceiverPipelineError) -> String? {
+    /// supervisor thread. Without `first` (`waitingBecause` says why), the device is waited for as a lost one, but
+    /// not counted as lost. Returns the playback thread's scheduling warning, if any. Control thread.
+    func start(first: PlaybackThread?, waitingBecause reason: String? = nil) throws(ReceiverPipelineError) -> String? {
         precondition(thread == nil, "PlaybackDeviceSupervisor started twice")
-        let warning: String?
-        do { warning = try first.start() } catch { throw .device(error) }
-        playback = first
+        var warning: String?
+        if let first {
+            do { warning = try first.start() } catch { throw .device(error) }
+            playback = first
+        } else {
+            let now = MonotonicInstant.now().nanoseconds
+            waitingSinceStart = true
+            lostSinceNanoseconds = now
+            logger.warning("""
+                device \(deviceName) not available at start: \(reason ?? "unknown"); waiting for it \
+                (--wait-for-device): the stream is received and counted meanwhile
+                """)
+            becomeLost(now: now)
+            nextAttemptNanoseconds = now
+        }
         stopRequested.store(false, ordering: .relaxed)
         var created = pthread_t()
         let context = Unmanaged.passRetained(self).toOpaque()
@@ -117,7 +118,7 @@ final class PlaybackDeviceSupervisor: @unchecked Sendable {
         }, context)
         guard result == 0 else {
             Unmanaged<PlaybackDeviceSupervisor>.fromOpaque(context).release()
-            first.stop()
+            first?.stop()
             playback = nil
             throw .thread(code: result)
         }
@@ -232,12 +233,17 @@ final class PlaybackDeviceSupervisor: @unchecked Sendable {
             ALSALibraryMessages.setQuiet(false)
             playbackCounters.clearFatalError()
             publish(.playing)
-            if wasLost {
+            if wasLost && waitingSinceStart {
+                waitingSinceStart = false
+                onReturn()
+                let seconds = Double(MonotonicInstant.now().nanoseconds - lostSinceNanoseconds) / 1e9
+                logger.notice("device ready: \(deviceName) plays after \(ReceiverStats.format(seconds)) s of waiting for it")
+            } else if wasLost {
                 returns.wrappingIncrement(ordering: .relaxed)
                 onReturn()
                 let seconds = Double(MonotonicInstant.now().nanoseconds - lostSinceNanoseconds) / 1e9
                 logger.notice("""
-                    device back: \(deviceName) plays again after \(Self.format(seconds)) s without it \
+                    device back: \(deviceName) plays again after \(ReceiverStats.format(seconds)) s without it \
                     (\(failedOpens.load(ordering: .relaxed)) failed attempts in all)
                     """)
             } else {
@@ -272,11 +278,6 @@ final class PlaybackDeviceSupervisor: @unchecked Sendable {
     private func closePlayback() {
         playback?.stop()
         playback = nil
-    }
-
-    private static func format(_ seconds: Double) -> String {
-        let tenths = Int((seconds * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)"
     }
 
     deinit {

@@ -88,6 +88,9 @@ public struct ReceiverConfiguration: Sendable, Equatable {
     public var standbyAfterSeconds: Double
     /// `--standby`: whether standby pauses the device or releases it.
     public var standbyMode: StandbyMode
+    /// `--wait-for-device`: a device missing or busy at start is waited for (retried as a lost one) instead of an
+    /// error.
+    public var waitsForDevice = false
     /// `--priority`: SCHED_FIFO priority of the playback thread (0: normal scheduling). The producer runs below it.
     public var priority: Int
     /// The CNAME sent in RTCP SDES.

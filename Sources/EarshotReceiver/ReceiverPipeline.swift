@@ -46,7 +46,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
     public let rtcpLocalAddress: SocketAddress
     /// The ring the producer fills: the playback thread's input, or the caller's with `Output.caller`.
     public let ring: RingBuffer
-    /// Device parameters actually granted (nil with `Output.caller`).
+    /// Device parameters actually granted (nil with `Output.caller`; the requested ones while waiting for a device
+    /// at start, `ReceiverConfiguration.waitsForDevice`).
     public let deviceParameters: PCMParameters?
     /// Frames per channel the producer keeps queued in the ring and the device together: the device buffer plus the
     /// periods of one take (`PlayoutController.targetFillFrames(bufferFrames:periodFrames:periodsPerWake:)`).
@@ -56,8 +57,10 @@ public final class ReceiverPipeline: @unchecked Sendable {
 
     /// Owns the playback thread after `start`: reopens a lost device, releases an idle one (nil with `Output.caller`).
     private let supervisor: PlaybackDeviceSupervisor?
-    /// The playback thread until `start` hands it to the supervisor.
+    /// The playback thread until `start` hands it to the supervisor (nil while waiting for the device).
     private var firstPlayback: PlaybackThread?
+    /// Why the device could not be opened at start, with `waitsForDevice` (the supervisor then waits for it).
+    private var startupDeviceFailure: String?
     /// The playback threads' counters, kept across devices (nil with `Output.caller`).
     private let playbackCounterCells: PlaybackCounterCells?
     private let framesWithoutDevice: UnsafeAtomic<Int>
@@ -139,21 +142,34 @@ public final class ReceiverPipeline: @unchecked Sendable {
             tapScratch = nil
             deviceParameters = nil
         case .device(let recordingSeconds):
-            let device: PCMDevice
+            // With `waitsForDevice`, a device not there yet (a USB DAC still enumerating at boot, a sound server still
+            // starting) is waited for as a lost one, on the requested parameters.
+            var opened: PCMDevice?
+            let parameters: PCMParameters
+            let pacedByTimer: Bool
             do {
-                device = try Self.openDevice(configuration)
+                let device = try Self.openDevice(configuration)
+                parameters = device.parameters
+                pacedByTimer = PlaybackThread.pacesByTimer(configuration.pacing, device: device.handle)
+                opened = consume device
             } catch {
-                ring.deallocate()
-                throw error
+                guard configuration.waitsForDevice, error.isDeviceUnavailable else {
+                    ring.deallocate()
+                    throw error
+                }
+                startupDeviceFailure = "\(error)"
+                parameters = PCMParameters(
+                    sampleRate: OpusDecoder.sampleRate, channels: channels, format: .float32LittleEndian,
+                    periodFrames: periodFrames, bufferFrames: periodFrames * configuration.bufferPeriods,
+                    startThresholdFrames: periodFrames, availMinFrames: periodFrames)
+                pacedByTimer = configuration.pacing == .timer
             }
-            let parameters = device.parameters
             deviceParameters = parameters
             // From what the device granted: a card that rounds the period or buffer up would otherwise hold more
             // than the target allows for, and the ring would never get its share.
             let periodsPerWake = PlaybackThread.periodsPerWake(
                 requested: configuration.periodsPerWake,
-                pacedByTimer: PlaybackThread.pacesByTimer(configuration.pacing, device: device.handle),
-                bufferPeriods: parameters.bufferFrames / parameters.periodFrames)
+                pacedByTimer: pacedByTimer, bufferPeriods: parameters.bufferFrames / parameters.periodFrames)
             targetFillFrames = PlayoutController.targetFillFrames(
                 bufferFrames: parameters.bufferFrames, periodFrames: parameters.periodFrames,
                 periodsPerWake: periodsPerWake)
@@ -185,7 +201,10 @@ public final class ReceiverPipeline: @unchecked Sendable {
             #if EARSHOT_TEST_HOOKS
                 options.stallsAfterNanoseconds = configuration.playbackStallsAfterSeconds.map { Int($0 * 1e9) }
             #endif
-            firstPlayback = PlaybackThread(device: device, ring: ring, options: options)
+            switch consume opened {
+            case .some(let device): firstPlayback = PlaybackThread(device: device, ring: ring, options: options)
+            case .none: firstPlayback = nil
+            }
             let wakeup: WakeupEvent
             do { wakeup = try WakeupEvent() } catch { throw .socket(role: "device wake-up", error) }
             deviceWakeup = wakeup
@@ -201,7 +220,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
                     do {
                         try volumeControl.reopenMixer()
                     } catch {
-                        logger.warning("--mixer: the device is back but its control could not be set again: \(error)")
+                        logger.warning("--mixer: the device plays but its control could not be set: \(error)")
                     }
                 },
                 drain: AbsentDeviceDrain(
@@ -315,8 +334,10 @@ public final class ReceiverPipeline: @unchecked Sendable {
     public func start() throws(ReceiverPipelineError) -> [String] {
         precondition(producerThread == nil, "ReceiverPipeline started twice")
         var warnings: [String] = volumeControl.loadWarning.map { ["--state-file: \($0)"] } ?? []
-        if let supervisor, let first = firstPlayback {
-            if let warning = try supervisor.start(first: first) { warnings.append("playback thread: \(warning)") }
+        if let supervisor {
+            if let warning = try supervisor.start(first: firstPlayback, waitingBecause: startupDeviceFailure) {
+                warnings.append("playback thread: \(warning)")
+            }
             firstPlayback = nil
             playbackStarted = true
         }

@@ -17,6 +17,16 @@ public enum ReceiverPipelineError: Error, CustomStringConvertible {
     /// The `--mixer` control could not be opened, found or set to the starting volume.
     case mixer(MixerError)
 
+    /// A device that is not there or not free now but may be later (missing, busy, its server unreachable), as
+    /// opposed to one that cannot play the stream as asked (parameters, rate, permission).
+    public var isDeviceUnavailable: Bool {
+        guard case .device(let error) = self else { return false }
+        switch error {
+        case .deviceNotFound, .deviceBusy, .callFailed: return true
+        case .permissionDenied, .unsupportedParameter: return false
+        }
+    }
+
     public var description: String {
         switch self {
         case .configuration(let error): return error.description

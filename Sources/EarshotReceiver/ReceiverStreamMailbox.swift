@@ -1,5 +1,6 @@
 import Atomics
 import EarshotNet
+import EarshotRealtime
 
 #if canImport(Glibc)
     import Glibc
@@ -8,9 +9,7 @@ import EarshotNet
 /// Hands the stream's identity (`ReceiverStreamIdentity`, or none) from the producer thread to any reader without
 /// locks or allocation on the producer.
 ///
-/// The same sequence lock as `ReceiverCountersMailbox`: the producer bumps `version` to odd, stores every word, bumps
-/// it to even; a reader retries while the version is odd or changed under it. Every word is an atomic, so a torn
-/// read is detected, never a data race. The address is kept as the kernel's `sockaddr` bytes and the CNAME as its
+/// A `SequenceLockedWords`, as `ReceiverCountersMailbox`. The address is kept as the kernel's `sockaddr` bytes and the CNAME as its
 /// bytes (at most 255), so publishing copies words and never touches the heap. One writer only (the producer), which
 /// publishes on change (a new source, a frame size, a CNAME, the end of a stream); any number of readers. Storage is
 /// allocated in `init`.
@@ -30,26 +29,14 @@ public final class ReceiverStreamMailbox: @unchecked Sendable {
     private static let wordCount = cnameWord + cnameWords
     private static let noCNAME = UInt64.max
 
-    private let version = UnsafeAtomic<Int>.create(0)
-    private let words: UnsafeMutablePointer<UInt64.AtomicRepresentation>
+    private let words = SequenceLockedWords(count: ReceiverStreamMailbox.wordCount)
 
-    public init() {
-        words = .allocate(capacity: Self.wordCount)
-        words.initialize(repeating: UInt64.AtomicRepresentation(0), count: Self.wordCount)
-    }
+    public init() {}
 
-    deinit {
-        words.deinitialize(count: Self.wordCount)
-        words.deallocate()
-        version.destroy()
-    }
+    deinit { words.destroy() }
 
     /// Publishes a stream: `cname` nil while none is known. Producer thread only; allocation-free.
     func publish(sender: SocketAddress, ssrc: UInt32, frameSamples: Int, cname: UnsafeRawBufferPointer?) {
-        let start = beginWrite()
-        set(Self.presentWord, 1)
-        set(Self.ssrcWord, UInt64(ssrc))
-        set(Self.frameSamplesWord, UInt64(truncatingIfNeeded: frameSamples))
         var address: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         withUnsafeMutableBytes(of: &address) { storage in
             // `withSockAddr` throws only what its body throws: nothing here.
@@ -57,13 +44,20 @@ public final class ReceiverStreamMailbox: @unchecked Sendable {
                 storage.copyMemory(from: UnsafeRawBufferPointer(start: pointer, count: Int(length)))
             }
         }
-        set(Self.addressWord, address.0)
-        set(Self.addressWord + 1, address.1)
-        set(Self.addressWord + 2, address.2)
-        set(Self.addressWord + 3, address.3)
-        if let cname {
+        words.write { words in
+            words.set(Self.presentWord, 1)
+            words.set(Self.ssrcWord, UInt64(ssrc))
+            words.set(Self.frameSamplesWord, UInt64(truncatingIfNeeded: frameSamples))
+            words.set(Self.addressWord, address.0)
+            words.set(Self.addressWord + 1, address.1)
+            words.set(Self.addressWord + 2, address.2)
+            words.set(Self.addressWord + 3, address.3)
+            guard let cname else {
+                words.set(Self.cnameLengthWord, Self.noCNAME)
+                return
+            }
             let count = min(cname.count, Self.maximumCNAMEBytes)
-            set(Self.cnameLengthWord, UInt64(count))
+            words.set(Self.cnameLengthWord, UInt64(count))
             var word = 0
             while word * 8 < count {
                 var value: UInt64 = 0
@@ -72,69 +66,46 @@ public final class ReceiverStreamMailbox: @unchecked Sendable {
                     value |= UInt64(cname[word * 8 + byte]) << (8 * byte)
                     byte += 1
                 }
-                set(Self.cnameWord + word, value)
+                words.set(Self.cnameWord + word, value)
                 word += 1
             }
-        } else {
-            set(Self.cnameLengthWord, Self.noCNAME)
         }
-        endWrite(start)
     }
 
     /// Publishes that no stream plays. Producer thread only; allocation-free.
     func publishNone() {
-        let start = beginWrite()
-        set(Self.presentWord, 0)
-        endWrite(start)
+        words.write { words in words.set(Self.presentWord, 0) }
     }
 
     /// The last published stream, nil when none plays. Any thread (allocates the result's CNAME string).
     public func read() -> ReceiverStreamIdentity? {
-        while true {
-            let before = version.load(ordering: .acquiring)
-            if before & 1 == 1 { continue }
-            let present = get(Self.presentWord) == 1
-            let ssrc = UInt32(truncatingIfNeeded: get(Self.ssrcWord))
-            let frameSamples = Int(truncatingIfNeeded: get(Self.frameSamplesWord))
-            let cnameLength = get(Self.cnameLengthWord)
-            var address: (UInt64, UInt64, UInt64, UInt64) = (
-                get(Self.addressWord), get(Self.addressWord + 1), get(Self.addressWord + 2),
-                get(Self.addressWord + 3)
-            )
+        let copy = words.read { words in
+            let cnameLength = words.get(Self.cnameLengthWord)
             var cnameBytes: [UInt8] = []
             if cnameLength != Self.noCNAME {
                 let count = min(Int(cnameLength), Self.maximumCNAMEBytes)
                 cnameBytes.reserveCapacity(count)
                 for index in 0..<count {
-                    cnameBytes.append(UInt8(truncatingIfNeeded: get(Self.cnameWord + index / 8) >> (8 * (index % 8))))
+                    cnameBytes.append(UInt8(truncatingIfNeeded: words.get(Self.cnameWord + index / 8) >> (8 * (index % 8))))
                 }
             }
-            atomicMemoryFence(ordering: .acquiring)  // word loads complete before the version is re-read
-            guard version.load(ordering: .relaxed) == before else { continue }
-            guard present else { return nil }
-            let sender = withUnsafeBytes(of: &address) { bytes in
-                SocketAddress(bytes.baseAddress!.assumingMemoryBound(to: sockaddr.self))
-            }
-            guard let sender else { return nil }
-            return ReceiverStreamIdentity(
-                sender: sender, ssrc: ssrc,
-                cname: cnameLength == Self.noCNAME ? nil : String(decoding: cnameBytes, as: UTF8.self),
-                frameSamples: frameSamples)
+            return (
+                present: words.get(Self.presentWord) == 1, ssrc: UInt32(truncatingIfNeeded: words.get(Self.ssrcWord)),
+                frameSamples: Int(truncatingIfNeeded: words.get(Self.frameSamplesWord)),
+                address: (
+                    words.get(Self.addressWord), words.get(Self.addressWord + 1), words.get(Self.addressWord + 2),
+                    words.get(Self.addressWord + 3)
+                ),
+                cname: cnameLength == Self.noCNAME ? nil : cnameBytes)
         }
+        guard copy.present else { return nil }
+        var address = copy.address
+        let sender = withUnsafeBytes(of: &address) { bytes in
+            SocketAddress(bytes.baseAddress!.assumingMemoryBound(to: sockaddr.self))
+        }
+        guard let sender else { return nil }
+        return ReceiverStreamIdentity(
+            sender: sender, ssrc: copy.ssrc, cname: copy.cname.map { String(decoding: $0, as: UTF8.self) },
+            frameSamples: copy.frameSamples)
     }
-
-    private func beginWrite() -> Int {
-        let start = version.load(ordering: .relaxed) &+ 1
-        version.store(start, ordering: .relaxed)
-        atomicMemoryFence(ordering: .releasing)  // the odd version is visible before any word changes
-        return start
-    }
-
-    private func endWrite(_ start: Int) { version.store(start &+ 1, ordering: .releasing) }
-
-    private func set(_ index: Int, _ value: UInt64) {
-        UnsafeAtomic<UInt64>(at: words + index).store(value, ordering: .relaxed)
-    }
-
-    private func get(_ index: Int) -> UInt64 { UnsafeAtomic<UInt64>(at: words + index).load(ordering: .relaxed) }
 }

@@ -123,6 +123,13 @@ struct EarshotRecv: ParsableCommand {
             """)
     var standby = "pause"
 
+    @Flag(
+        help: """
+            A device missing or busy at start is waited for (retried every 250 ms to 2 s, the stream received and \
+            counted meanwhile) instead of an error: for a speaker box whose DAC or sound server may come up later.
+            """)
+    var waitForDevice = false
+
     @Option(
         help: """
             Shell command run (not waited for) when a stream starts, e.g. to power an amplifier; EARSHOT_ACTIVITY=active \
@@ -197,6 +204,7 @@ struct EarshotRecv: ParsableCommand {
             standbyMode: try ReceiverConfiguration.standbyMode(parsing: standby), priority: priority,
             canonicalName: "earshot-recv@\(hostName())", allow: allow, stateFile: stateFile, mixer: mixer,
             mixerDevice: mixerDevice)
+        configuration.waitsForDevice = waitForDevice
         #if EARSHOT_TEST_HOOKS
             // Debug builds only: the watchdog test stalls the playback thread (never in a release binary).
             configuration.playbackStallsAfterSeconds = getenv("EARSHOT_STALL_PLAYBACK_AFTER").flatMap {

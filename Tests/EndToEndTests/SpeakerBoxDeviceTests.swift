@@ -101,6 +101,49 @@ import Testing
         try Self.expectTone(played, "device loss: after the return", levelDBFS: -18)
     }
 
+    /// A sound server (or DAC) that comes up after the receiver: without `--wait-for-device` that is an error at
+    /// start, naming the device; with it the stream is received and counted until the device opens, then plays, at
+    /// the volume set on its mixer control (which was not there at start either).
+    @Test func waitForDeviceWaitsForASoundServerThatStartsLater() throws {
+        let rig = try AudioRig(outputs: 1)
+        defer { rig.stop() }
+        try rig.stopServer()
+        let port = Receiver.portPair()
+        let refused = try ChildProcess(
+            Receiver.product("earshot-recv"), ["--listen", "127.0.0.1:\(port)", "--device", "spk", "--duration", "5"],
+            environment: rig.environment)
+        #expect(refused.wait(seconds: 5) == 1)
+        #expect(refused.log.contains("spk"), "\(refused.log)")
+        let receiver = try ChildProcess(
+            Receiver.product("earshot-recv"),
+            ["--listen", "127.0.0.1:\(port)", "--device", "spk", "--duration", "10", "--stats", "0.5",
+             "--buffer-periods", "6", "--wait-for-device", "--mixer", "Master", "--mixer-device", "spk",
+             "--volume", "-12"],
+            environment: rig.environment)
+        let sender = try Self.sender(port: port, seconds: 9.5)
+        usleep(2_000_000)
+        try rig.restartServer()
+        let recording = try rig.startRecording(sink: "spk")
+        let ready = Self.secondsUntil("device ready:", in: receiver, timeout: Self.longestRetrySeconds + 3)
+        usleep(5_000_000)
+        let played = try recording.stop()
+        _ = sender.wait(seconds: 5)
+        let status = receiver.wait(seconds: 6)
+        let log = receiver.log
+        #expect(status == 0, "\(log.suffix(2000))")
+        let readySeconds = try #require(ready, "no `device ready:` line: \(log.suffix(2000))")
+        print("wait for device: ready \(String(format: "%.2f", readySeconds)) s after the server came up")
+        #expect(readySeconds <= Self.longestRetrySeconds + Self.attemptAllowanceSeconds)
+        #expect(Self.occurrences(of: "not available at start", in: log) == 1)
+        let stats = try Receiver.finalStats(log)
+        #expect(Receiver.int(stats, "deviceLosses") == 0)
+        #expect(Receiver.int(stats, "deviceReturns") == 0)
+        #expect(Receiver.int(stats, "deviceFailedOpens") >= 1)
+        #expect(Receiver.int(stats, "framesWithoutDevice") >= 48_000, "the stream was taken while waiting")
+        #expect(abs((OutputVolumeRigTests.sinkDecibels(rig) ?? .nan) - -12) < 0.05)
+        try Self.expectTone(played, "wait for device: once it came", levelDBFS: -18)
+    }
+
     @Test func sighupReopensTheDeviceAndTheStreamGoesOn() throws {
         let rig = try AudioRig(outputs: 1)
         defer { rig.stop() }
