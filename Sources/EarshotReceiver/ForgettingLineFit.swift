@@ -75,6 +75,18 @@ struct ForgettingLineFit {
         }
     }
 
+    /// Seconds from the first sample to the last (0 without samples).
+    var spanSeconds: Double {
+        @_noAllocation get { hasSamples ? Double(lastNanos - firstNanos) * 1e-9 : 0 }
+    }
+
+    /// The line's value at `nanos` (not earlier than the last sample's), nil while `slopePerSecond` is.
+    @_noAllocation
+    func value(atNanos nanos: Int64) -> Double? {
+        guard let slope, let valueNow else { return nil }
+        return valueNow + slope * Double(nanos - lastNanos) * 1e-9
+    }
+
     private var slope: Double? {
         guard hasSamples, Double(lastNanos - firstNanos) * 1e-9 >= minimumSpanSeconds else { return nil }
         let spread = weightSum * timeSquaredSum - timeSum * timeSum

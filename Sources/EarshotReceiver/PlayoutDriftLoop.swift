@@ -12,6 +12,12 @@
 /// splices. The error is the line's value now plus the corrections, against the target (`filteredErrorMs`): the
 /// measurement's noise averaged out, a splice, the ratio's effect and a change of target seen at once.
 ///
+/// A step in the uncorrected delay (a sound server that stalled the device for a second, a device reopened, a path
+/// that changed) is not drift: a sample further off the line than `stepThresholdMs` or `stepSpreads` times the line's
+/// usual spread is left out, and when such samples last `stepConfirmSeconds` the line starts again from them (the
+/// estimate is kept, as for `restartLine`). Without that, a one-second stall read as thousands of ppm for the
+/// line's whole window, a pitch error plain on any tone.
+///
 /// `ratio` = output frames per input frame = 1 − (drift + trim), the correction within ±`maximumCorrectionPpm`,
 /// moving at most `maximumSlewPpmPerSecond`. Positive drift: the sender's clock runs fast against the device's.
 ///
@@ -22,6 +28,9 @@ struct PlayoutDriftLoop {
         var windowSeconds = 10.0
         /// The line is trusted once it spans this long; before that the drift is the previous estimate.
         var minimumSpanSeconds = 2.0
+        /// After `restartLine` the kept estimate is replaced only once the new line spans this long: a 2 s line's
+        /// slope is noisier than an estimate that held for the same clocks.
+        var restartedSpanSeconds = 5.0
         /// The trim's gain (ppm per µs of delay error): under the clamp the error decays with a time constant of
         /// `1 / phaseGainPerSecond` seconds.
         var phaseGainPerSecond = 0.5
@@ -33,6 +42,12 @@ struct PlayoutDriftLoop {
         var maximumCorrectionPpm = 2000.0
         /// How fast the applied correction may move, in ppm per second (a 997 Hz tone moves by 1 Hz per 1000 ppm).
         var maximumSlewPpmPerSecond = 1000.0
+        /// A sample at least this far off the line, in ms, is taken for a step (see the type's comment) ...
+        var stepThresholdMs = 5.0
+        /// ... or this many times the line's mean absolute deviation, when that is more (a jittery network).
+        var stepSpreads = 6.0
+        /// Samples off the line for this long are a step: the line restarts from them.
+        var stepConfirmSeconds = 0.5
     }
 
     let configuration: Configuration
@@ -48,12 +63,21 @@ struct PlayoutDriftLoop {
     /// The line's delay error of the last update, nil while the line spans less than `minimumSpanSeconds`.
     private(set) var filteredErrorMs: Double?
 
+    /// `driftPpm` was measured since the last `reset` (a restarted line then waits for `restartedSpanSeconds`).
+    private var estimated = false
+    /// Steps found in the uncorrected delay since `init` (see the type's comment).
+    private(set) var steps = 0
+
     /// Output frames per input frame for the resampler.
     var ratio: Double { 1 - correctionPpm * 1e-6 }
 
     /// The uncorrected delay's line (ms against seconds): its slope is the drift.
     private var line: ForgettingLineFit
     private var lastNanos: Int64?
+    /// The mean absolute deviation of the samples from the line, in ms, averaged like the line.
+    private var spreadMs = 0.0
+    /// When the current run of samples off the line began (nil: the last sample was on it).
+    private var offLineSinceNanos: Int64?
 
     init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -65,6 +89,7 @@ struct PlayoutDriftLoop {
     mutating func reset() {
         restartLine()
         driftPpm = 0
+        estimated = false
         delayErrorMs = 0
     }
 
@@ -74,6 +99,8 @@ struct PlayoutDriftLoop {
         line.reset()
         lastNanos = nil
         filteredErrorMs = nil
+        spreadMs = 0
+        offLineSinceNanos = nil
     }
 
     /// Feeds one decision's measurement and returns the ratio to resample its frame with.
@@ -96,8 +123,30 @@ struct PlayoutDriftLoop {
         let elapsedSeconds = lastNanos.map { max(0, Double(nowNanos - $0) * 1e-9) } ?? 0
         lastNanos = nowNanos
         let correctedMs = Double(correctedFrames) / 48
-        line.add(nanos: nowNanos, value: measuredDelayMs - correctedMs)
-        if let slope = line.slopePerSecond { driftPpm = slope * 1000 }
+        let uncorrectedMs = measuredDelayMs - correctedMs
+        if let predicted = line.value(atNanos: nowNanos) {
+            let deviation = abs(uncorrectedMs - predicted)
+            if deviation > max(configuration.stepThresholdMs, configuration.stepSpreads * spreadMs) {
+                let since = offLineSinceNanos ?? nowNanos
+                offLineSinceNanos = since
+                if Double(nowNanos - since) * 1e-9 >= configuration.stepConfirmSeconds {
+                    restartLine()
+                    steps += 1
+                    line.add(nanos: nowNanos, value: uncorrectedMs)
+                }
+            } else {
+                offLineSinceNanos = nil
+                let weight = 1 - PlayoutDelayEstimator.exponentialDecay(elapsedSeconds / configuration.windowSeconds)
+                spreadMs += (deviation - spreadMs) * weight
+                line.add(nanos: nowNanos, value: uncorrectedMs)
+            }
+        } else {
+            line.add(nanos: nowNanos, value: uncorrectedMs)
+        }
+        if let slope = line.slopePerSecond, !estimated || line.spanSeconds >= configuration.restartedSpanSeconds {
+            driftPpm = slope * 1000
+            estimated = true
+        }
         filteredErrorMs = line.valueNow.map { $0 + correctedMs - targetDelayMs }
         let delayErrorMs = filteredErrorMs ?? smoothedErrorMs
         self.delayErrorMs = delayErrorMs

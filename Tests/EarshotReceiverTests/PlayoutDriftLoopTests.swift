@@ -63,4 +63,29 @@ import Testing
         loop.reset()
         #expect(loop.driftPpm == 0)
     }
+
+    /// A one-second stall of the device (the uncorrected delay jumps by 1 s and stays) is a step, not drift: the line
+    /// restarts after it and the estimate never leaves the clocks' +300 ppm by more than the noise; noise of ±0.5 ms (more than the rig's)
+    /// around the line is no step. Without the step rule the estimate read thousands of ppm for 10 s.
+    @Test func aStallIsAStepNotDrift() {
+        var loop = PlayoutDriftLoop()
+        var random = SplitMix64(state: 7)
+        var nanos: Int64 = 0
+        var worstPpm = 0.0
+        var stalledMs = 0.0
+        for step in 0..<12_000 {  // 60 s of 5 ms decisions
+            let seconds = Double(nanos) * 1e-9
+            if step == 4_000 { stalledMs = 1_000 }
+            let noise = random.unit() - 0.5
+            let measured = 20 + 0.3 * seconds + stalledMs + noise
+            loop.update(
+                nowNanos: nanos, measuredDelayMs: measured, correctedFrames: 0, targetDelayMs: 20,
+                smoothedErrorMs: 0)
+            if seconds > 10 { worstPpm = max(worstPpm, abs(loop.driftPpm - 300)) }
+            nanos += 5_000_000
+        }
+        #expect(loop.steps == 1)
+        #expect(worstPpm < 60, "the estimate left +300 ppm by \(worstPpm) ppm")
+        #expect(abs(loop.driftPpm - 300) < 30, "drift \(loop.driftPpm)")
+    }
 }
