@@ -7,7 +7,7 @@
 /// signal moves with the two clocks only, not with the ratio, the splices or the target's changes after a jitter
 /// spike, so the estimate (an exponentially weighted least-squares line over about `windowSeconds`) cannot be wound
 /// up by them, and the loop around the ratio has one state: the delay. The ratio cancels the estimated drift and adds
-/// a proportional trim of the delay error (clamped to `maximumTrimErrorMs`: at most 90 ppm), which brings the delay
+/// a proportional trim of the delay error (clamped to `maximumTrimErrorMs`: at most 200 ppm), which brings the delay
 /// onto the target with a time constant of `1 / phaseGainPerSecond` by a pitch change too small to hear, not by
 /// splices. The error is the line's value now plus the corrections, against the target (`filteredErrorMs`): the
 /// measurement's noise averaged out, a splice, the ratio's effect and a change of target seen at once.
@@ -31,13 +31,17 @@ struct PlayoutDriftLoop {
         /// After `restartLine` the kept estimate is replaced only once the new line spans this long: a 2 s line's
         /// slope is noisier than an estimate that held for the same clocks.
         var restartedSpanSeconds = 5.0
+        /// A new stream's first seconds are left out of the line: the delay is measured from the fastest arrival in
+        /// `PlayoutDelayEstimator`'s window, and until that window is full every faster packet found lowers the
+        /// reference, so the delay creeps up (a 2 s line read +800 to +1200 ppm from clocks that agreed).
+        var settleSeconds = 2.0
         /// The trim's gain (ppm per µs of delay error): under the clamp the error decays with a time constant of
         /// `1 / phaseGainPerSecond` seconds.
         var phaseGainPerSecond = 0.5
-        /// The error the trim sees is clamped to this, in ms, so the trim never bends the pitch by more than 90 ppm
-        /// (0.09 Hz at 997 Hz; the drift estimate adds its few ppm): larger errors are the splices' (a target's jump)
-        /// or are walked off at 90 ppm (1.5 ms in 17 s).
-        var maximumTrimErrorMs = 0.18
+        /// The error the trim sees is clamped to this, in ms, so the trim never bends the pitch by more than 200 ppm
+        /// (0.2 Hz at 997 Hz, a third of a cent), and once the delay is within 0.1 ms of its target by at most 50:
+        /// larger errors are the splices' (a target's jump) or are walked off at 200 ppm (1.5 ms in 8 s).
+        var maximumTrimErrorMs = 0.4
         /// The correction's range, in ppm.
         var maximumCorrectionPpm = 2000.0
         /// How fast the applied correction may move, in ppm per second (a 997 Hz tone moves by 1 Hz per 1000 ppm).
@@ -76,6 +80,8 @@ struct PlayoutDriftLoop {
     private var lastNanos: Int64?
     /// The mean absolute deviation of the samples from the line, in ms, averaged like the line.
     private var spreadMs = 0.0
+    /// The first update since `reset` (nil before it).
+    private var streamStartNanos: Int64?
     /// When the current run of samples off the line began (nil: the last sample was on it).
     private var offLineSinceNanos: Int64?
 
@@ -90,6 +96,7 @@ struct PlayoutDriftLoop {
         restartLine()
         driftPpm = 0
         estimated = false
+        streamStartNanos = nil
         delayErrorMs = 0
     }
 
@@ -124,7 +131,11 @@ struct PlayoutDriftLoop {
         lastNanos = nowNanos
         let correctedMs = Double(correctedFrames) / 48
         let uncorrectedMs = measuredDelayMs - correctedMs
-        if let predicted = line.value(atNanos: nowNanos) {
+        let streamStart = streamStartNanos ?? nowNanos
+        streamStartNanos = streamStart
+        if Double(nowNanos - streamStart) * 1e-9 < configuration.settleSeconds {
+            // The delay's reference is still settling (see `settleSeconds`).
+        } else if let predicted = line.value(atNanos: nowNanos) {
             let deviation = abs(uncorrectedMs - predicted)
             if deviation > max(configuration.stepThresholdMs, configuration.stepSpreads * spreadMs) {
                 let since = offLineSinceNanos ?? nowNanos

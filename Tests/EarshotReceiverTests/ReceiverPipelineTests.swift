@@ -180,8 +180,8 @@ import Testing
     }
 
     /// The tone fitted over 20 ms windows: the worst window's SNR and the median amplitude. While the start-up target
-    /// falls, the drift loop's trim bends the pitch by up to 90 ppm (0.09 Hz at 997 Hz), which a single fit at exactly
-    /// 997 Hz over 1.5 s reads as a phase drift of 0.8 rad; over 20 ms it moves the phase by 0.01 rad.
+    /// falls, the drift loop's trim bends the pitch by up to 200 ppm (0.2 Hz at 997 Hz), which a single fit at exactly
+    /// 997 Hz over 1.5 s reads as a phase drift of 1.9 rad; over 20 ms it moves the phase by 0.03 rad.
     static func shortFits(_ signal: [Float]) -> (snrDB: Double, amplitude: Double) {
         let fits = stride(from: 0, to: signal.count - 959, by: 960).map {
             SignalAnalysis.sineFit(signal[$0..<($0 + 960)], frequency: 997, sampleRate: 48_000)
