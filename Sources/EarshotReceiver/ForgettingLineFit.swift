@@ -80,10 +80,12 @@ struct ForgettingLineFit {
         @_noAllocation get { hasSamples ? Double(lastNanos - firstNanos) * 1e-9 : 0 }
     }
 
-    /// The line's value at `nanos` (not earlier than the last sample's), nil while `slopePerSecond` is.
+    /// The line's value at `nanos` (not earlier than the last sample's); while it has no slope yet, the samples'
+    /// weighted mean. Nil without samples.
     @_noAllocation
     func value(atNanos nanos: Int64) -> Double? {
-        guard let slope, let valueNow else { return nil }
+        guard hasSamples else { return nil }
+        guard let slope, let valueNow else { return lastValue + valueSum / weightSum }
         return valueNow + slope * Double(nanos - lastNanos) * 1e-9
     }
 

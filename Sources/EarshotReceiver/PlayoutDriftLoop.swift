@@ -155,7 +155,7 @@ struct PlayoutDriftLoop {
             line.add(nanos: nowNanos, value: uncorrectedMs)
         }
         if let slope = line.slopePerSecond, !estimated || line.spanSeconds >= configuration.restartedSpanSeconds {
-            driftPpm = slope * 1000
+            driftPpm = min(configuration.maximumCorrectionPpm, max(-configuration.maximumCorrectionPpm, slope * 1000))
             estimated = true
         }
         filteredErrorMs = line.valueNow.map { $0 + correctedMs - targetDelayMs }
