@@ -25,10 +25,13 @@
 ///
 /// Invariant: allocates only in `init`. Thread: the producer only.
 struct PlayoutController: ~Copyable {
-    /// Frames per channel kept queued in the ring and the device together (`targetFillFrames(...)`).
+    /// Frames per channel kept queued in the ring and the device together (`targetFillFrames(...)`). This and
+    /// `concealFloorFrames` count frames at `frameRate`, the device's rate.
     let targetFillFrames: Int
     /// Below this, a frame that has not arrived is concealed rather than waited for (`concealFloorFrames(...)`).
     let concealFloorFrames: Int
+    /// The ring's and the device's frames per second (48 000 unless the device runs at another rate).
+    let frameRate: Int
     /// Time-stretches decoded frames when the delay leaves the dead band around the target.
     var delayCorrector: PlayoutDelayCorrector
     /// Estimates the clocks' drift and gives the resampler's ratio.
@@ -45,9 +48,10 @@ struct PlayoutController: ~Copyable {
     /// Below this RMS (about −50 dBFS) dropping a frame to shrink the delay is inaudible.
     static let quietRMS: Float = 0.003
 
-    init(targetFillFrames: Int, concealFloorFrames: Int, channels: Int) {
+    init(targetFillFrames: Int, concealFloorFrames: Int, channels: Int, frameRate: Int = 48_000) {
         self.targetFillFrames = targetFillFrames
         self.concealFloorFrames = concealFloorFrames
+        self.frameRate = frameRate
         delayCorrector = PlayoutDelayCorrector(channels: channels)
     }
 
@@ -69,7 +73,7 @@ struct PlayoutController: ~Copyable {
     /// 2. The clock reading to measure the next decision's delay with (`PlayoutDelayCorrector.playoutClockNanos`).
     func playoutClockNanos(nowNanos: Int64, queuedFrames: Int) -> UInt64 {
         PlayoutDelayCorrector.playoutClockNanos(
-            nowNanos: nowNanos, ringFrames: queuedFrames, fillFrames: targetFillFrames)
+            nowNanos: nowNanos, ringFrames: queuedFrames, fillFrames: targetFillFrames, frameRate: frameRate)
     }
 
     /// A new stream was admitted (another source, a restart of the timeline): the drift estimate starts over.
@@ -80,7 +84,7 @@ struct PlayoutController: ~Copyable {
     /// 3. After a decision measured at `clockNanos`, with `correctedFrames` inserted minus removed on purpose before
     /// it (splices, drops and stretches, and the resampler's surplus): the ratio for its audio (nil while not
     /// playing: keep the last), and whether a new stream began playing (reset the resampler's history).
-    mutating func followDrift(clockNanos: UInt64, correctedFrames: Int, jitterBuffer: borrowing JitterBuffer)
+    mutating func followDrift(clockNanos: UInt64, correctedFrames: Double, jitterBuffer: borrowing JitterBuffer)
         -> (ratio: Double?, newStream: Bool)
     {
         if jitterBuffer.isIdle { streamChanged = true }

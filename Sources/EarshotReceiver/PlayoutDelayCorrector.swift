@@ -42,8 +42,11 @@ struct PlayoutDelayCorrector: ~Copyable {
     /// Without it the measured delay moves only in whole device periods (the producer writes when the playback thread
     /// takes a period), and a few samples stretched in or out would hide in the ring's level until a period's worth
     /// had piled up: the corrector would chase its own corrections.
-    static func playoutClockNanos(nowNanos: Int64, ringFrames: Int, fillFrames: Int) -> UInt64 {
-        UInt64(max(0, nowNanos + Int64(ringFrames - fillFrames) * 1_000_000_000 / 48_000))
+    /// `ringFrames` and `fillFrames` count frames at `frameRate` (the device's rate).
+    static func playoutClockNanos(nowNanos: Int64, ringFrames: Int, fillFrames: Int, frameRate: Int = 48_000)
+        -> UInt64
+    {
+        UInt64(max(0, nowNanos + Int64(ringFrames - fillFrames) * 1_000_000_000 / Int64(frameRate)))
     }
 
     /// Stretches the `frames` decoded frames at `pcm` (room for `capacityFrames`) toward the jitter buffer's target,

@@ -7,7 +7,7 @@
 /// signal moves with the two clocks only, not with the ratio, the splices or the target's changes after a jitter
 /// spike, so the estimate (an exponentially weighted least-squares line over about `windowSeconds`) cannot be wound
 /// up by them, and the loop around the ratio has one state: the delay. The ratio cancels the estimated drift and adds
-/// a proportional trim of the delay error (clamped to `maximumTrimErrorMs`: at most 200 ppm), which brings the delay
+/// a proportional trim of the delay error (clamped to `maximumTrimErrorMs`: at most 90 ppm; 200 ppm until the delay first reached its target), which brings the delay
 /// onto the target with a time constant of `1 / phaseGainPerSecond` by a pitch change too small to hear, not by
 /// splices. The error is the line's value now plus the corrections, against the target (`filteredErrorMs`): the
 /// measurement's noise averaged out, a splice, the ratio's effect and a change of target seen at once.
@@ -38,10 +38,14 @@ struct PlayoutDriftLoop {
         /// The trim's gain (ppm per µs of delay error): under the clamp the error decays with a time constant of
         /// `1 / phaseGainPerSecond` seconds.
         var phaseGainPerSecond = 0.5
-        /// The error the trim sees is clamped to this, in ms, so the trim never bends the pitch by more than 200 ppm
-        /// (0.2 Hz at 997 Hz, a third of a cent), and once the delay is within 0.1 ms of its target by at most 50:
-        /// larger errors are the splices' (a target's jump) or are walked off at 200 ppm (1.5 ms in 8 s).
-        var maximumTrimErrorMs = 0.4
+        /// The error the trim sees is clamped to this, in ms, once the delay has reached its target (`isSettled`), so
+        /// the trim never bends the pitch by more than 90 ppm (0.09 Hz at 997 Hz; the drift estimate adds its few
+        /// ppm): larger errors are the splices' (a target's jump) or are walked off at 90 ppm (1.5 ms in 17 s).
+        var maximumTrimErrorMs = 0.18
+        /// The clamp until then: 200 ppm (a third of a cent) walks a new stream's start-up error off in about 8 s.
+        var convergingTrimErrorMs = 0.4
+        /// The delay error below which the loop counts as settled, in ms.
+        var settledErrorMs = 0.1
         /// The correction's range, in ppm.
         var maximumCorrectionPpm = 2000.0
         /// How fast the applied correction may move, in ppm per second (a 997 Hz tone moves by 1 Hz per 1000 ppm).
@@ -69,6 +73,8 @@ struct PlayoutDriftLoop {
 
     /// `driftPpm` was measured since the last `reset` (a restarted line then waits for `restartedSpanSeconds`).
     private var estimated = false
+    /// The delay has been within `settledErrorMs` of its target since the last `reset` (the trim's clamp narrows).
+    private(set) var isSettled = false
     /// Steps found in the uncorrected delay since `init` (see the type's comment).
     private(set) var steps = 0
 
@@ -96,6 +102,7 @@ struct PlayoutDriftLoop {
         restartLine()
         driftPpm = 0
         estimated = false
+        isSettled = false
         streamStartNanos = nil
         delayErrorMs = 0
     }
@@ -115,7 +122,7 @@ struct PlayoutDriftLoop {
     /// - `nowNanos`: the clock the delay was measured at (monotonic, or the simulation's).
     /// - `measuredDelayMs`: the jitter buffer's unsmoothed delay of the frame due (`JitterBuffer.measuredDelayMs`).
     /// - `correctedFrames`: every frame inserted minus removed on purpose so far, resampler included, as of the
-    ///   measurement (48 kHz frames).
+    ///   measurement (48 kHz frames: the resampler's surplus is counted at the stream's rate).
     /// - `targetDelayMs`: the jitter buffer's target.
     /// - `smoothedErrorMs`: the jitter buffer's smoothed delay minus the target (`JitterBuffer.delayExcessMs`), the
     ///   error used until the line spans `minimumSpanSeconds`.
@@ -125,11 +132,11 @@ struct PlayoutDriftLoop {
     /// and a change of target show in it at once.
     @discardableResult
     mutating func update(
-        nowNanos: Int64, measuredDelayMs: Double, correctedFrames: Int, targetDelayMs: Double, smoothedErrorMs: Double
+        nowNanos: Int64, measuredDelayMs: Double, correctedFrames: Double, targetDelayMs: Double, smoothedErrorMs: Double
     ) -> Double {
         let elapsedSeconds = lastNanos.map { max(0, Double(nowNanos - $0) * 1e-9) } ?? 0
         lastNanos = nowNanos
-        let correctedMs = Double(correctedFrames) / 48
+        let correctedMs = correctedFrames / 48
         let uncorrectedMs = measuredDelayMs - correctedMs
         let streamStart = streamStartNanos ?? nowNanos
         streamStartNanos = streamStart
@@ -161,7 +168,9 @@ struct PlayoutDriftLoop {
         filteredErrorMs = line.valueNow.map { $0 + correctedMs - targetDelayMs }
         let delayErrorMs = filteredErrorMs ?? smoothedErrorMs
         self.delayErrorMs = delayErrorMs
-        let clampedError = min(configuration.maximumTrimErrorMs, max(-configuration.maximumTrimErrorMs, delayErrorMs))
+        if let filteredErrorMs, abs(filteredErrorMs) < configuration.settledErrorMs { isSettled = true }
+        let clamp = isSettled ? configuration.maximumTrimErrorMs : configuration.convergingTrimErrorMs
+        let clampedError = min(clamp, max(-clamp, delayErrorMs))
         var wanted = driftPpm + configuration.phaseGainPerSecond * clampedError * 1000
         wanted = min(configuration.maximumCorrectionPpm, max(-configuration.maximumCorrectionPpm, wanted))
         let slew = configuration.maximumSlewPpmPerSecond * elapsedSeconds

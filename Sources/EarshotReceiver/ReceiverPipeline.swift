@@ -46,6 +46,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
     public let rtcpLocalAddress: SocketAddress
     /// The ring the producer fills: the playback thread's input, or the caller's with `Output.caller`.
     public let ring: RingBuffer
+    /// Frames per second in the ring, the device and the recording: the device's rate (48 000 with `Output.caller`).
+    public let outputRate: Int
     /// Device parameters actually granted (nil with `Output.caller`; the requested ones while waiting for a device
     /// at start, `ReceiverConfiguration.waitsForDevice`).
     public let deviceParameters: PCMParameters?
@@ -117,8 +119,9 @@ public final class ReceiverPipeline: @unchecked Sendable {
             rtcp: (try? rtcpSocket.setReceiveBufferSize(1 << 20)) ?? 0)
 
         let channels = configuration.channels
-        let periodFrames = configuration.periodFrames
-        ring = RingBuffer(minimumCapacity: 2 * (periodFrames + OpusDecoder.maximumFramesPerPacket), channels: channels)
+        let periodFrames: Int
+        /// The ring's and the device's frames per second: the device's rate (the producer converts to it).
+        let outputRate: Int
 
         let concealFloorFrames: Int
         // What waiting for a missing frame adds (see `concealFloorFrames`) need not be held in the jitter buffer too:
@@ -127,6 +130,9 @@ public final class ReceiverPipeline: @unchecked Sendable {
         let lateAllowanceFrames: Int
         switch output {
         case .caller:
+            outputRate = OpusDecoder.sampleRate
+            periodFrames = configuration.periodFrames(atRate: outputRate)
+            ring = Self.makeRing(periodFrames: periodFrames, outputRate: outputRate, channels: channels)
             targetFillFrames = PlayoutController.targetFillFrames(
                 bufferFrames: configuration.bufferPeriods * periodFrames, periodFrames: periodFrames, periodsPerWake: 1)
             concealFloorFrames = targetFillFrames
@@ -153,17 +159,18 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 pacedByTimer = PlaybackThread.pacesByTimer(configuration.pacing, device: device.handle)
                 opened = consume device
             } catch {
-                guard configuration.waitsForDevice, error.isDeviceUnavailable else {
-                    ring.deallocate()
-                    throw error
-                }
+                guard configuration.waitsForDevice, error.isDeviceUnavailable else { throw error }
                 startupDeviceFailure = "\(error)"
+                let requestedPeriod = configuration.periodFrames(atRate: configuration.deviceRate)
                 parameters = PCMParameters(
-                    sampleRate: OpusDecoder.sampleRate, channels: channels, format: .float32LittleEndian,
-                    periodFrames: periodFrames, bufferFrames: periodFrames * configuration.bufferPeriods,
-                    startThresholdFrames: periodFrames, availMinFrames: periodFrames)
+                    sampleRate: configuration.deviceRate, channels: channels, format: .float32LittleEndian,
+                    periodFrames: requestedPeriod, bufferFrames: requestedPeriod * configuration.bufferPeriods,
+                    startThresholdFrames: requestedPeriod, availMinFrames: requestedPeriod)
                 pacedByTimer = configuration.pacing == .timer
             }
+            outputRate = parameters.sampleRate
+            periodFrames = parameters.periodFrames
+            ring = Self.makeRing(periodFrames: periodFrames, outputRate: outputRate, channels: channels)
             deviceParameters = parameters
             // From what the device granted: a card that rounds the period or buffer up would otherwise hold more
             // than the target allows for, and the ring would never get its share.
@@ -185,7 +192,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
             standby = deviceStandby
             if let recordingSeconds {
                 let tapRing = RingBuffer(
-                    minimumCapacity: max(48_000, Int(recordingSeconds * 48_000)), channels: channels)
+                    minimumCapacity: max(outputRate, Int(recordingSeconds * Double(outputRate))), channels: channels)
                 tap = tapRing
                 tapScratch = .allocate(capacity: tapScratchFrames * channels)
             } else {
@@ -214,7 +221,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
             supervisor = PlaybackDeviceSupervisor(
                 deviceName: configuration.device,
                 open: { () throws(ReceiverPipelineError) -> PlaybackThread in
-                    PlaybackThread(device: try Self.openDevice(configuration), ring: ring, options: options)
+                    PlaybackThread(
+                        device: try Self.openDevice(configuration, rate: outputRate), ring: ring, options: options)
                 },
                 onReturn: { [volumeControl] in
                     do {
@@ -237,7 +245,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
         // Start at 20 ms: a sender that bursts (ffmpeg -re sends 4 packets per 20 ms) is not concealed while the
         // estimator learns; a smooth LAN sender is decayed down to the minimum within seconds.
         delay.initialTargetMs = min(configuration.maximumLatencyMs, max(configuration.minimumLatencyMs, 20))
-        delay.lateAllowanceMs = Double(lateAllowanceFrames) * 1000 / Double(OpusDecoder.sampleRate)
+        delay.lateAllowanceMs = Double(lateAllowanceFrames) * 1000 / Double(outputRate)
         let jitterBuffer = JitterBuffer(
             configuration: JitterBuffer.Configuration(
                 capacity: configuration.jitterBufferCapacity, maxPayloadBytes: 1500, delay: delay,
@@ -251,12 +259,13 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 standbyAfterNanos: Int64(configuration.standbyAfterSeconds * 1e9), channels: channels,
                 payloadType: UInt8(configuration.payloadType),
                 playout: PlayoutController(
-                    targetFillFrames: targetFillFrames, concealFloorFrames: concealFloorFrames, channels: channels),
+                    targetFillFrames: targetFillFrames, concealFloorFrames: concealFloorFrames, channels: channels,
+                    frameRate: outputRate),
                 refillLevelFrames: targetFillFrames - periodFrames / 2, scheduling: configuration.producerScheduling,
                 mailbox: mailbox,
                 gauges: gauges, streamMailbox: streamMailbox, stopRequested: stopRequested, jitterBuffer: jitterBuffer,
                 decoder: decoder,
-                resampler: PlayoutResampler(channels: channels),
+                resampler: PlayoutResampler(channels: channels, outputRate: outputRate),
                 rtcp: ReceiverRTCPSession(cname: configuration.canonicalName),
                 lock: RTPSourceLock(
                     silenceTimeoutNanoseconds: UInt64(configuration.sourceTimeoutSeconds * 1e9)),
@@ -265,11 +274,11 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 batch: DatagramBatch(capacity: 32, slotByteCount: 2048),
                 datagram: .allocate(byteCount: 2048, alignment: 16),
                 pcm: .allocate(capacity: OpusDecoder.maximumFramesPerPacket * channels),
-                resampled: .allocate(
-                    capacity: PlayoutResampler.outputCapacity(forInputFrames: OpusDecoder.maximumFramesPerPacket)
-                        * channels),
+                resampled: .allocate(capacity: Self.resampledFrames(outputRate: outputRate) * channels),
+                resampledFrames: Self.resampledFrames(outputRate: outputRate),
                 started: producerStarted))
-        if tap != nil { recording.reserveCapacity(48_000 * channels * 10) }
+        self.outputRate = outputRate
+        if tap != nil { recording.reserveCapacity(outputRate * channels * 10) }
     }
 
     /// RTP on `listen`, RTCP on the next port (RFC 3550 §11), both joined to `listen`'s group if it is multicast. On
@@ -304,29 +313,50 @@ public final class ReceiverPipeline: @unchecked Sendable {
         }
     }
 
-    /// Opens the configured playback device and checks that it runs at the stream's rate.
-    static func openDevice(_ configuration: ReceiverConfiguration) throws(ReceiverPipelineError) -> PCMDevice {
+    /// Opens the configured playback device at `rate` (nil: `--device-rate`, the first opening) and checks the rate it
+    /// granted: the producer converts the stream to any rate in `ReceiverConfiguration.deviceRateRange`, but a device
+    /// opened again must grant the rate the pipeline was built for.
+    static func openDevice(_ configuration: ReceiverConfiguration, rate: Int? = nil)
+        throws(ReceiverPipelineError) -> PCMDevice
+    {
+        let requested = rate ?? configuration.deviceRate
+        let periodFrames = configuration.periodFrames(atRate: requested)
         let device: PCMDevice
         do {
             device = try PCMDevice(
                 name: configuration.device, stream: .playback,
                 configuration: PCMConfiguration(
-                    sampleRate: OpusDecoder.sampleRate, channels: configuration.channels,
-                    periodFrames: configuration.periodFrames,
-                    bufferFrames: configuration.periodFrames * configuration.bufferPeriods),
+                    sampleRate: requested, channels: configuration.channels, periodFrames: periodFrames,
+                    bufferFrames: periodFrames * configuration.bufferPeriods),
                 configurationFile: configuration.deviceConfigurationFile)
         } catch {
             throw .device(error)
         }
-        try checkRate(granted: device.parameters.sampleRate, device: configuration.device)
+        try checkRate(granted: device.parameters.sampleRate, device: configuration.device, required: rate)
         return device
     }
 
-    /// A device that runs at another rate than the stream's would play it at the wrong speed (8 % slow at 44.1 kHz).
-    static func checkRate(granted: Int, device: String) throws(ReceiverPipelineError) {
-        guard granted == OpusDecoder.sampleRate else {
-            throw .deviceRate(device: device, granted: granted, required: OpusDecoder.sampleRate)
+    /// A rate the producer cannot convert to, or (`required`) another rate than the pipeline was built for: its ring,
+    /// targets and resampler count frames at that rate.
+    static func checkRate(granted: Int, device: String, required: Int? = nil) throws(ReceiverPipelineError) {
+        if let required, granted != required {
+            throw .deviceRate(device: device, granted: granted, supported: "\(required) Hz, the rate it had before")
         }
+        guard ReceiverConfiguration.deviceRateRange.contains(granted) else {
+            let range = ReceiverConfiguration.deviceRateRange
+            throw .deviceRate(
+                device: device, granted: granted, supported: "\(range.lowerBound) ... \(range.upperBound) Hz")
+        }
+    }
+
+    /// The producer's resampler output room for the longest packet, at `outputRate`.
+    static func resampledFrames(outputRate: Int) -> Int {
+        PlayoutResampler.outputCapacity(forInputFrames: OpusDecoder.maximumFramesPerPacket, outputRate: outputRate)
+    }
+
+    /// The ring between producer and playback: two periods and two packets' worth of converted audio.
+    static func makeRing(periodFrames: Int, outputRate: Int, channels: Int) -> RingBuffer {
+        RingBuffer(minimumCapacity: 2 * (periodFrames + resampledFrames(outputRate: outputRate)), channels: channels)
     }
 
     /// Starts the playback thread, then the producer. Returns warnings to log (real-time scheduling refused).
@@ -482,7 +512,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
 extension ReceiverPipeline {
     /// Writes `recording` (what was handed to the device) as a 32-bit float WAV. Control thread, after `stop()`.
     public func writeRecording(path: String) throws(WAVError) {
-        try WAVFile(sampleRate: OpusDecoder.sampleRate, channels: configuration.channels, samples: recording)
+        try WAVFile(sampleRate: outputRate, channels: configuration.channels, samples: recording)
             .write(path: path)
     }
 }

@@ -63,8 +63,8 @@ struct ReceiverProducer: ~Copyable {
 
     var jitterBuffer: JitterBuffer
     var decoder: OpusDecoder
-    /// Plays decoded audio faster or slower by the playout controller's ratio, so that clock drift is followed
-    /// without splices.
+    /// Converts decoded audio to the device's rate, faster or slower by the playout controller's ratio, so that
+    /// clock drift is followed without splices.
     var resampler: PlayoutResampler
     var rtcp: ReceiverRTCPSession
     var lock: RTPSourceLock<SocketAddress>
@@ -86,9 +86,11 @@ struct ReceiverProducer: ~Copyable {
     let datagram: UnsafeMutableRawBufferPointer
     let pcm: UnsafeMutablePointer<Float>
     let pcmFrames = OpusDecoder.maximumFramesPerPacket
-    /// The resampler's output: room for `pcmFrames` at any ratio it takes.
+    /// The resampler's output: room for `pcmFrames` at any ratio it takes (`resampledFrames`).
     let resampled: UnsafeMutablePointer<Float>
-    let resampledFrames = PlayoutResampler.outputCapacity(forInputFrames: OpusDecoder.maximumFramesPerPacket)
+    let resampledFrames: Int
+    /// The ring's and the device's frames per second (`PlayoutController.frameRate`).
+    var outputRate: Int { playout.frameRate }
     /// The last decoded frame was quiet enough to drop the next one inaudibly.
     var lastFrameQuiet = false
     var nextPublishNanos: Int64 = 0
@@ -165,7 +167,7 @@ struct ReceiverProducer: ~Copyable {
         if let cadence, let refill = cadence.nextRefillInstant(afterRefillAt: Int(now)) { return Int64(refill) - now }
         // Before the playback thread's first take (no cadence yet), against what the device held at its last wake.
         let spareFrames = Int64(ring.availableToRead() + (cadence?.deviceHeldFrames ?? 0) - refillLevelFrames)
-        let untilRefill = spareFrames * 1_000_000_000 / Int64(OpusDecoder.sampleRate)
+        let untilRefill = spareFrames * 1_000_000_000 / Int64(outputRate)
         return max(minimumSleepNanos, min(untilRefill, nextPublishNanos - now))
     }
 
@@ -184,7 +186,7 @@ struct ReceiverProducer: ~Copyable {
         gauges.streamPlaying.store(jitterBuffer.isPlaying, ordering: .relaxed)
         publishStream()
         let queuedFrames = ring.availableToRead() + (cadence?.deviceHeldFrames ?? 0)
-        gauges.publish(outputQueueMs: Double(queuedFrames) * 1000 / Double(OpusDecoder.sampleRate))
+        gauges.publish(outputQueueMs: Double(queuedFrames) * 1000 / Double(outputRate))
         // A stream that ended was reset to the start-up figures (delay 0, the initial target): keep the ones it
         // played with, which the exit line then reports.
         guard !jitterBuffer.isIdle else { return }
@@ -392,7 +394,7 @@ struct ReceiverProducer: ~Copyable {
             let queued = ring.availableToRead() + deviceHeld
             guard playout.wantsDecision(queuedFrames: queued, jitterBuffer: jitterBuffer) else { break }
             // What was corrected before this decision is what its delay measurement has seen.
-            let correctedFrames = jitterBuffer.correctedSamples + resampler.surplusFrames
+            let correctedFrames = Double(jitterBuffer.correctedSamples) + resampler.surplusFrames
             let clock = playout.playoutClockNanos(nowNanos: MonotonicInstant.now().nanoseconds, queuedFrames: queued)
             let decision = jitterBuffer.nextDecision(nowNanos: clock)
             let rate = playout.followDrift(

@@ -156,7 +156,7 @@ struct DriftSimulation {
             while true {
                 let queued = ring + deviceHeld
                 guard playout.wantsDecision(queuedFrames: queued, jitterBuffer: jitterBuffer) else { break }
-                let corrected = jitterBuffer.correctedSamples + surplus
+                let corrected = Double(jitterBuffer.correctedSamples + surplus)
                 let clock = playout.playoutClockNanos(nowNanos: wake, queuedFrames: queued)
                 let decision = jitterBuffer.nextDecision(nowNanos: clock)
                 let rate = playout.followDrift(

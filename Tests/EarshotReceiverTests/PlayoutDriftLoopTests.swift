@@ -32,16 +32,17 @@ import Testing
             // The clocks: +300 ppm (0.3 ms per second), plus what was spliced.
             let measured = 2 + 0.3 * seconds + Double(corrected) / 48
             loop.update(
-                nowNanos: nanos, measuredDelayMs: measured, correctedFrames: corrected,
+                nowNanos: nanos, measuredDelayMs: measured, correctedFrames: Double(corrected),
                 targetDelayMs: measured - errorMs, smoothedErrorMs: errorMs)
             nanos += 5_000_000
         }
         #expect(abs(loop.driftPpm - 300) < 1e-6, "drift \(loop.driftPpm)")
         // The filtered error: the line of the uncorrected delay (exact here) plus the corrections, against the target.
         #expect(abs(loop.delayErrorMs - errorMs) < 1e-6)
-        // The trim sees the error clamped (5 ms reads as 0.4 ms: 200 ppm at 0.5/s).
+        // The trim sees the error clamped (settled, 5 ms reads as 0.18 ms: 90 ppm at 0.5/s).
         let trim = loop.configuration.phaseGainPerSecond * loop.configuration.maximumTrimErrorMs * 1000
-        #expect(abs(trim - 200) < 1e-9)
+        #expect(loop.isSettled)
+        #expect(abs(trim - 90) < 1e-9)
         #expect(abs(loop.correctionPpm - (300 + trim)) < 1e-6, "correction \(loop.correctionPpm)")
         #expect(abs(loop.ratio - (1 - loop.correctionPpm * 1e-6)) < 1e-12)
     }

@@ -180,7 +180,7 @@ import Testing
     }
 
     /// The tone fitted over 20 ms windows: the worst window's SNR and the median amplitude. While the start-up target
-    /// falls, the drift loop's trim bends the pitch by up to 200 ppm (0.2 Hz at 997 Hz), which a single fit at exactly
+    /// falls, the drift loop's trim bends the pitch by up to 200 ppm (0.2 Hz at 997 Hz) until it settles, which a single fit at exactly
     /// 997 Hz over 1.5 s reads as a phase drift of 1.9 rad; over 20 ms it moves the phase by 0.03 rad.
     static func shortFits(_ signal: [Float]) -> (snrDB: Double, amplitude: Double) {
         let fits = stride(from: 0, to: signal.count - 959, by: 960).map {

@@ -11,14 +11,14 @@ import Testing
 /// Latency of chirp `k`: where it starts in the receiver's record, minus where it starts in the file scaled to the
 /// sender's clock (`onset / (1 + ppm · 10⁻⁶)`), both in 48 kHz frames: constant while the delay is held. Compared:
 /// the median over 3 s from the settling time and over the last 3 s. The run lasts `EARSHOT_DRIFT_SECONDS` (default
-/// 35 s; the loop converges within 20 s).
+/// 60 s, as the issue asks; the loop converges within 20 s).
 @Suite(.serialized, .tags(.rigTiming)) struct ClockDriftEndToEndTests {
     typealias Receiver = ReceiverEndToEndTests
 
     static var streamSeconds: Double {
-        ProcessInfo.processInfo.environment["EARSHOT_DRIFT_SECONDS"].flatMap(Double.init) ?? 35
+        ProcessInfo.processInfo.environment["EARSHOT_DRIFT_SECONDS"].flatMap(Double.init) ?? 60
     }
-    /// From here on (seconds of stream) the loop has converged (`DriftSimulationTests`: 12–17 s).
+    /// From here on (seconds of stream) the loop has converged (`DriftSimulationTests`: 8–13 s).
     static let settleSeconds = 20.0
     /// The latency is compared between this long after settling and this long before the end.
     static let averagingSeconds = 3.0
