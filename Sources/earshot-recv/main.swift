@@ -250,7 +250,7 @@ struct EarshotRecv: ParsableCommand {
         let activity = ActivityCommands(onActive: onActive, onIdle: onIdle, logger: logger)
         for warning in try pipeline.start() { logger.warning("\(warning)") }
         let parameters = pipeline.deviceParameters.map {
-            "period \($0.periodFrames) frames, buffer \($0.bufferFrames) frames, \($0.format)"
+            "at \($0.sampleRate) Hz, period \($0.periodFrames) frames, buffer \($0.bufferFrames) frames, \($0.format)"
         } ?? ""
         print("earshot-recv: listening on \(pipeline.localAddress) (RTCP \(pipeline.rtcpLocalAddress)), device \(device) \(parameters)")
         logger.info("""
