@@ -10,7 +10,8 @@ import Testing
 ///
 /// Latency of chirp `k`: where it starts in the receiver's record, minus where it starts in the file scaled to the
 /// sender's clock (`onset / (1 + ppm · 10⁻⁶)`), both in 48 kHz frames: constant while the delay is held. Compared:
-/// the median over 3 s from the settling time and over the last 3 s. The run lasts `EARSHOT_DRIFT_SECONDS` (default
+/// the median over 5 s from the settling time and over the last 5 s (single chirps scatter over 0.28 ms in a run: the
+/// delay's reference, the fastest arrival of the last 2 s, moves with the sender's pacing). The run lasts `EARSHOT_DRIFT_SECONDS` (default
 /// 60 s, as the issue asks; the loop converges within 20 s).
 @Suite(.serialized, .tags(.rigTiming)) struct ClockDriftEndToEndTests {
     typealias Receiver = ReceiverEndToEndTests
@@ -21,7 +22,7 @@ import Testing
     /// From here on (seconds of stream) the loop has converged (`DriftSimulationTests`: 8–13 s).
     static let settleSeconds = 20.0
     /// The latency is compared between this long after settling and this long before the end.
-    static let averagingSeconds = 3.0
+    static let averagingSeconds = 5.0
 
     @Test(arguments: [500.0, -500.0])
     func skewedSenderIsFollowedByResampling(skewPpm: Double) throws {
