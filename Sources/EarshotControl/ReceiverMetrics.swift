@@ -112,6 +112,12 @@ enum ReceiverMetrics {
             gauge("output_queue", unit: "seconds", "Decoded audio queued ahead of the speaker (ring and device).",
                   stats.outputQueueMs / 1000)
         }
+        gauge("clock_drift", unit: "ppm",
+              "The sender's clock against the device's as the drift loop estimates it (positive: the sender is fast).",
+              stats.driftPpm)
+        gauge("resample_ratio", "The playout resampler's ratio now (output frames per input frame).",
+              stats.resampleRatio)
+        gauge("delay_error", unit: "seconds", "Smoothed playout delay minus the target.", stats.delayErrorMs / 1000)
         for state in [PlaybackDeviceState.playing, .standby, .closed, .lost] {
             gauge("device_state", "The playback device's state: 1 for the current one.",
                   state == snapshot.deviceState ? 1 : 0, labels: [("state", state.rawValue)])

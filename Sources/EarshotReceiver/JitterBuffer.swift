@@ -147,6 +147,8 @@ public struct JitterBuffer: ~Copyable {
     /// Filled slots at or after `nextSequence`.
     public private(set) var bufferedPackets = 0
     private var smoothedDelayMs = 0.0
+    /// The delay of the frame due as `nextDecision` last measured it, unsmoothed, in ms (see `measuredDelayMs`).
+    private var lastMeasuredDelayMs = 0.0
     private var concealmentRunSamples = 0
     private var probationSequence: Int64 = .min
     /// The sender said BYE: play out what is buffered, then go idle instead of concealing a stream that ended.
@@ -180,6 +182,15 @@ public struct JitterBuffer: ~Copyable {
     /// Smoothed delay between the fastest possible arrival of the frame due and its playout, in ms.
     public var currentDelayMs: Double { phase == .playing ? smoothedDelayMs : 0 }
     public var jitterMs: Double { estimator.jitterMs }
+    /// The delay of the frame due as the last decision measured it, before smoothing, in ms; 0 when not playing. It
+    /// moves with the clocks' drift and with every frame inserted or removed (the drift loop's input), not with the
+    /// target.
+    public var measuredDelayMs: Double { phase == .playing ? lastMeasuredDelayMs : 0 }
+    /// Samples inserted minus removed on purpose to move the delay (stretched, dropped and time-stretched frames),
+    /// since the counters began.
+    public var correctedSamples: Int {
+        counters.insertedSamplesForDeceleration - counters.removedSamplesForAcceleration
+    }
     /// How far the smoothed delay is above (positive) or below (negative) the target, in ms; 0 when not playing.
     public var delayExcessMs: Double {
         guard case .playing = phase else { return 0 }
@@ -346,11 +357,13 @@ public struct JitterBuffer: ~Copyable {
             phase = .playing
             nextTimestamp = due.timestamp
             smoothedDelayMs = delay
+            lastMeasuredDelayMs = delay
             concealmentRunSamples = 0
         case .playing:
             if let delay = estimator.playoutDelayMs(timestamp: nextTimestamp, nowNanos: nowNanos) {
                 let weight = min(1, frameMs / max(configuration.delaySmoothingMs, 0.001))
                 smoothedDelayMs += (delay - smoothedDelayMs) * weight
+                lastMeasuredDelayMs = delay
             }
         }
 

@@ -42,19 +42,24 @@ struct PlayoutDelayCorrector: ~Copyable {
     /// Without it the measured delay moves only in whole device periods (the producer writes when the playback thread
     /// takes a period), and a few samples stretched in or out would hide in the ring's level until a period's worth
     /// had piled up: the corrector would chase its own corrections.
-    static func playoutClockNanos(nowNanos: Int64, ringFrames: Int, fillFrames: Int) -> UInt64 {
-        UInt64(max(0, nowNanos + Int64(ringFrames - fillFrames) * 1_000_000_000 / 48_000))
+    /// `ringFrames` and `fillFrames` count frames at `frameRate` (the device's rate).
+    static func playoutClockNanos(nowNanos: Int64, ringFrames: Int, fillFrames: Int, frameRate: Int = 48_000)
+        -> UInt64
+    {
+        UInt64(max(0, nowNanos + Int64(ringFrames - fillFrames) * 1_000_000_000 / Int64(frameRate)))
     }
 
-    /// Stretches the `frames` decoded frames at `pcm` (room for `capacityFrames`) toward the jitter buffer's target
-    /// and returns the new frame count. Call only for decoded audio that was due (`.play`). Not `@_noAllocation`:
+    /// Stretches the `frames` decoded frames at `pcm` (room for `capacityFrames`) toward the jitter buffer's target,
+    /// judged by `excessMs` (the delay minus the target; the jitter buffer's smoothed `delayExcessMs` when nil), and
+    /// returns the new frame count. Call only for decoded audio that was due (`.play`). Not `@_noAllocation`:
     /// the checker cannot see into the estimator's target; the stretcher it calls is checked, the producer's
     /// allocation test covers the rest.
     mutating func correct(
-        _ pcm: UnsafeMutablePointer<Float>, frames: Int, capacityFrames: Int, jitterBuffer: inout JitterBuffer
+        _ pcm: UnsafeMutablePointer<Float>, frames: Int, capacityFrames: Int, excessMs: Double? = nil,
+        jitterBuffer: inout JitterBuffer
     ) -> Int {
         guard frames > 0 else { return frames }
-        let excessMs = jitterBuffer.delayExcessMs
+        let excessMs = excessMs ?? jitterBuffer.delayExcessMs
         shrinkCredit += Double(frames) * maxShrinkFraction
         if shrinkCredit > 480 { shrinkCredit = 480 }
         if excessMs > shrinkThresholdMs {

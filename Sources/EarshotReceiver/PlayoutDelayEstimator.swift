@@ -11,6 +11,13 @@
 /// It also measures the *current* playout delay of a frame: how long after the fastest possible arrival of that
 /// frame it is being played. The jitter buffer steers this toward the target.
 ///
+/// Clock drift tilts the arrival line: from a sender slower than the receiver's clock, every packet arrives a little
+/// later than the one before would predict, and the fastest packet of the window, up to `windowSeconds` old, would
+/// stand for a line that far in the past (2 ms at −1000 ppm): relative delays would read that much high and playout
+/// that much early. So the fastest packet is projected to now along the arrival line's slope (a least-squares line of
+/// transit times over `slopeWindowSeconds`), where that slope makes old packets late; a fast sender's newest packets
+/// are its fastest anyway.
+///
 /// Invariant: all storage (histogram, window ring) is allocated in `init` and never grows; `recordArrival` and the
 /// queries allocate nothing. Not thread-safe: only the producer thread calls it.
 public struct PlayoutDelayEstimator: ~Copyable {
@@ -35,12 +42,14 @@ public struct PlayoutDelayEstimator: ~Copyable {
         public var windowSeconds: Double
         /// Upper bound on packets remembered in the window (2 s of 2.5 ms frames is 800).
         public var windowCapacity: Int
+        /// Time constant of the arrival line's fit (the transit times' slope against arrival time: clock drift).
+        public var slopeWindowSeconds: Double
         /// Histogram resolution.
         public var bucketMs: Double
         /// Target before any jitter has been measured; enters as a peak, so it decays like one.
         public var initialTargetMs: Double
         /// How much later than its turn a frame may still arrive and play, because the receiver waits for a missing
-        /// frame while its output queue has room to spare (see `ReceiverPipeline.concealFloorFrames`): the target
+        /// frame while its output queue has room to spare (see `PlayoutController.concealFloorFrames`): the target
         /// covers the quantile and margin less this, never below the minimum. 0 for a caller that conceals at once.
         public var lateAllowanceMs: Double
 
@@ -52,6 +61,7 @@ public struct PlayoutDelayEstimator: ~Copyable {
             peakHoldSeconds: Double = 2,
             windowSeconds: Double = 2,
             windowCapacity: Int = 1024,
+            slopeWindowSeconds: Double = 10,
             bucketMs: Double = 1,
             initialTargetMs: Double = 20,
             lateAllowanceMs: Double = 0
@@ -63,6 +73,7 @@ public struct PlayoutDelayEstimator: ~Copyable {
             self.peakHoldSeconds = peakHoldSeconds
             self.windowSeconds = windowSeconds
             self.windowCapacity = windowCapacity
+            self.slopeWindowSeconds = slopeWindowSeconds
             self.bucketMs = bucketMs
             self.initialTargetMs = initialTargetMs
             self.lateAllowanceMs = lateAllowanceMs
@@ -95,6 +106,13 @@ public struct PlayoutDelayEstimator: ~Copyable {
     private var peakMs: Double = 0
     private var peakHoldUntilNanos: UInt64 = 0
     private var quantileMs: Double = 0
+    /// Transit (ms) against arrival time: its slope is the sender's clock against the receiver's.
+    private var arrivalLine: ForgettingLineFit
+    /// The slope the fastest packet is projected along: the arrival line's, where it makes packets later (0 before
+    /// the line spans a second), at most the ±2000 ppm a drift can be. Nanoseconds per nanosecond.
+    private var projectionSlope = 0.0
+    /// The fastest packet's transit projected to `lastArrivalNanos`.
+    private var projectedFastestNanos: Int64 = 0
 
     /// The delay the jitter buffer should hold, in ms.
     public private(set) var targetDelayMs: Double
@@ -121,6 +139,7 @@ public struct PlayoutDelayEstimator: ~Copyable {
         window.initialize(repeating: WindowEntry(transitNanos: 0, arrivalNanos: 0), count: capacity)
         windowMask = capacity - 1
         targetDelayMs = 0
+        arrivalLine = ForgettingLineFit(windowSeconds: max(1, configuration.slopeWindowSeconds), minimumSpanSeconds: 1)
         targetDelayMs = clamped(configuration.initialTargetMs)
     }
 
@@ -142,6 +161,8 @@ public struct PlayoutDelayEstimator: ~Copyable {
         peakHoldUntilNanos = 0
         quantileMs = 0
         lastRelativeDelayMs = 0
+        arrivalLine.reset()
+        projectionSlope = 0
         targetDelayMs = clamped(configuration.initialTargetMs)
     }
 
@@ -167,13 +188,20 @@ public struct PlayoutDelayEstimator: ~Copyable {
         interarrivalJitterNanos += (Double(difference.magnitude) - interarrivalJitterNanos) / 16
         lastTransitNanos = transit
 
-        let fastest = pushIntoWindow(transit: transit, arrivalNanos: arrivalNanos)
-        let relativeMs = Double(transit - fastest) / 1e6
-        lastRelativeDelayMs = relativeMs
-
         // Forgetting by elapsed arrival time, not per packet, so the decay speed does not depend on frame size.
         let elapsedNanos = arrivalNanos >= lastArrivalNanos ? arrivalNanos - lastArrivalNanos : 0
         lastArrivalNanos = max(lastArrivalNanos, arrivalNanos)
+
+        if arrivalNanos == lastArrivalNanos {
+            arrivalLine.add(
+                nanos: Int64(bitPattern: arrivalNanos &- referenceArrivalNanos), value: Double(transit) * 1e-6)
+            projectionSlope = min(Self.maximumProjectionSlope, max(0, (arrivalLine.slopePerSecond ?? 0) * 1e-3))
+        }
+        pushIntoWindow(transit: transit, arrivalNanos: arrivalNanos)
+        projectedFastestNanos = projectedFastest(toArrival: lastArrivalNanos)
+        let relativeMs = Double(transit - projectedFastestNanos) / 1e6
+        lastRelativeDelayMs = relativeMs
+
         let forget = configuration.decaySeconds > 0
             ? Self.exponentialDecay(Double(elapsedNanos) / 1e9 / configuration.decaySeconds) : 0
         addToHistogram(relativeMs: relativeMs, forget: forget)
@@ -192,7 +220,8 @@ public struct PlayoutDelayEstimator: ~Copyable {
     @_noAllocation
     public func playoutDelayMs(timestamp: Int64, nowNanos: UInt64) -> Double? {
         guard hasReference, windowCount > 0 else { return nil }
-        let fastestTransit = window[windowHead].transitNanos
+        let sinceLastArrival = Double(Int64(bitPattern: nowNanos &- lastArrivalNanos))
+        let fastestTransit = projectedFastestNanos + Int64(projectionSlope * sinceLastArrival)
         let now = Int64(bitPattern: nowNanos &- referenceArrivalNanos)
         let earliestArrival = fastestTransit + Self.nanos(samples: timestamp - referenceTimestamp)
         return Double(now - earliestArrival) / 1e6
@@ -210,8 +239,29 @@ public struct PlayoutDelayEstimator: ~Copyable {
 
     private static func nanos(seconds: Double) -> UInt64 { UInt64(max(0, seconds) * 1e9) }
 
-    /// Pushes one transit time and returns the window's minimum (the fastest packet's transit).
-    private mutating func pushIntoWindow(transit: Int64, arrivalNanos: UInt64) -> Int64 {
+    /// The most a clock drift tilts the arrival line: 2000 ppm.
+    static let maximumProjectionSlope = 0.002
+
+    /// The lowest transit of the window's packets projected to `arrival` along `projectionSlope`. The deque holds
+    /// every packet no later one undercuts, and a packet undercut by a later one stays undercut when both are
+    /// projected along a slope that makes older packets later: the lowest projection is among them.
+    private func projectedFastest(toArrival arrival: UInt64) -> Int64 {
+        var fastest = Int64.max
+        var offset = 0
+        while offset < windowCount {
+            let entry = window[(windowHead + offset) & windowMask]
+            let age = Double(Int64(bitPattern: arrival &- entry.arrivalNanos))
+            let projected = entry.transitNanos + Int64(projectionSlope * age)
+            if projected < fastest { fastest = projected }
+            offset += 1
+            // Without a tilt the front is the lowest.
+            if projectionSlope == 0 { break }
+        }
+        return fastest
+    }
+
+    /// Pushes one transit time into the window (a monotonic deque: its front is the fastest packet).
+    private mutating func pushIntoWindow(transit: Int64, arrivalNanos: UInt64) {
         let windowNanos = Self.nanos(seconds: configuration.windowSeconds)
         while windowCount > 0, arrivalNanos &- window[windowHead].arrivalNanos > windowNanos,
             window[windowHead].arrivalNanos <= arrivalNanos
@@ -229,7 +279,6 @@ public struct PlayoutDelayEstimator: ~Copyable {
         }
         window[(windowHead + windowCount) & windowMask] = WindowEntry(transitNanos: transit, arrivalNanos: arrivalNanos)
         windowCount += 1
-        return window[windowHead].transitNanos
     }
 
     private mutating func addToHistogram(relativeMs: Double, forget: Double) {
@@ -257,6 +306,7 @@ public struct PlayoutDelayEstimator: ~Copyable {
 
     /// e^-x without libm (the compile-time allocation check cannot see into C): Taylor series on x / 2^k, then k
     /// squarings. Relative error below 1e-7 for the x this sees.
+    @_noAllocation
     static func exponentialDecay(_ x: Double) -> Double {
         guard x > 0 else { return 1 }
         guard x < 700 else { return 0 }

@@ -55,6 +55,8 @@ public struct ReceiverConfiguration: Sendable, Equatable {
 
     public static let millisecondsRange: ClosedRange<Double> = 0...2000
     public static let periodRange: ClosedRange<Double> = 1...50
+    /// Device rates the producer converts the 48 kHz stream to (`--device-rate`, or what a device grants).
+    public static let deviceRateRange: ClosedRange<Int> = 16_000...96_000
     public static let volumeRange: ClosedRange<Double> = -60...20
     public static let priorityRange: ClosedRange<Int> = 0...99
 
@@ -72,6 +74,9 @@ public struct ReceiverConfiguration: Sendable, Equatable {
     /// `--period`: ALSA period in ms; the device buffer holds `bufferPeriods` periods.
     public var periodMs: Double
     public var bufferPeriods: Int
+    /// `--device-rate`: the rate, in Hz, to open the device at; the stream is converted to it (and to whatever rate
+    /// the device grants instead, within `deviceRateRange`).
+    public var deviceRate: Int
     /// `--pacing`: what wakes the playback thread (see `PlaybackThread.Pacing`).
     public var pacing: PlaybackThread.Pacing
     /// `--periods-per-wake`: on the timer, the periods the playback thread writes per wake-up (nil: one; see
@@ -121,6 +126,7 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         maximumLatencyMs: Double = 200,
         periodMs: Double = 5,
         bufferPeriods: Int = 3,
+        deviceRate: Int = 48_000,
         pacing: PlaybackThread.Pacing = .automatic,
         periodsPerWake: Int? = nil,
         payloadType: Int = 96,
@@ -145,6 +151,7 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         self.maximumLatencyMs = maximumLatencyMs
         self.periodMs = periodMs
         self.bufferPeriods = bufferPeriods
+        self.deviceRate = deviceRate
         self.pacing = pacing
         self.periodsPerWake = periodsPerWake
         self.payloadType = payloadType
@@ -178,6 +185,11 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         try Self.check("--period", periodMs, in: Self.periodRange, unit: "ms")
         guard (2...8).contains(bufferPeriods) else {
             throw .outOfRange(flag: "--buffer-periods", value: "\(bufferPeriods)", valid: "2 ... 8")
+        }
+        guard Self.deviceRateRange.contains(deviceRate) else {
+            throw .outOfRange(
+                flag: "--device-rate", value: "\(deviceRate)",
+                valid: "\(Self.deviceRateRange.lowerBound) ... \(Self.deviceRateRange.upperBound) Hz")
         }
         if let periodsPerWake, !(1..<bufferPeriods).contains(periodsPerWake) {
             throw .outOfRange(
@@ -272,8 +284,8 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         return "default"
     }
 
-    /// Device period in frames at 48 kHz, a multiple of 48 (1 ms).
-    public var periodFrames: Int { max(48, Int((periodMs * 48).rounded())) }
+    /// Device period in frames at `rate` Hz (at least 1 ms).
+    public func periodFrames(atRate rate: Int) -> Int { max(rate / 1000, Int((periodMs * Double(rate) / 1000).rounded())) }
 
     public var playbackScheduling: RealtimeScheduling { priority == 0 ? .normal : .fifo(priority: Int32(priority)) }
 

@@ -15,6 +15,9 @@ public final class ReceiverGauges: @unchecked Sendable {
     private let delayBits = UnsafeAtomic<UInt64>.create(0)
     private let targetBits = UnsafeAtomic<UInt64>.create(0)
     private let queueBits = UnsafeAtomic<UInt64>.create(Double.nan.bitPattern)
+    private let driftBits = UnsafeAtomic<UInt64>.create(0)
+    private let ratioBits = UnsafeAtomic<UInt64>.create(1.0.bitPattern)
+    private let delayErrorBits = UnsafeAtomic<UInt64>.create(0)
     /// RTCP receiver reports sent, and sender reports / BYEs received.
     let reportsSent = UnsafeAtomic<Int>.create(0)
     let senderReportsReceived = UnsafeAtomic<Int>.create(0)
@@ -38,7 +41,9 @@ public final class ReceiverGauges: @unchecked Sendable {
     deinit {
         for index in 0..<rejectionCount { rejections[index].destroy() }
         rejections.deallocate()
-        for cell in [jitterBits, delayBits, targetBits, queueBits] { cell.destroy() }
+        for cell in [jitterBits, delayBits, targetBits, queueBits, driftBits, ratioBits, delayErrorBits] {
+            cell.destroy()
+        }
         streamPlaying.destroy()
         for cell in [reportsSent, senderReportsReceived, goodbyesReceived, sourceChanges, sourceProbationDrops, truncated] { cell.destroy() }
         producerWakes.destroy()
@@ -83,6 +88,14 @@ public final class ReceiverGauges: @unchecked Sendable {
     @inline(__always)
     func publish(outputQueueMs: Double) { queueBits.store(outputQueueMs.bitPattern, ordering: .relaxed) }
 
+    /// Producer thread: the drift loop's figures (`PlayoutDriftLoop`).
+    @inline(__always)
+    func publish(driftPpm: Double, resampleRatio: Double, delayErrorMs: Double) {
+        driftBits.store(driftPpm.bitPattern, ordering: .relaxed)
+        ratioBits.store(resampleRatio.bitPattern, ordering: .relaxed)
+        delayErrorBits.store(delayErrorMs.bitPattern, ordering: .relaxed)
+    }
+
     /// Every stat name `rejectionsByReason` may hold, in counter order: RTP, RTCP, timeline, RTCP source drops (so
     /// that an exporter can show each reason from zero).
     public static let rejectionReasons: [String] =
@@ -115,4 +128,7 @@ public final class ReceiverGauges: @unchecked Sendable {
     public var delayMs: Double { Double(bitPattern: delayBits.load(ordering: .relaxed)) }
     public var targetMs: Double { Double(bitPattern: targetBits.load(ordering: .relaxed)) }
     public var outputQueueMs: Double { Double(bitPattern: queueBits.load(ordering: .relaxed)) }
+    public var driftPpm: Double { Double(bitPattern: driftBits.load(ordering: .relaxed)) }
+    public var resampleRatio: Double { Double(bitPattern: ratioBits.load(ordering: .relaxed)) }
+    public var delayErrorMs: Double { Double(bitPattern: delayErrorBits.load(ordering: .relaxed)) }
 }

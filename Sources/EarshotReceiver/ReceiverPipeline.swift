@@ -46,11 +46,13 @@ public final class ReceiverPipeline: @unchecked Sendable {
     public let rtcpLocalAddress: SocketAddress
     /// The ring the producer fills: the playback thread's input, or the caller's with `Output.caller`.
     public let ring: RingBuffer
+    /// Frames per second in the ring, the device and the recording: the device's rate (48 000 with `Output.caller`).
+    public let outputRate: Int
     /// Device parameters actually granted (nil with `Output.caller`; the requested ones while waiting for a device
     /// at start, `ReceiverConfiguration.waitsForDevice`).
     public let deviceParameters: PCMParameters?
     /// Frames per channel the producer keeps queued in the ring and the device together: the device buffer plus the
-    /// periods of one take (`targetFillFrames(bufferFrames:periodFrames:periodsPerWake:)`).
+    /// periods of one take (`PlayoutController.targetFillFrames(bufferFrames:periodFrames:periodsPerWake:)`).
     public let targetFillFrames: Int
     /// The kernel receive buffers granted on the RTP and RTCP sockets, in bytes (0 where the request failed).
     public let receiveBufferBytes: (rtp: Int32, rtcp: Int32)
@@ -117,8 +119,9 @@ public final class ReceiverPipeline: @unchecked Sendable {
             rtcp: (try? rtcpSocket.setReceiveBufferSize(1 << 20)) ?? 0)
 
         let channels = configuration.channels
-        let periodFrames = configuration.periodFrames
-        ring = RingBuffer(minimumCapacity: 2 * (periodFrames + OpusDecoder.maximumFramesPerPacket), channels: channels)
+        let periodFrames: Int
+        /// The ring's and the device's frames per second: the device's rate (the producer converts to it).
+        let outputRate: Int
 
         let concealFloorFrames: Int
         // What waiting for a missing frame adds (see `concealFloorFrames`) need not be held in the jitter buffer too:
@@ -127,7 +130,10 @@ public final class ReceiverPipeline: @unchecked Sendable {
         let lateAllowanceFrames: Int
         switch output {
         case .caller:
-            targetFillFrames = Self.targetFillFrames(
+            outputRate = OpusDecoder.sampleRate
+            periodFrames = configuration.periodFrames(atRate: outputRate)
+            ring = Self.makeRing(periodFrames: periodFrames, outputRate: outputRate, channels: channels)
+            targetFillFrames = PlayoutController.targetFillFrames(
                 bufferFrames: configuration.bufferPeriods * periodFrames, periodFrames: periodFrames, periodsPerWake: 1)
             concealFloorFrames = targetFillFrames
             lateAllowanceFrames = 0
@@ -153,27 +159,28 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 pacedByTimer = PlaybackThread.pacesByTimer(configuration.pacing, device: device.handle)
                 opened = consume device
             } catch {
-                guard configuration.waitsForDevice, error.isDeviceUnavailable else {
-                    ring.deallocate()
-                    throw error
-                }
+                guard configuration.waitsForDevice, error.isDeviceUnavailable else { throw error }
                 startupDeviceFailure = "\(error)"
+                let requestedPeriod = configuration.periodFrames(atRate: configuration.deviceRate)
                 parameters = PCMParameters(
-                    sampleRate: OpusDecoder.sampleRate, channels: channels, format: .float32LittleEndian,
-                    periodFrames: periodFrames, bufferFrames: periodFrames * configuration.bufferPeriods,
-                    startThresholdFrames: periodFrames, availMinFrames: periodFrames)
+                    sampleRate: configuration.deviceRate, channels: channels, format: .float32LittleEndian,
+                    periodFrames: requestedPeriod, bufferFrames: requestedPeriod * configuration.bufferPeriods,
+                    startThresholdFrames: requestedPeriod, availMinFrames: requestedPeriod)
                 pacedByTimer = configuration.pacing == .timer
             }
+            outputRate = parameters.sampleRate
+            periodFrames = parameters.periodFrames
+            ring = Self.makeRing(periodFrames: periodFrames, outputRate: outputRate, channels: channels)
             deviceParameters = parameters
             // From what the device granted: a card that rounds the period or buffer up would otherwise hold more
             // than the target allows for, and the ring would never get its share.
             let periodsPerWake = PlaybackThread.periodsPerWake(
                 requested: configuration.periodsPerWake,
                 pacedByTimer: pacedByTimer, bufferPeriods: parameters.bufferFrames / parameters.periodFrames)
-            targetFillFrames = Self.targetFillFrames(
+            targetFillFrames = PlayoutController.targetFillFrames(
                 bufferFrames: parameters.bufferFrames, periodFrames: parameters.periodFrames,
                 periodsPerWake: periodsPerWake)
-            concealFloorFrames = Self.concealFloorFrames(
+            concealFloorFrames = PlayoutController.concealFloorFrames(
                 bufferFrames: parameters.bufferFrames, periodFrames: parameters.periodFrames,
                 periodsPerWake: periodsPerWake)
             lateAllowanceFrames = parameters.periodFrames
@@ -185,7 +192,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
             standby = deviceStandby
             if let recordingSeconds {
                 let tapRing = RingBuffer(
-                    minimumCapacity: max(48_000, Int(recordingSeconds * 48_000)), channels: channels)
+                    minimumCapacity: max(outputRate, Int(recordingSeconds * Double(outputRate))), channels: channels)
                 tap = tapRing
                 tapScratch = .allocate(capacity: tapScratchFrames * channels)
             } else {
@@ -214,7 +221,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
             supervisor = PlaybackDeviceSupervisor(
                 deviceName: configuration.device,
                 open: { () throws(ReceiverPipelineError) -> PlaybackThread in
-                    PlaybackThread(device: try Self.openDevice(configuration), ring: ring, options: options)
+                    PlaybackThread(
+                        device: try Self.openDevice(configuration, rate: outputRate), ring: ring, options: options)
                 },
                 onReturn: { [volumeControl] in
                     do {
@@ -237,7 +245,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
         // Start at 20 ms: a sender that bursts (ffmpeg -re sends 4 packets per 20 ms) is not concealed while the
         // estimator learns; a smooth LAN sender is decayed down to the minimum within seconds.
         delay.initialTargetMs = min(configuration.maximumLatencyMs, max(configuration.minimumLatencyMs, 20))
-        delay.lateAllowanceMs = Double(lateAllowanceFrames) * 1000 / Double(OpusDecoder.sampleRate)
+        delay.lateAllowanceMs = Double(lateAllowanceFrames) * 1000 / Double(outputRate)
         let jitterBuffer = JitterBuffer(
             configuration: JitterBuffer.Configuration(
                 capacity: configuration.jitterBufferCapacity, maxPayloadBytes: 1500, delay: delay,
@@ -250,13 +258,14 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 ring: ring, cadence: cadence, standby: standby, deviceWakeup: deviceWakeup,
                 standbyAfterNanos: Int64(configuration.standbyAfterSeconds * 1e9), channels: channels,
                 payloadType: UInt8(configuration.payloadType),
-                targetFillFrames: targetFillFrames,
-                concealFloorFrames: concealFloorFrames,
+                playout: PlayoutController(
+                    targetFillFrames: targetFillFrames, concealFloorFrames: concealFloorFrames, channels: channels,
+                    frameRate: outputRate),
                 refillLevelFrames: targetFillFrames - periodFrames / 2, scheduling: configuration.producerScheduling,
                 mailbox: mailbox,
                 gauges: gauges, streamMailbox: streamMailbox, stopRequested: stopRequested, jitterBuffer: jitterBuffer,
                 decoder: decoder,
-                delayCorrector: PlayoutDelayCorrector(channels: channels),
+                resampler: PlayoutResampler(channels: channels, outputRate: outputRate),
                 rtcp: ReceiverRTCPSession(cname: configuration.canonicalName),
                 lock: RTPSourceLock(
                     silenceTimeoutNanoseconds: UInt64(configuration.sourceTimeoutSeconds * 1e9)),
@@ -265,8 +274,11 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 batch: DatagramBatch(capacity: 32, slotByteCount: 2048),
                 datagram: .allocate(byteCount: 2048, alignment: 16),
                 pcm: .allocate(capacity: OpusDecoder.maximumFramesPerPacket * channels),
+                resampled: .allocate(capacity: Self.resampledFrames(outputRate: outputRate) * channels),
+                resampledFrames: Self.resampledFrames(outputRate: outputRate),
                 started: producerStarted))
-        if tap != nil { recording.reserveCapacity(48_000 * channels * 10) }
+        self.outputRate = outputRate
+        if tap != nil { recording.reserveCapacity(outputRate * channels * 10) }
     }
 
     /// RTP on `listen`, RTCP on the next port (RFC 3550 §11), both joined to `listen`'s group if it is multicast. On
@@ -301,29 +313,50 @@ public final class ReceiverPipeline: @unchecked Sendable {
         }
     }
 
-    /// Opens the configured playback device and checks that it runs at the stream's rate.
-    static func openDevice(_ configuration: ReceiverConfiguration) throws(ReceiverPipelineError) -> PCMDevice {
+    /// Opens the configured playback device at `rate` (nil: `--device-rate`, the first opening) and checks the rate it
+    /// granted: the producer converts the stream to any rate in `ReceiverConfiguration.deviceRateRange`, but a device
+    /// opened again must grant the rate the pipeline was built for.
+    static func openDevice(_ configuration: ReceiverConfiguration, rate: Int? = nil)
+        throws(ReceiverPipelineError) -> PCMDevice
+    {
+        let requested = rate ?? configuration.deviceRate
+        let periodFrames = configuration.periodFrames(atRate: requested)
         let device: PCMDevice
         do {
             device = try PCMDevice(
                 name: configuration.device, stream: .playback,
                 configuration: PCMConfiguration(
-                    sampleRate: OpusDecoder.sampleRate, channels: configuration.channels,
-                    periodFrames: configuration.periodFrames,
-                    bufferFrames: configuration.periodFrames * configuration.bufferPeriods),
+                    sampleRate: requested, channels: configuration.channels, periodFrames: periodFrames,
+                    bufferFrames: periodFrames * configuration.bufferPeriods),
                 configurationFile: configuration.deviceConfigurationFile)
         } catch {
             throw .device(error)
         }
-        try checkRate(granted: device.parameters.sampleRate, device: configuration.device)
+        try checkRate(granted: device.parameters.sampleRate, device: configuration.device, required: rate)
         return device
     }
 
-    /// A device that runs at another rate than the stream's would play it at the wrong speed (8 % slow at 44.1 kHz).
-    static func checkRate(granted: Int, device: String) throws(ReceiverPipelineError) {
-        guard granted == OpusDecoder.sampleRate else {
-            throw .deviceRate(device: device, granted: granted, required: OpusDecoder.sampleRate)
+    /// A rate the producer cannot convert to, or (`required`) another rate than the pipeline was built for: its ring,
+    /// targets and resampler count frames at that rate.
+    static func checkRate(granted: Int, device: String, required: Int? = nil) throws(ReceiverPipelineError) {
+        if let required, granted != required {
+            throw .deviceRate(device: device, granted: granted, supported: "\(required) Hz, the rate it had before")
         }
+        guard ReceiverConfiguration.deviceRateRange.contains(granted) else {
+            let range = ReceiverConfiguration.deviceRateRange
+            throw .deviceRate(
+                device: device, granted: granted, supported: "\(range.lowerBound) ... \(range.upperBound) Hz")
+        }
+    }
+
+    /// The producer's resampler output room for the longest packet, at `outputRate`.
+    static func resampledFrames(outputRate: Int) -> Int {
+        PlayoutResampler.outputCapacity(forInputFrames: OpusDecoder.maximumFramesPerPacket, outputRate: outputRate)
+    }
+
+    /// The ring between producer and playback: two periods and two packets' worth of converted audio.
+    static func makeRing(periodFrames: Int, outputRate: Int, channels: Int) -> RingBuffer {
+        RingBuffer(minimumCapacity: 2 * (periodFrames + resampledFrames(outputRate: outputRate)), channels: channels)
     }
 
     /// Starts the playback thread, then the producer. Returns warnings to log (real-time scheduling refused).
@@ -379,53 +412,6 @@ public final class ReceiverPipeline: @unchecked Sendable {
         }
     }
 
-    /// The device buffer plus a period for each period a take writes, for the ring and the device together (the
-    /// producer tops the ring up against what the device held at the playback thread's last wake): with the device
-    /// full, the ring holds the next take. A producer late for it costs nothing while the device still holds more
-    /// than a period (`PlaybackLoop.periodsToWrite` holds the take back), so the margin for the threads' scheduling
-    /// and for a late frame is the device's, not a second one in the ring.
-    ///
-    /// One period more in the ring (the rule before commit ad9b669) cost 5–6 ms of latency on a clean link on the
-    /// PulseAudio rig: under 2 % loss with 3 ms jitter and under bursty loss the latency was the same either way (the
-    /// jitter buffer's target covers what the ring's wait no longer does), and ring shortages stayed rare (a single
-    /// one in two of the nine Earshot rows of a full benchmark run, none in most runs). The earlier rule, a whole
-    /// device buffer in the ring besides the device, cost 10 ms (BENCHMARKS.md).
-    static func targetFillFrames(bufferFrames: Int, periodFrames: Int, periodsPerWake: Int) -> Int {
-        bufferFrames + periodsPerWake * periodFrames
-    }
-
-    /// A full device buffer, plus a period for each period a wake-up takes beyond the first, less two periods for a
-    /// deep buffer but never below two take intervals and a period: while ring + device hold at least that, a frame
-    /// that has not arrived is waited for rather than concealed, one period less than `targetFillFrames` at the
-    /// default three periods.
-    ///
-    /// The producer wakes once per take, just before it, and finds the queue a take below `targetFillFrames`: a
-    /// missing frame is left for the next wake-up, and the take in between is held back while the device holds more
-    /// than a period, so the frame may come up to about a period late and still play. On the PulseAudio rig, packets
-    /// held back 8 ms behind a fixed 3 ms target: 1–9 late of 65 in five runs since the refill moved before the take
-    /// (commit 06d15ae); 5 of 65 with the refill halfway; 0–2 of about 40 with a wait of two wake-ups, before commit
-    /// ad9b669; 21–44 with no wait. The automatic target is lowered by that period
-    /// (`PlayoutDelayEstimator.Configuration.lateAllowanceMs`): what the wait covers is not held in the jitter buffer
-    /// too.
-    ///
-    /// Two periods per wake: the device drains to a period before each take, so the next take must find its two
-    /// periods in the ring; a frame is waited for only once the ring already holds one of them. A whole device buffer
-    /// as the floor left the ring short at takes (6 and 10 shortages in two rows with 2 % loss and 3 ms jitter,
-    /// against 0 with this floor).
-    ///
-    /// Two periods less for a deep buffer: a whole buffer as the floor made the queue fall below it whenever the device
-    /// took a burst (a sound server catching up), and frames not yet due were concealed, then counted late: 1–10 of
-    /// them in one moment of about one run in three of `capturedSignalMatchesAndLatencyIsMeasured` (2.5 ms frames,
-    /// 6 periods), with a jitter of 0.4 ms. But never below what a wait needs: it lasts until the next wake-up, a take
-    /// interval later, and the takes held back meanwhile leave the device a period, so two take intervals and a
-    /// period. (That alone as the floor, 3 periods of a 6-period buffer, let a wait for a lost packet drain the device
-    /// to a ring shortage in one CI run of `randomLossIsConcealedAndMatchesProxyLog`.)
-    static func concealFloorFrames(bufferFrames: Int, periodFrames: Int, periodsPerWake: Int) -> Int {
-        let wholeBuffer = bufferFrames + (periodsPerWake - 1) * periodFrames
-        let waitNeeds = (2 * periodsPerWake + 1) * periodFrames
-        return min(wholeBuffer, max(waitNeeds, wholeBuffer - 2 * periodFrames))
-    }
-
     /// A snapshot of all statistics. Any thread.
     public func stats() -> ReceiverStats {
         var stats = ReceiverStats(
@@ -439,6 +425,9 @@ public final class ReceiverPipeline: @unchecked Sendable {
         }
         stats.inStandby = isInStandby
         stats.outputQueueMs = gauges.outputQueueMs
+        stats.driftPpm = gauges.driftPpm
+        stats.resampleRatio = gauges.resampleRatio
+        stats.delayErrorMs = gauges.delayErrorMs
         stats.rtcpReportsSent = gauges.reportsSent.load(ordering: .relaxed)
         stats.rtcpSenderReportsReceived = gauges.senderReportsReceived.load(ordering: .relaxed)
         stats.rtcpGoodbyesReceived = gauges.goodbyesReceived.load(ordering: .relaxed)
@@ -503,6 +492,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
         stop()
         producer.pointee.datagram.deallocate()
         producer.pointee.pcm.deallocate()
+        producer.pointee.resampled.deallocate()
         producer.deinitialize(count: 1)
         producer.deallocate()
         tapScratch?.deallocate()
@@ -522,7 +512,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
 extension ReceiverPipeline {
     /// Writes `recording` (what was handed to the device) as a 32-bit float WAV. Control thread, after `stop()`.
     public func writeRecording(path: String) throws(WAVError) {
-        try WAVFile(sampleRate: OpusDecoder.sampleRate, channels: configuration.channels, samples: recording)
+        try WAVFile(sampleRate: outputRate, channels: configuration.channels, samples: recording)
             .write(path: path)
     }
 }

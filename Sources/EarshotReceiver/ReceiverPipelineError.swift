@@ -10,7 +10,8 @@ public enum ReceiverPipelineError: Error, CustomStringConvertible {
     /// The ALSA device could not be opened or started.
     case device(ALSAError)
     /// The device runs at another rate than the stream's; playing it anyway would play at the wrong speed.
-    case deviceRate(device: String, granted: Int, required: Int)
+    /// The device granted a rate the producer cannot convert to (`supported` says what it can).
+    case deviceRate(device: String, granted: Int, supported: String)
     case codec(OpusError)
     /// A thread could not be created (`pthread_create` returned `code`).
     case thread(code: Int32)
@@ -32,11 +33,11 @@ public enum ReceiverPipelineError: Error, CustomStringConvertible {
         case .configuration(let error): return error.description
         case .socket(let role, let error): return "\(role) socket: \(error)"
         case .device(let error): return "\(error)"
-        case .deviceRate(let device, let granted, let required):
+        case .deviceRate(let device, let granted, let supported):
             return """
-                device \(device) runs at \(granted) Hz, not the stream's \(required) Hz, and earshot-recv does not \
-                resample: use a device that takes \(required) Hz, or convert with ALSA's plug plugin \
-                (e.g. --device plughw:0, or `plug:\(device)`)
+                device \(device) runs at \(granted) Hz, and earshot-recv plays at \(supported): choose a rate it \
+                takes with --device-rate (see `aplay -D \(device) --dump-hw-params /dev/zero`), or convert with \
+                ALSA's plug plugin (e.g. --device plughw:0, or `plug:\(device)`)
                 """
         case .codec(let error): return "Opus decoder: \(error)"
         case .thread(let code): return "cannot create the producer thread (pthread_create error \(code))"

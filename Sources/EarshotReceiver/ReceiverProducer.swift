@@ -14,10 +14,10 @@ import EarshotRealtime
 /// takes, from its `PlaybackCadence`), or, while not playing, until a socket becomes readable; drain every
 /// queued datagram without waiting (RTP: validate, lock onto one SSRC, extend sequence and timestamp, insert into the
 /// jitter buffer with the arrival time; RTCP: SR/BYE, read only every `publishIntervalNanos` while playing); then,
-/// while the ring and the device (as of the last take) hold less than `targetFillFrames`, take the jitter buffer's
-/// next decision, decode it and write it to the ring (at unity: the output gain is the playback thread's); a frame
-/// that has not arrived is left for the next wake-up while they still hold `concealFloorFrames`, and concealed only
-/// below that. Counters are published every `publishIntervalNanos` (while playing, at the first refill after that);
+/// as long as the playout controller wants (`PlayoutController`: what to keep queued in the ring and the device, when
+/// to wait for a missing frame), take the jitter buffer's next decision, decode it, splice it toward the target,
+/// resample it by the controller's ratio and write it to the ring (at unity: the output gain is the playback
+/// thread's). Counters are published every `publishIntervalNanos` (while playing, at the first refill after that);
 /// an RTCP receiver report goes out about once a second.
 ///
 /// Invariant: every buffer is allocated in `init`; the loop allocates nothing (errors are rare, typed and caught).
@@ -38,15 +38,12 @@ struct ReceiverProducer: ~Copyable {
     let standbyAfterNanos: Int64
     let channels: Int
     let payloadType: UInt8
-    let targetFillFrames: Int
-    /// A frame that has not arrived is concealed only once the ring and the device hold less than this; above it the
-    /// producer leaves the queue to drain and asks again at its next wake-up, so a packet up to that much late still
-    /// plays. The latency is unchanged: the refill after it arrives restores the queue. `targetFillFrames` (caller
-    /// mode) never waits.
-    let concealFloorFrames: Int
+    /// What to keep queued, when to wait for a frame, how to move the delay (resample ratio, splice, drop).
+    var playout: PlayoutController
     /// The timed wake-up is due when the ring, drained continuously from its fill after the last refill, would
-    /// hold this little: half a period below `targetFillFrames`. The device takes whole periods, so the real fill
-    /// may be up to a period lower at the wake-up. Used only without a `cadence` (the caller drains the ring).
+    /// hold this little: half a period below `PlayoutController.targetFillFrames`. The device takes whole periods,
+    /// so the real fill may be up to a period lower at the wake-up. Used only without a `cadence` (the caller drains
+    /// the ring).
     /// While not playing (idle, buffering), datagrams wake the producer earlier, and each wake-up refills.
     let refillLevelFrames: Int
     /// Never sleep less than this (a fill at or below the refill level would otherwise spin).
@@ -66,8 +63,9 @@ struct ReceiverProducer: ~Copyable {
 
     var jitterBuffer: JitterBuffer
     var decoder: OpusDecoder
-    /// Time-stretches decoded frames so the delay follows the target in sub-frame steps.
-    var delayCorrector: PlayoutDelayCorrector
+    /// Converts decoded audio to the device's rate, faster or slower by the playout controller's ratio, so that
+    /// clock drift is followed without splices.
+    var resampler: PlayoutResampler
     var rtcp: ReceiverRTCPSession
     var lock: RTPSourceLock<SocketAddress>
     /// The locked stream's sequence/timestamp/arrival plausibility and its media timeline (see `StreamTimeline`).
@@ -88,6 +86,11 @@ struct ReceiverProducer: ~Copyable {
     let datagram: UnsafeMutableRawBufferPointer
     let pcm: UnsafeMutablePointer<Float>
     let pcmFrames = OpusDecoder.maximumFramesPerPacket
+    /// The resampler's output: room for `pcmFrames` at any ratio it takes (`resampledFrames`).
+    let resampled: UnsafeMutablePointer<Float>
+    let resampledFrames: Int
+    /// The ring's and the device's frames per second (`PlayoutController.frameRate`).
+    var outputRate: Int { playout.frameRate }
     /// The last decoded frame was quiet enough to drop the next one inaudibly.
     var lastFrameQuiet = false
     var nextPublishNanos: Int64 = 0
@@ -99,13 +102,6 @@ struct ReceiverProducer: ~Copyable {
     /// The scheduling warning (set once before the loop) for the control thread to log.
     var schedulingWarning: String?
     let started: UnsafeAtomic<Bool>
-
-    /// Delay this far above target is shed by whole frames even in loud passages (time-stretching at a few % would
-    /// take seconds to drain such a backlog after a stall; one audible splice is the lesser evil).
-    static let forcedShrinkExcessMs = 200.0
-
-    /// Below this RMS (about −50 dBFS) dropping a frame to shrink the delay is inaudible.
-    static let quietRMS: Float = 0.003
 
     // MARK: - Loop
 
@@ -160,7 +156,7 @@ struct ReceiverProducer: ~Copyable {
     /// wait earlier. Otherwise (the caller drains the ring) until the ring, drained at the device rate (48 frames per
     /// ms), reaches `refillLevelFrames`, and no later than the next counter publication.
     ///
-    /// Why the cadence also while idle: `targetFillFrames` counts the device's part of the queue, which the ring alone
+    /// Why the cadence also while idle: the target fill counts the device's part of the queue, which the ring alone
     /// never reaches, so a wait measured on the ring was always overdue: the idle receiver woke 2 700 times a second
     /// (12 % of a core) until a stream played.
     func sleepNanos(now: Int64) -> Int64 {
@@ -171,7 +167,7 @@ struct ReceiverProducer: ~Copyable {
         if let cadence, let refill = cadence.nextRefillInstant(afterRefillAt: Int(now)) { return Int64(refill) - now }
         // Before the playback thread's first take (no cadence yet), against what the device held at its last wake.
         let spareFrames = Int64(ring.availableToRead() + (cadence?.deviceHeldFrames ?? 0) - refillLevelFrames)
-        let untilRefill = spareFrames * 1_000_000_000 / Int64(OpusDecoder.sampleRate)
+        let untilRefill = spareFrames * 1_000_000_000 / Int64(outputRate)
         return max(minimumSleepNanos, min(untilRefill, nextPublishNanos - now))
     }
 
@@ -190,12 +186,14 @@ struct ReceiverProducer: ~Copyable {
         gauges.streamPlaying.store(jitterBuffer.isPlaying, ordering: .relaxed)
         publishStream()
         let queuedFrames = ring.availableToRead() + (cadence?.deviceHeldFrames ?? 0)
-        gauges.publish(outputQueueMs: Double(queuedFrames) * 1000 / Double(OpusDecoder.sampleRate))
+        gauges.publish(outputQueueMs: Double(queuedFrames) * 1000 / Double(outputRate))
         // A stream that ended was reset to the start-up figures (delay 0, the initial target): keep the ones it
         // played with, which the exit line then reports.
         guard !jitterBuffer.isIdle else { return }
         gauges.publish(
             jitterMs: jitterBuffer.jitterMs, delayMs: jitterBuffer.currentDelayMs, targetMs: jitterBuffer.targetDelayMs)
+        let drift = playout.driftLoop
+        gauges.publish(driftPpm: drift.driftPpm, resampleRatio: drift.ratio, delayErrorMs: drift.delayErrorMs)
     }
 
     /// Publishes the locked stream's identity when it changed: a stream plays while the jitter buffer is not idle
@@ -324,6 +322,7 @@ struct ReceiverProducer: ~Copyable {
             gauges.sourceProbationDrops.wrappingIncrement(ordering: .relaxed)
             return
         case .acceptNewSource(let previous):
+            playout.noteNewStream()
             if previous != nil {
                 jitterBuffer.reset()
                 decoder.reset()
@@ -351,6 +350,7 @@ struct ReceiverProducer: ~Copyable {
             // belongs to the old one.
             jitterBuffer.restart()
             decoder.reset()
+            playout.noteNewStream()
             startStatistics(ssrc: packet.ssrc, before: packet.sequenceNumber, timestamp: packet.timestamp,
                             arrival: arrival32)
         }
@@ -387,22 +387,34 @@ struct ReceiverProducer: ~Copyable {
         // there would be).
         if standbyRequested { return }
         // The device's part of the queue, as of the playback thread's last wake: the ring tops the two up to
-        // `targetFillFrames`, so a device left short by a late refill is made up at the next one, and with the device
+        // the target fill, so a device left short by a late refill is made up at the next one, and with the device
         // full the ring holds the next take.
         let deviceHeld = cadence?.deviceHeldFrames ?? 0
-        while ring.availableToWrite() >= pcmFrames {
+        while ring.availableToWrite() >= resampledFrames {
             let queued = ring.availableToRead() + deviceHeld
-            if queued >= targetFillFrames || (queued >= concealFloorFrames && jitterBuffer.isDueFrameMissing) { break }
-            let decision = jitterBuffer.nextDecision(nowNanos: PlayoutDelayCorrector.playoutClockNanos(
-                nowNanos: MonotonicInstant.now().nanoseconds, ringFrames: queued, fillFrames: targetFillFrames))
+            guard playout.wantsDecision(queuedFrames: queued, jitterBuffer: jitterBuffer) else { break }
+            // What was corrected before this decision is what its delay measurement has seen.
+            let correctedFrames = Double(jitterBuffer.correctedSamples) + resampler.surplusFrames
+            let clock = playout.playoutClockNanos(nowNanos: MonotonicInstant.now().nanoseconds, queuedFrames: queued)
+            let decision = jitterBuffer.nextDecision(nowNanos: clock)
+            let rate = playout.followDrift(
+                clockNanos: clock, correctedFrames: correctedFrames, jitterBuffer: jitterBuffer)
+            if rate.newStream { resampler.reset() }
+            if let ratio = rate.ratio { resampler.setRatio(ratio) }
             var frames = render(decision)
             if case .play = decision {
-                frames = delayCorrector.correct(pcm, frames: frames, capacityFrames: pcmFrames,
-                                                jitterBuffer: &jitterBuffer)
+                frames = playout.correct(pcm, frames: frames, capacityFrames: pcmFrames, jitterBuffer: &jitterBuffer)
             }
-            if frames > 0 { _ = ring.write(pcm, frames: frames) }
-            let farAboveTarget = jitterBuffer.currentDelayMs > jitterBuffer.targetDelayMs + Self.forcedShrinkExcessMs
-            if case .play = decision, lastFrameQuiet || farAboveTarget, let skipped = jitterBuffer.dropNext() {
+            if case .waiting = decision {
+                // Silence while no stream plays bypasses the resampler (and costs nothing there).
+                if frames > 0 { _ = ring.write(pcm, frames: frames) }
+            } else if frames > 0 {
+                let produced = resampler.process(pcm, frames: frames, into: resampled, capacity: resampledFrames)
+                _ = ring.write(resampled, frames: produced)
+            }
+            if case .play = decision, playout.shouldDrop(afterQuietFrame: lastFrameQuiet, jitterBuffer: jitterBuffer),
+                let skipped = jitterBuffer.dropNext()
+            {
                 // Keep the decoder's state continuous; the output is discarded.
                 _ = try? decoder.decode(skipped, into: pcm, capacityFrames: pcmFrames)
             }
@@ -471,7 +483,7 @@ struct ReceiverProducer: ~Copyable {
             energy += sample * sample
             index += 1
         }
-        lastFrameQuiet = count == 0 || energy / Float(count) < Self.quietRMS * Self.quietRMS
+        lastFrameQuiet = count == 0 || energy / Float(count) < PlayoutController.quietRMS * PlayoutController.quietRMS
     }
 
     /// PLC and FEC work in 2.5 ms steps: the largest multiple of 120 not above `samples` (at least 120).

@@ -32,6 +32,12 @@ public struct ReceiverStats: Equatable, Sendable {
     /// buffer held at the playback thread's last wake (the ring alone when the caller drains it). NaN before the
     /// first publication.
     public var outputQueueMs = Double.nan
+    /// The drift loop (`PlayoutDriftLoop`): the sender's clock against the device's as estimated, in ppm (positive:
+    /// the sender runs fast); the resampler's ratio now (output frames per input frame); the smoothed playout delay
+    /// minus the target, in ms. The last stream's while none plays.
+    public var driftPpm = 0.0
+    public var resampleRatio = 1.0
+    public var delayErrorMs = 0.0
     /// Times the playback ring ran short after playback started (PlaybackThread underrun events), and the frames
     /// filled with fade/silence because of it.
     public var deviceUnderruns = 0
@@ -90,8 +96,9 @@ public struct ReceiverStats: Equatable, Sendable {
 
     /// One line for periodic printing, e.g.
     /// `rx 1200 lost 3 late 1 dup 0 reord 2 bad 0 | plc 1440 smp/2 ev fec 1 stretch +240/-480 smp under 0 xrun 0
-    /// resync 0 | jitter 1.2 ms delay 6.0/6.5 ms queue 20.0 ms | standby 1` (delay is current/target; queue is
-    /// `outputQueueMs`; standby counts the device's stops, "(now)" while stopped).
+    /// resync 0 | jitter 1.2 ms delay 6.0/6.5 ms queue 20.0 ms drift +55.0 ppm ratio 0.999945 error 0.02 ms |
+    /// standby 1` (delay is current/target; queue is `outputQueueMs`; standby counts the device's stops, "(now)"
+    /// while stopped).
     public var description: String {
         var line = "rx \(packetsReceived) lost \(packetsLost) late \(packetsLate) dup \(packetsDuplicated)"
         line += " reord \(packetsReordered) bad \(packetsMalformed + packetsTooLarge + packetsOutOfRange)"
@@ -101,17 +108,26 @@ public struct ReceiverStats: Equatable, Sendable {
         line += " | jitter \(Self.format(jitterMs)) ms"
         line += " delay \(Self.format(playoutDelayMs))/\(Self.format(targetDelayMs)) ms"
         line += " queue \(Self.format(outputQueueMs)) ms"
+        line += " drift \(driftPpm >= 0 ? "+" : "")\(Self.format(driftPpm)) ppm"
+        line += " ratio \(Self.formatRatio(resampleRatio)) error \(Self.format(delayErrorMs, decimals: 2)) ms"
         line += " | standby \(standbyEntries)\(inStandby ? " (now)" : "")"
         line += " | device \(deviceState.rawValue) lost \(deviceLosses) back \(deviceReturns)"
         line += " released \(deviceReleases) unplayed \(framesWithoutDevice) frames"
         return line
     }
 
-    /// One decimal, `-` for NaN or infinity (as the stats line and `STATUS=` print figures).
-    static func format(_ value: Double) -> String {
+    /// One decimal (or `decimals`), `-` for NaN or infinity (as the stats line and `STATUS=` print figures).
+    static func format(_ value: Double, decimals: Int = 1) -> String {
         guard value.isFinite else { return "-" }
-        let tenths = Int((value * 10).rounded())
-        let sign = tenths < 0 ? "-" : ""
-        return "\(sign)\(abs(tenths) / 10).\(abs(tenths) % 10)"
+        var scale = 1
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = Int((value * Double(scale)).rounded())
+        let sign = scaled < 0 ? "-" : ""
+        let fraction = String(abs(scaled) % scale)
+        let padded = String(repeating: "0", count: decimals - fraction.count) + fraction
+        return decimals == 0 ? "\(sign)\(abs(scaled))" : "\(sign)\(abs(scaled) / scale).\(padded)"
     }
+
+    /// A resampling ratio to six decimals (1 ppm).
+    static func formatRatio(_ ratio: Double) -> String { format(ratio, decimals: 6) }
 }

@@ -22,11 +22,14 @@ extension ReceiverStats {
         var fields = integers.map { "\"\($0.0)\":\($0.1)" }
         let figures = [
             ("jitterMs", jitterMs), ("playoutDelayMs", playoutDelayMs), ("targetDelayMs", targetDelayMs),
-            ("outputQueueMs", outputQueueMs),
+            ("outputQueueMs", outputQueueMs), ("driftPpm", driftPpm), ("delayErrorMs", delayErrorMs),
         ]
         for (key, value) in figures {
             fields.append("\"\(key)\":\(value.isFinite ? "\((value * 1000).rounded() / 1000)" : "null")")
         }
+        // Ratios differ from 1 by ppm: nine decimals.
+        let ratio = resampleRatio.isFinite ? "\((resampleRatio * 1e9).rounded() / 1e9)" : "null"
+        fields.append("\"resampleRatio\":\(ratio)")
         fields.append("\"deviceState\":\"\(deviceState.rawValue)\"")
         let reasons = packetsMalformedByReason.keys.sorted().map { "\"\($0)\":\(packetsMalformedByReason[$0]!)" }
         fields.append("\"packetsMalformedByReason\":{\(reasons.joined(separator: ","))}")

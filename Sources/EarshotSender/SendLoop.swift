@@ -56,7 +56,7 @@ struct SendLoop<Source: AudioSource>: ~Copyable {
         self.source = source
         self.encoder = encoder
         pacedBySender = configuration.source.isPacedBySender
-        frameNanoseconds = configuration.encoder.frameDuration.nanoseconds
+        frameNanoseconds = configuration.pacedFrameNanoseconds
         framesPerPacket = configuration.framesPerPacket
         samplesPerPacket = configuration.encoder.samplesPerFrame
         dtx = configuration.encoder.dtx

@@ -56,6 +56,13 @@ public struct SenderConfiguration: Sendable {
     public var durationFrames: UInt64?
     public var scheduling: RealtimeScheduling
     public var cname: String
+    /// `--clock-skew-ppm`, a test's stand-in for a sound card on another crystal: the pacer's frame lasts
+    /// `1 / (1 + ppm · 10⁻⁶)` of its nominal duration, so packets leave and the source is consumed that much faster
+    /// (slower when negative) while their RTP timestamps still count 48 kHz. Sender-paced sources only.
+    public var clockSkewPpm: Double
+
+    /// The range of `--clock-skew-ppm`: what a receiver's drift loop is asked to follow, and more.
+    public static let clockSkewRange: ClosedRange<Double> = -5000...5000
 
     /// Valid Opus frame durations for `--frame` (one frame per RTP packet).
     public static let frameMilliseconds: [Double] = [2.5, 5, 10, 20]
@@ -198,6 +205,21 @@ public struct SenderConfiguration: Sendable {
             throw .invalidValue(flag: "--cname", value: cname, valid: "1 ... 255 bytes of UTF-8")
         }
         self.cname = cname
+        guard Self.clockSkewRange.contains(options.clockSkewPpm) else {
+            throw .invalidValue(
+                flag: "--clock-skew-ppm", value: Self.format(options.clockSkewPpm), valid: "-5000 ... 5000 (ppm)")
+        }
+        if options.clockSkewPpm != 0 && !source.isPacedBySender {
+            throw .flagNeeds(flag: "--clock-skew-ppm", requirement: "a source paced by the sender (--tone or --input)")
+        }
+        clockSkewPpm = options.clockSkewPpm
+    }
+
+    /// The pacer's frame duration in nanoseconds: the encoder's frame, shortened or lengthened by `clockSkewPpm`.
+    public var pacedFrameNanoseconds: Int64 {
+        let nominal = encoder.frameDuration.nanoseconds
+        guard clockSkewPpm != 0 else { return nominal }
+        return Int64((Double(nominal) / (1 + clockSkewPpm * 1e-6)).rounded())
     }
 
     /// Samples per channel in one packet.

@@ -53,6 +53,8 @@ public struct SenderOptions: Sendable, Equatable {
     public var priority: Int = 70
     /// `--cname`: RTCP SDES CNAME.
     public var cname: String?
+    /// `--clock-skew-ppm` (hidden, for tests): run the sender's clock this fast (negative: slow).
+    public var clockSkewPpm: Double = 0
 
     public init() {}
 }

@@ -50,6 +50,13 @@ struct EarshotRecv: ParsableCommand {
 
     @Option(
         help: """
+            Rate to open the device at, Hz (16000...96000); the 48 kHz stream is converted to it, as to any rate in \
+            that range the device grants instead (a 44.1 kHz DAC).
+            """)
+    var deviceRate = 48_000
+
+    @Option(
+        help: """
             What wakes the playback thread: 'device' (its poll descriptor, right for hardware), 'timer' (a sleep until \
             the device has a period of room: fewer wake-ups on a sound server such as PulseAudio), or 'auto' (the timer \
             on a sound server's PCM, the device otherwise).
@@ -197,7 +204,7 @@ struct EarshotRecv: ParsableCommand {
         var configuration = ReceiverConfiguration(
             listen: listen, interface: interface, device: device, deviceConfigurationFile: deviceConfig,
             latency: try ReceiverConfiguration.Latency(parsing: latency), minimumLatencyMs: minLatency,
-            maximumLatencyMs: maxLatency, periodMs: period, bufferPeriods: bufferPeriods,
+            maximumLatencyMs: maxLatency, periodMs: period, bufferPeriods: bufferPeriods, deviceRate: deviceRate,
             pacing: try ReceiverConfiguration.pacing(parsing: pacing), periodsPerWake: periodsPerWake,
             payloadType: payloadType, channels: channels, volumeDB: volume, sourceTimeoutSeconds: sourceTimeout,
             standbyAfterSeconds: standbyAfter,
@@ -243,7 +250,7 @@ struct EarshotRecv: ParsableCommand {
         let activity = ActivityCommands(onActive: onActive, onIdle: onIdle, logger: logger)
         for warning in try pipeline.start() { logger.warning("\(warning)") }
         let parameters = pipeline.deviceParameters.map {
-            "period \($0.periodFrames) frames, buffer \($0.bufferFrames) frames, \($0.format)"
+            "at \($0.sampleRate) Hz, period \($0.periodFrames) frames, buffer \($0.bufferFrames) frames, \($0.format)"
         } ?? ""
         print("earshot-recv: listening on \(pipeline.localAddress) (RTCP \(pipeline.rtcpLocalAddress)), device \(device) \(parameters)")
         logger.info("""

@@ -135,6 +135,9 @@ struct EarshotSend: ParsableCommand {
         "SCHED_FIFO priority of the send and capture threads, 1 ... 99; 0 for normal scheduling.", valueName: "n"))
     var priority: Int = 70
 
+    @Option(name: .customLong("clock-skew-ppm"), help: .hidden)
+    var clockSkewPpm: Double = 0
+
     var options: SenderOptions {
         var options = SenderOptions()
         options.device = device
@@ -162,6 +165,7 @@ struct EarshotSend: ParsableCommand {
         options.duration = duration
         options.priority = priority
         options.cname = cname
+        options.clockSkewPpm = clockSkewPpm
         return options
     }
 

@@ -81,7 +81,8 @@ import Testing
             ("earshot_device_releases", "counter"), ("earshot_frames_without_device", "counter"),
             ("earshot_packets_lost", "gauge"),
             ("earshot_jitter_seconds", "gauge"), ("earshot_playout_delay_seconds", "gauge"),
-            ("earshot_target_delay_seconds", "gauge"),
+            ("earshot_target_delay_seconds", "gauge"), ("earshot_clock_drift_ppm", "gauge"),
+            ("earshot_resample_ratio", "gauge"), ("earshot_delay_error_seconds", "gauge"),
             ("earshot_device_state", "gauge"), ("earshot_output_volume_decibels", "gauge"),
             ("earshot_output_muted", "gauge"), ("earshot_stream_active", "gauge"),
         ]

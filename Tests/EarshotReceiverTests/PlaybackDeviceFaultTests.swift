@@ -8,14 +8,21 @@ import Testing
 
 /// What the receiver does about a device it cannot play as asked, and the commands it runs for an amplifier.
 @Suite struct PlaybackDeviceFaultTests {
-    @Test func aDeviceAtAnotherRateIsRefusedWithWhatToDo() throws {
+    /// A device at 44.1 kHz is converted to (no refusal); one at a rate outside the range, or a device opened again
+    /// at another rate than it had, is refused with what to do.
+    @Test func aDeviceAtARateThatCannotBeServedIsRefusedWithWhatToDo() throws {
         #expect(throws: Never.self) { try ReceiverPipeline.checkRate(granted: 48_000, device: "hw:0") }
+        #expect(throws: Never.self) { try ReceiverPipeline.checkRate(granted: 44_100, device: "hw:0") }
         let error = try #require(throws: ReceiverPipelineError.self) {
-            try ReceiverPipeline.checkRate(granted: 44_100, device: "hw:1")
+            try ReceiverPipeline.checkRate(granted: 192_000, device: "hw:1")
         }
         let text = "\(error)"
-        #expect(text.contains("hw:1") && text.contains("44100 Hz") && text.contains("48000 Hz"), "\(text)")
-        #expect(text.contains("plughw"), "the message says how to convert: \(text)")
+        #expect(text.contains("hw:1") && text.contains("192000 Hz") && text.contains("16000 ... 96000 Hz"), "\(text)")
+        #expect(text.contains("--device-rate") && text.contains("plughw"), "the message says what to do: \(text)")
+        let reopened = try #require(throws: ReceiverPipelineError.self) {
+            try ReceiverPipeline.checkRate(granted: 44_100, device: "hw:1", required: 48_000)
+        }
+        #expect("\(reopened)".contains("48000 Hz, the rate it had before"), "\(reopened)")
     }
 
     @Test func theStandInForAnAbsentDeviceTakesThePeriodsAtTheDeviceRate() {

@@ -24,9 +24,15 @@ import Testing
         #expect(line.contains("jitter 1.2 ms delay 6.0/6.5 ms queue - ms"))
         var queued = stats
         queued.outputQueueMs = 19.96
-        #expect(queued.description.contains("queue 20.0 ms | standby 0 |"))
+        #expect(queued.description.contains("queue 20.0 ms drift +0.0 ppm ratio 1.000000 error 0.00 ms | standby 0 |"))
         #expect(queued.json.contains("\"outputQueueMs\":19.96"))
         #expect(stats.json.contains("\"outputQueueMs\":null"))
+        var drifting = stats
+        drifting.driftPpm = -512.34
+        drifting.resampleRatio = 1.000_512_4
+        drifting.delayErrorMs = -0.0149
+        #expect(drifting.description.contains("drift -512.3 ppm ratio 1.000512 error -0.01 ms |"))
+        #expect(drifting.json.contains("\"driftPpm\":-512.34,\"delayErrorMs\":-0.015,\"resampleRatio\":1.0005124"))
         var stopped = stats
         stopped.standbyEntries = 3
         stopped.inStandby = true

@@ -18,6 +18,16 @@ import Testing
         }
     }
 
+    /// The test-only skew shortens (fast) or lengthens (slow) the pacer's frame by the ppm given; RTP still counts
+    /// 48 kHz frames.
+    @Test func clockSkewScalesThePacersFrame() throws {
+        #expect(try SenderConfiguration(options()).pacedFrameNanoseconds == 5_000_000)
+        #expect(try SenderConfiguration(options { $0.clockSkewPpm = 500 }).pacedFrameNanoseconds == 4_997_501)
+        #expect(try SenderConfiguration(options { $0.clockSkewPpm = -500 }).pacedFrameNanoseconds == 5_002_501)
+        let capture = error { $0.tone = nil; $0.device = "default"; $0.clockSkewPpm = 100 }
+        #expect(capture?.description == "--clock-skew-ppm needs a source paced by the sender (--tone or --input)")
+    }
+
     @Test func defaultsAreTheBriefsDefaults() throws {
         let configuration = try SenderConfiguration(options())
         #expect(configuration.encoder.frameDuration == .ms5)
@@ -64,6 +74,7 @@ import Testing
         ("--redundancy", { (o: inout SenderOptions) in o.redundancy = "205" }, "up to 200 ms"),
         ("--redundancy", { (o: inout SenderOptions) in o.redundancy = "-5" }, "0 (off)"),
         ("--redundancy", { (o: inout SenderOptions) in o.redundancy = "sometimes" }, "auto, 0 (off)"),
+        ("--clock-skew-ppm", { (o: inout SenderOptions) in o.clockSkewPpm = 5001 }, "-5000 ... 5000 (ppm)"),
     ] as [(String, @Sendable (inout SenderOptions) -> Void, String)])
     func badValueNamesFlagAndRange(flag: String, change: @Sendable (inout SenderOptions) -> Void, range: String) {
         let message = error(change)?.description ?? "accepted"

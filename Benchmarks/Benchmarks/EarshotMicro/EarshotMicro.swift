@@ -16,8 +16,8 @@ import Glibc
 /// `Receiver per-frame` is what the producer thread does for one device frame — jitter-buffer insert, playout
 /// decision, Opus decode, ring write (plus the consumer's ring skip so the ring never fills) — and
 /// `libopus decode (bare)` is `opus_decode_float` on the same packets with no Earshot code around it. Their ratio
-/// is the receiver's overhead over the codec (target ≤ 1.2×); `run.sh` prints it. The receiver does not resample
-/// yet: when its drift compensation uses `AdaptiveResampler`, add it to the per-frame work.
+/// is the receiver's overhead over the codec (target ≤ 1.5× with the drift resampler, which it includes); `run.sh`
+/// prints it.
 ///
 /// `AdaptiveResampler …` and `speexdsp Q4 …` do the same work, one 240-frame stereo block per operation at the
 /// same ratio; speexdsp quality 4 is the peer because it has the same filter length (64 taps) and a similar stop band.
@@ -100,7 +100,7 @@ let benchmarks: @Sendable () -> Void = {
 
     // MARK: - Receiver per-frame work vs bare libopus
 
-    Benchmark("Receiver per-frame (insert+decision+decode+ring)") { benchmark in
+    Benchmark("Receiver per-frame (insert+decision+decode+resample+ring)") { benchmark in
         let stream = ReceiveWorkload.decoding
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {

@@ -2,12 +2,14 @@
 import Glibc
 #endif
 import EarshotCodec
+import EarshotDSP
 import EarshotRealtime
 import EarshotReceiver
 
 /// The receiver's producer-thread work for one device frame, driven by a virtual clock on which packets arrive
 /// exactly on time: insert the packet that just arrived, ask for the playout decision, and (when `decodes`) decode
-/// it and write the PCM into the playback ring, which a skip immediately drains as the device would.
+/// it, resample it at a drift ratio (1.0005, as the producer's `PlayoutResampler` does with `AdaptiveResampler` at
+/// `.high`) and write the PCM into the playback ring, which a skip immediately drains as the device would.
 ///
 /// Shared across benchmark iterations so the stream stays in steady playout; start-up buffering happens in `init`.
 final class ReceiveWorkload: @unchecked Sendable {
@@ -23,6 +25,9 @@ final class ReceiveWorkload: @unchecked Sendable {
     private var decoder: OpusDecoder
     private let ring: RingBuffer
     private let pcm: UnsafeMutablePointer<Float>
+    private var resampler: AdaptiveResampler
+    private let resampled: UnsafeMutablePointer<Float>
+    private static let resampledFrames = OpusDecoder.maximumFramesPerPacket + 64
     private var sequence: Int64 = 0
     private var plays = 0
     private var others = 0
@@ -38,6 +43,10 @@ final class ReceiveWorkload: @unchecked Sendable {
         ring = RingBuffer(minimumCapacity: 8_192, channels: EncodedStream.channels)
         pcm = .allocate(capacity: OpusDecoder.maximumFramesPerPacket * EncodedStream.channels)
         pcm.initialize(repeating: 0, count: OpusDecoder.maximumFramesPerPacket * EncodedStream.channels)
+        resampler = AdaptiveResampler(
+            channels: EncodedStream.channels, inputRate: 48_000, outputRate: 48_000, quality: .high)
+        resampler.setRatio(1.0005)
+        resampled = .allocate(capacity: Self.resampledFrames * EncodedStream.channels)
         for _ in 0..<2_000 { step() }  // 10 s of virtual time: buffering done, target settled
         plays = 0
         others = 0
@@ -46,6 +55,7 @@ final class ReceiveWorkload: @unchecked Sendable {
     deinit {
         ring.deallocate()
         pcm.deallocate()
+        resampled.deallocate()
     }
 
     @inline(never)
@@ -75,8 +85,11 @@ final class ReceiveWorkload: @unchecked Sendable {
             others += 1
             return
         }
-        _ = ring.write(pcm, frames: frames)
-        _ = ring.skip(frames: frames)
+        let produced = resampler.process(
+            input: pcm, inputFrames: frames, output: resampled, outputCapacity: Self.resampledFrames
+        ).produced
+        _ = ring.write(resampled, frames: produced)
+        _ = ring.skip(frames: produced)
     }
 
     /// Warns (stderr) when the measured frames were not nearly all plain `.play`, i.e. the benchmark measured
