@@ -237,18 +237,40 @@ public struct AdaptiveResampler: ~Copyable {
         return (consumed, produced)
     }
 
-    /// Writes every output frame whose window is staged, up to `capacity`; returns how many.
+    /// Writes every output frame whose window is staged, up to `capacity`; returns how many. The position lives in
+    /// locals during the loop (no copy of `self` per frame); mono and stereo get their own loops.
     @_noLocks
-    private mutating func produce(into output: UnsafeMutablePointer<Float>, capacity: Int) -> Int {
+    private mutating func produce(into output: UnsafeMutablePointer<Float>, capacity outputCapacity: Int) -> Int {
         let fractionMask: UInt64 = (1 << UInt64(Self.fractionBits)) - 1
+        let phaseShift = UInt64(Self.fractionBits - Self.phaseBits)
+        let weightMask: UInt64 = (1 << phaseShift) - 1
+        let weightScale = 1 / Float(1 << phaseShift)
+        let rowFloats = 2 * taps
+        let lastStart = staged - taps
+        var start = windowStart
+        var position = fraction
         var produced = 0
-        while produced < capacity && windowStart + taps <= staged {
-            render(into: output + produced * channels)
+        while produced < outputCapacity && start <= lastStart {
+            let row = UnsafeRawPointer(kernel + Int(truncatingIfNeeded: position >> phaseShift) * rowFloats)
+            let weight = SIMD8<Float>(repeating: Float(position & weightMask) * weightScale)
+            let frame = output + produced * channels
+            switch channels {
+            case 1: frame[0] = Self.dotProduct(row, weight, UnsafeRawPointer(staging + start), taps: taps)
+            case 2:
+                let (left, right) = Self.dotProducts(
+                    row, weight, UnsafeRawPointer(staging + start), UnsafeRawPointer(staging + capacity + start),
+                    taps: taps)
+                frame[0] = left
+                frame[1] = right
+            default: renderAnyChannels(row, weight, windowStart: start, into: frame)
+            }
             produced += 1
-            fraction += step
-            windowStart += Int(truncatingIfNeeded: fraction >> UInt64(Self.fractionBits))
-            fraction &= fractionMask
+            position += step
+            start += Int(truncatingIfNeeded: position >> UInt64(Self.fractionBits))
+            position &= fractionMask
         }
+        windowStart = start
+        fraction = position
         return produced
     }
 
@@ -293,26 +315,6 @@ public struct AdaptiveResampler: ~Copyable {
             channel += 1
         }
         staged += frames
-    }
-
-    /// Writes one output frame: the window at `windowStart`, weighted by the kernel at `fraction` (each chunk of
-    /// coefficients interpolated between two phases in registers and used at once by every channel).
-    @_noLocks
-    private func render(into frame: UnsafeMutablePointer<Float>) {
-        let shift = UInt64(Self.fractionBits - Self.phaseBits)
-        let phase = Int(truncatingIfNeeded: fraction >> shift)
-        let weight = SIMD8<Float>(repeating: Float(fraction & ((1 << shift) - 1)) * (1 / Float(1 << shift)))
-        let row = UnsafeRawPointer(kernel + phase * 2 * taps)
-        switch channels {
-        case 1: frame[0] = Self.dotProduct(row, weight, UnsafeRawPointer(staging + windowStart), taps: taps)
-        case 2:
-            let (left, right) = Self.dotProducts(
-                row, weight, UnsafeRawPointer(staging + windowStart),
-                UnsafeRawPointer(staging + capacity + windowStart), taps: taps)
-            frame[0] = left
-            frame[1] = right
-        default: renderAnyChannels(row, weight, into: frame)
-        }
     }
 
     /// One channel: `taps` frames at `window` weighted by the row interpolated at `weight`. Two accumulators, so
@@ -366,10 +368,11 @@ public struct AdaptiveResampler: ~Copyable {
         return (leftSum.sum(), rightSum.sum())
     }
 
-    /// Three or more channels: the interpolated coefficients stored once, then one dot product per channel.
+    /// One output frame of three or more channels: the coefficients interpolated and stored once, then one dot
+    /// product per channel over the window at `windowStart`.
     @_noLocks
     private func renderAnyChannels(
-        _ row: UnsafeRawPointer, _ weight: SIMD8<Float>, into frame: UnsafeMutablePointer<Float>
+        _ row: UnsafeRawPointer, _ weight: SIMD8<Float>, windowStart: Int, into frame: UnsafeMutablePointer<Float>
     ) {
         let chunkBytes = MemoryLayout<SIMD8<Float>>.size
         let end = taps * MemoryLayout<Float>.size
