@@ -318,35 +318,35 @@ public struct AdaptiveResampler: ~Copyable {
     }
 
     /// One channel: `taps` frames at `window` weighted by the row interpolated at `weight`. Two accumulators, so
-    /// consecutive chunks do not wait for each other's additions.
+    /// consecutive chunks do not wait for each other's additions. Pointers advance instead of offsets being
+    /// multiplied, which keeps overflow checks out of the loop.
     @_noLocks
     @inline(__always)
     private static func dotProduct(
         _ row: UnsafeRawPointer, _ weight: SIMD8<Float>, _ window: UnsafeRawPointer, taps: Int
     ) -> Float {
         let chunkBytes = MemoryLayout<SIMD8<Float>>.size
-        let end = taps * MemoryLayout<Float>.size
+        var kernelChunk = row
+        var windowChunk = window
+        var chunks = taps / chunk
         var even = SIMD8<Float>()
         var odd = SIMD8<Float>()
-        var offset = 0
-        while offset + 2 * chunkBytes <= end {
-            let first = row.load(fromByteOffset: 2 * offset, as: SIMD8<Float>.self)
-                + weight * row.load(fromByteOffset: 2 * offset + chunkBytes, as: SIMD8<Float>.self)
-            let second = row.load(fromByteOffset: 2 * offset + 2 * chunkBytes, as: SIMD8<Float>.self)
-                + weight * row.load(fromByteOffset: 2 * offset + 3 * chunkBytes, as: SIMD8<Float>.self)
-            even += first * window.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-            odd += second * window.loadUnaligned(fromByteOffset: offset + chunkBytes, as: SIMD8<Float>.self)
-            offset += 2 * chunkBytes
+        while chunks >= 2 {
+            even += windowChunk.loadUnaligned(as: SIMD8<Float>.self) * interpolated(kernelChunk, weight)
+            odd += windowChunk.loadUnaligned(fromByteOffset: chunkBytes, as: SIMD8<Float>.self)
+                * interpolated(kernelChunk + 2 * chunkBytes, weight)
+            kernelChunk += 4 * chunkBytes
+            windowChunk += 2 * chunkBytes
+            chunks -= 2
         }
-        if offset < end {
-            let last = row.load(fromByteOffset: 2 * offset, as: SIMD8<Float>.self)
-                + weight * row.load(fromByteOffset: 2 * offset + chunkBytes, as: SIMD8<Float>.self)
-            even += last * window.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+        if chunks == 1 {
+            even += windowChunk.loadUnaligned(as: SIMD8<Float>.self) * interpolated(kernelChunk, weight)
         }
         return (even + odd).sum()
     }
 
-    /// Two channels sharing each interpolated chunk of coefficients: the stereo case, the one that matters.
+    /// Two channels sharing each interpolated chunk of coefficients: the stereo case, the one that matters. Two
+    /// accumulators per channel, as in `dotProduct`.
     @_noLocks
     @inline(__always)
     private static func dotProducts(
@@ -354,18 +354,41 @@ public struct AdaptiveResampler: ~Copyable {
         taps: Int
     ) -> (Float, Float) {
         let chunkBytes = MemoryLayout<SIMD8<Float>>.size
-        let end = taps * MemoryLayout<Float>.size
-        var leftSum = SIMD8<Float>()
-        var rightSum = SIMD8<Float>()
-        var offset = 0
-        while offset < end {
-            let coefficients = row.load(fromByteOffset: 2 * offset, as: SIMD8<Float>.self)
-                + weight * row.load(fromByteOffset: 2 * offset + chunkBytes, as: SIMD8<Float>.self)
-            leftSum += coefficients * left.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-            rightSum += coefficients * right.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-            offset += chunkBytes
+        var kernelChunk = row
+        var leftChunk = left
+        var rightChunk = right
+        var chunks = taps / chunk
+        var leftEven = SIMD8<Float>()
+        var leftOdd = SIMD8<Float>()
+        var rightEven = SIMD8<Float>()
+        var rightOdd = SIMD8<Float>()
+        while chunks >= 2 {
+            let first = interpolated(kernelChunk, weight)
+            leftEven += leftChunk.loadUnaligned(as: SIMD8<Float>.self) * first
+            rightEven += rightChunk.loadUnaligned(as: SIMD8<Float>.self) * first
+            let second = interpolated(kernelChunk + 2 * chunkBytes, weight)
+            leftOdd += leftChunk.loadUnaligned(fromByteOffset: chunkBytes, as: SIMD8<Float>.self) * second
+            rightOdd += rightChunk.loadUnaligned(fromByteOffset: chunkBytes, as: SIMD8<Float>.self) * second
+            kernelChunk += 4 * chunkBytes
+            leftChunk += 2 * chunkBytes
+            rightChunk += 2 * chunkBytes
+            chunks -= 2
         }
-        return (leftSum.sum(), rightSum.sum())
+        if chunks == 1 {
+            let last = interpolated(kernelChunk, weight)
+            leftEven += leftChunk.loadUnaligned(as: SIMD8<Float>.self) * last
+            rightEven += rightChunk.loadUnaligned(as: SIMD8<Float>.self) * last
+        }
+        return ((leftEven + leftOdd).sum(), (rightEven + rightOdd).sum())
+    }
+
+    /// The 8 coefficients of the kernel chunk at `chunk` (8 values, then their 8 slopes) at `weight` between the
+    /// row's phase and the next.
+    @_noLocks
+    @inline(__always)
+    private static func interpolated(_ chunk: UnsafeRawPointer, _ weight: SIMD8<Float>) -> SIMD8<Float> {
+        chunk.load(as: SIMD8<Float>.self)
+            + weight * chunk.load(fromByteOffset: MemoryLayout<SIMD8<Float>>.size, as: SIMD8<Float>.self)
     }
 
     /// One output frame of three or more channels: the coefficients interpolated and stored once, then one dot
