@@ -48,10 +48,12 @@ public struct AdaptiveResampler: ~Copyable {
             self.downsamplingCutoff = downsamplingCutoff ?? cutoff
         }
 
-        /// 64 taps: at 44.1 → 48 kHz −0.45 dB at 20 kHz and images of tones to 20 kHz ≥ 118 dB down; at 48 kHz
+        /// 64 taps: at 44.1 → 48 kHz −0.45 dB at 20 kHz and the images of tones to 20 kHz ≥ 117 dB down; at 48 kHz
         /// flat (±0.0001 dB) to 20 kHz, images ≥ 120 dB down; at 48 → 44.1 kHz (72 taps) −2.5 dB at 20 kHz and
-        /// aliases from 1.05 × the output's Nyquist frequency up ≥ 117 dB down. THD+N of a 997 Hz tone ≤ −128 dB
-        /// and of a 15 kHz tone ≤ −122 dB (the table's interpolation between phases is the floor there).
+        /// aliases of tones from 1.05 × the output's Nyquist frequency up ≥ 117 dB down (37 dB at Nyquist itself:
+        /// what lies between folds to above 0.95 × Nyquist). THD+N ≤ −130 dB at 997 Hz and ≤ −122 dB at 15 kHz,
+        /// where the linear interpolation between the table's phases is the floor. At least as good as libspeexdsp
+        /// quality 5 on each of these, at a fifth of its cost or less.
         public static let high = Quality(taps: 64, kaiserBeta: 12, cutoff: 0.9625, downsamplingCutoff: 0.93)
         /// 32 taps, half the cost: −0.15 dB at 16 kHz at 44.1 kHz, stop band ≥ 65 dB down.
         public static let fast = Quality(taps: 32, kaiserBeta: 6.0, cutoff: 0.82)
