@@ -33,9 +33,9 @@ public struct AdaptiveResampler: ~Copyable {
         public var taps: Int
         /// Kaiser window shape: larger trades a wider transition band for a deeper stop band.
         public var kaiserBeta: Double
-        /// Where the pass band ends and the transition starts to fall when upsampling, as a fraction of the input's
-        /// Nyquist frequency (the −6 dB point of the sinc). The first image of a tone at `f` lies at
-        /// `inputRate − f`, above Nyquist by as much as `f` is below it, so the transition may straddle Nyquist.
+        /// The middle of the transition band (the sinc's −6 dB point) when upsampling or at ratio 1, as a fraction of
+        /// the input's Nyquist frequency. The first image of a tone at `f` lies at `inputRate − f`, above Nyquist
+        /// by as much as `f` is below it, so the transition band may straddle Nyquist.
         public var cutoff: Double
         /// The same when downsampling, as a fraction of the output's Nyquist frequency: a tone just above it
         /// aliases to just below it, so the stop band must begin nearer Nyquist and the cutoff sits lower.
