@@ -135,10 +135,11 @@ import Testing
         #expect(fit.snrDB >= 70, "\(frequency) Hz: SNR \(fit.snrDB) dB")
     }
 
-    /// Downsampling: tones above the output's Nyquist frequency must not fold back into the band.
+    /// Downsampling: tones from 1.05 × the output's Nyquist frequency up must not fold back into the band (between
+    /// Nyquist and 1.05 × it the transition band still lets some through; that folds to above 0.95 × Nyquist).
     @Test(arguments: [
-        (96_000, 48_000, 24_500.0), (96_000, 48_000, 30_000), (96_000, 48_000, 40_000), (96_000, 48_000, 47_000),
-        (48_000, 44_100, 22_500), (48_000, 44_100, 23_900), (44_100, 32_000, 16_500), (192_000, 48_000, 60_000),
+        (96_000, 48_000, 25_200.0), (96_000, 48_000, 30_000), (96_000, 48_000, 40_000), (96_000, 48_000, 47_000),
+        (48_000, 44_100, 23_200), (48_000, 44_100, 23_900), (44_100, 32_000, 16_500), (192_000, 48_000, 60_000),
     ])
     func contentAboveOutputNyquistIsRemoved(inputRate: Int, outputRate: Int, frequency: Double) {
         var resampler = AdaptiveResampler(channels: 1, inputRate: inputRate, outputRate: outputRate)
@@ -148,6 +149,107 @@ import Testing
         let outputRMS = SignalAnalysis.rms(output[500..<(output.count - 500)])
         let attenuationDB = 20 * log10(inputRMS / max(outputRMS, 1e-12))
         #expect(attenuationDB >= 60, "\(inputRate) → \(outputRate) Hz, \(frequency) Hz: \(attenuationDB) dB")
+    }
+
+    // MARK: - Quality against libspeexdsp quality 5
+
+    /// One measure of the "Resampler quality" table in Benchmarks/BENCHMARKS.md, with libspeexdsp quality 5's value
+    /// there as the limit `.high` must meet. `ratioFactor` is the drift (1.001: +1000 ppm).
+    struct SpeexQuality5Limit: Sendable, CustomTestStringConvertible {
+        var inputRate: Int
+        var outputRate: Int
+        var ratioFactor: Double
+        var tone: Double
+        /// THD+N of the tone (dB, everything but the tone, images included) must be at or below this.
+        var thdPlusNdB: Double
+        /// The tone's gain (dB) must be at or above this.
+        var minimumGainDB: Double
+        var testDescription: String { "\(inputRate) → \(outputRate) × \(ratioFactor), \(tone) Hz" }
+    }
+
+    /// libspeexdsp 1.2.1 quality 5, measured by `earshot-resampler-quality`: THD+N of 997 Hz and 15 kHz; the
+    /// images of a 20 kHz tone (its THD+N, which the image dominates, against speex's worst image of any tone to
+    /// 20 kHz); at 48 → 48 kHz the stricter of the +1000 and −1000 ppm rows and a gain within the table's 0.0005 dB.
+    /// The gain at 20 kHz is speex's (the table's ripple is its roll-off there); 997 Hz and 15 kHz lie in the flat
+    /// part of the pass band, within 0.1 dB.
+    static let speexQuality5Limits: [SpeexQuality5Limit] = [
+        .init(
+            inputRate: 44_100, outputRate: 48_000, ratioFactor: 1, tone: 997,
+            thdPlusNdB: -112.4, minimumGainDB: -0.1),
+        .init(
+            inputRate: 44_100, outputRate: 48_000, ratioFactor: 1, tone: 15_000,
+            thdPlusNdB: -111.4, minimumGainDB: -0.1),
+        .init(
+            inputRate: 44_100, outputRate: 48_000, ratioFactor: 1, tone: 20_000,
+            thdPlusNdB: -104.6, minimumGainDB: -0.848),
+        .init(
+            inputRate: 48_000, outputRate: 48_000, ratioFactor: 1.001, tone: 997,
+            thdPlusNdB: -117.3, minimumGainDB: -0.0005),
+        .init(
+            inputRate: 48_000, outputRate: 48_000, ratioFactor: 0.999, tone: 15_000,
+            thdPlusNdB: -114.9, minimumGainDB: -0.0005),
+        .init(
+            inputRate: 48_000, outputRate: 48_000, ratioFactor: 1.001, tone: 20_000,
+            thdPlusNdB: -107.6, minimumGainDB: -0.0005),
+        .init(
+            inputRate: 48_000, outputRate: 44_100, ratioFactor: 1, tone: 997,
+            thdPlusNdB: -114.7, minimumGainDB: -0.1),
+        .init(
+            inputRate: 48_000, outputRate: 44_100, ratioFactor: 1, tone: 15_000,
+            thdPlusNdB: -114.2, minimumGainDB: -0.1),
+        .init(
+            inputRate: 48_000, outputRate: 44_100, ratioFactor: 1, tone: 20_000,
+            thdPlusNdB: -103.5, minimumGainDB: -2.8),
+    ]
+
+    /// A ratio near `ratio` whose fixed-point step (2⁻³² input frames) is whole, so the output frequency of a tone
+    /// is known exactly: the fit needs it to 1e-11, where rounding the step would leave up to 1e-10 (−100 dB of
+    /// phase drift over the window).
+    static func exactStepRatio(_ ratio: Double) -> Double {
+        let unit = Double(UInt64(1) << 32)
+        return unit / (unit / ratio).rounded()
+    }
+
+    /// THD+N (dB) and gain (dB) of `tone` through a resampler built for `limit`'s rates with `quality`, then set to
+    /// the drifted ratio: 0.25 s in 240-frame blocks, the first 0.05 s of output (ramp-in) left out.
+    static func toneThroughResampler(
+        _ limit: SpeexQuality5Limit, quality: AdaptiveResampler.Quality
+    ) -> (thdPlusNdB: Double, gainDB: Double) {
+        var resampler = AdaptiveResampler(
+            channels: 1, inputRate: limit.inputRate, outputRate: limit.outputRate, quality: quality)
+        let ratio = Self.exactStepRatio(Double(limit.outputRate) / Double(limit.inputRate) * limit.ratioFactor)
+        resampler.setRatio(ratio)
+        let input = Self.sine(frequencies: [limit.tone], rate: Double(limit.inputRate), frames: limit.inputRate / 4)
+        let output = Self.run(&resampler, input, blocks: [240])
+        let outputRate = Double(limit.inputRate) * ratio
+        let fit = SignalAnalysis.sineFit(
+            output[Int(outputRate / 20)..<(output.count - 100)], frequency: limit.tone, sampleRate: outputRate)
+        return (-fit.snrDB, 20 * log10(fit.amplitude / 0.5))
+    }
+
+    @Test(arguments: speexQuality5Limits)
+    func highQualityMeetsSpeexQuality5(limit: SpeexQuality5Limit) {
+        let measured = Self.toneThroughResampler(limit, quality: .high)
+        #expect(measured.thdPlusNdB <= limit.thdPlusNdB, "THD+N \(measured.thdPlusNdB) dB")
+        #expect(measured.gainDB >= limit.minimumGainDB, "gain \(measured.gainDB) dB")
+    }
+
+    /// Control: the measure sees a filter that misses the limits (the design `.high` had before: β 8.6, cutoff
+    /// 0.91, its images of a 20 kHz tone at 44.1 → 48 kHz about 93 dB down and −5.4 dB at 20 kHz).
+    @Test func speexQuality5LimitsRejectAWeakerFilter() {
+        let weaker = AdaptiveResampler.Quality(taps: 64, kaiserBeta: 8.6, cutoff: 0.91)
+        let measured = Self.toneThroughResampler(Self.speexQuality5Limits[2], quality: weaker)
+        #expect(measured.thdPlusNdB > -100 && measured.gainDB < -5, "\(measured)")
+    }
+
+    /// Downsampling: a tone at 1.05 × the output's Nyquist frequency, where speex quality 5's aliases begin to be
+    /// measured (−103.5 dB at 48 → 44.1 kHz), comes out at least that far down.
+    @Test func aliasAt48To44100IsBelowSpeexQuality5() {
+        var resampler = AdaptiveResampler(channels: 1, inputRate: 48_000, outputRate: 44_100)
+        let input = Self.sine(frequencies: [23_152.5], rate: 48_000, frames: 12_000)
+        let output = Self.run(&resampler, input, blocks: [240])
+        let levelDB = 20 * log10(SignalAnalysis.rms(output[2_000..<(output.count - 100)]) / SignalAnalysis.rms(input))
+        #expect(levelDB <= -103.5, "alias \(levelDB) dB")
     }
 
     @Test func fastQualityTradesSomeSNR() {
@@ -188,6 +290,27 @@ import Testing
         var blockwise = AdaptiveResampler(channels: 2, inputRate: 44_100, outputRate: 48_000)
         let pieces = Self.run(&blockwise, input, blocks: [blockFrames], outputRoom: [blockFrames, 3, 1_000])
         #expect(pieces == whole)
+    }
+
+    /// Mono, stereo and three or more channels take three different code paths; each channel of any of them must
+    /// come out bit for bit as that channel alone through a mono resampler (same sums in the same order).
+    @Test(arguments: [2, 3, 5])
+    func everyChannelCountMatchesMono(channels: Int) {
+        let frequencies = (0..<channels).map { 300 + 1_700 * Double($0) }
+        let input = Self.sine(frequencies: frequencies, rate: 44_100, frames: 4_410)
+        var resampler = AdaptiveResampler(channels: channels, inputRate: 44_100, outputRate: 48_000)
+        let output = Self.run(&resampler, input, blocks: [441]) { resampler, _ in resampler.setRatio(1.0885) }
+        for channel in 0..<channels {
+            var mono = AdaptiveResampler(channels: 1, inputRate: 44_100, outputRate: 48_000)
+            let alone = Self.run(&mono, SignalAnalysis.channel(channel, of: input, channels: channels), blocks: [441]) {
+                resampler, _ in resampler.setRatio(1.0885)
+            }
+            let together = SignalAnalysis.channel(channel, of: output, channels: channels)
+            let firstDifference = together.indices.first { $0 >= alone.count || together[$0] != alone[$0] } ?? -1
+            #expect(
+                together.count == alone.count && firstDifference == -1,
+                "channel \(channel): \(together.count) vs \(alone.count) frames, first difference at \(firstDifference)")
+        }
     }
 
     @Test func stereoChannelsStaySeparate() {

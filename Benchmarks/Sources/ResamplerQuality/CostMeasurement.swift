@@ -9,7 +9,8 @@ import Glibc
 /// block).
 ///
 /// - Cost: thread CPU time (`CLOCK_THREAD_CPUTIME_ID`, so time the thread was preempted by other load does not
-///   count) per second of input audio, over 10 s of audio, the least of 3 runs.
+///   count) per second of input audio, over 10 s of audio, the least of `runs` (other load on a shared VM
+///   slows single runs even in thread CPU time; more runs find a quiet one).
 /// - Allocations: malloc calls counted by ordo-one's malloc-interposer in the first 100 calls after `init` (lazy
 ///   set-up) and in the 1000 calls after those (steady state). Counting needs the interposer preloaded
 ///   (`LD_PRELOAD`); a control allocation proves it counts, otherwise the counts are nil.
@@ -25,6 +26,7 @@ public enum CostMeasurement {
 
     static let channels = 2
     static let blockFrames = 240
+    static let runs = 7
 
     /// Whether malloc calls are being counted (the interposer is preloaded): one Array allocation must count.
     public static let countsAllocations: Bool = {
@@ -38,8 +40,8 @@ public enum CostMeasurement {
     }()
 
     public static func measure(_ kind: CandidateKind, _ conversion: Conversion) -> Result {
-        let fixed = (0..<3).compactMap { _ in cpuMilliseconds(kind, conversion, nudged: false) }.min()!
-        let nudgedRuns = (0..<3).map { _ in cpuMilliseconds(kind, conversion, nudged: true) }
+        let fixed = (0..<runs).compactMap { _ in cpuMilliseconds(kind, conversion, nudged: false) }.min()!
+        let nudgedRuns = (0..<runs).map { _ in cpuMilliseconds(kind, conversion, nudged: true) }
         let nudged = nudgedRuns.contains(nil) ? nil : nudgedRuns.map { $0! }.min()
         return Result(
             fixedMilliseconds: fixed, nudgedMilliseconds: nudged,

@@ -23,7 +23,7 @@ extension ResamplerCandidate {
 }
 
 /// The resamplers compared, each at a named quality setting.
-public enum CandidateKind: Sendable, CaseIterable {
+public enum CandidateKind: String, Sendable, CaseIterable {
     case earshotHigh, earshotFast, speex5, speex10, soxrHQ, soxrHQVariable, earshotSpeex
 
     public var name: String {

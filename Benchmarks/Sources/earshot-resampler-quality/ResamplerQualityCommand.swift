@@ -21,10 +21,23 @@ struct ResamplerQualityCommand: ParsableCommand {
     @Option(help: "Also write the table and the verdict to this file.")
     var output: String?
 
+    @Option(
+        name: .customLong("candidate"),
+        help: "Measure only this candidate (repeatable): \(CandidateKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var candidates: [String] = []
+
+    func validate() throws {
+        for name in candidates where CandidateKind(rawValue: name) == nil {
+            throw ValidationError(
+                "--candidate \(name): unknown; one of \(CandidateKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
     func run() throws {
         var table = QualityTable()
+        let kinds = candidates.isEmpty ? CandidateKind.allCases : candidates.compactMap(CandidateKind.init(rawValue:))
         for conversion in Conversion.all {
-            for kind in CandidateKind.allCases {
+            for kind in kinds {
                 let row = QualityTable.measure(kind, conversion, measuresCost: !qualityOnly)
                 table.rows.append(row)
                 FileHandle.standardError.write(Data("measured \(conversion.name), \(kind.name)\n".utf8))
