@@ -7,8 +7,8 @@
 /// signal moves with the two clocks only, not with the ratio, the splices or the target's changes after a jitter
 /// spike, so the estimate (an exponentially weighted least-squares line over about `windowSeconds`) cannot be wound
 /// up by them, and the loop around the ratio has one state: the delay. The ratio cancels the estimated drift and adds
-/// a proportional trim of the delay error (clamped to `maximumTrimErrorMs`: at most 90 ppm; 200 ppm until the delay first reached its target), which brings the delay
-/// onto the target with a time constant of `1 / phaseGainPerSecond` by a pitch change too small to hear, not by
+/// a proportional trim of the delay error (clamped: at most 90 ppm once settled, 200 ppm before), which brings the
+/// delay onto the target with a time constant of `1 / phaseGainPerSecond` by a pitch change too small to hear, not by
 /// splices. The error is the line's value now plus the corrections, against the target (`filteredErrorMs`): the
 /// measurement's noise averaged out, a splice, the ratio's effect and a change of target seen at once.
 ///
@@ -33,7 +33,7 @@ struct PlayoutDriftLoop {
         var restartedSpanSeconds = 5.0
         /// A new stream's first seconds are left out of the line: the delay is measured from the fastest arrival in
         /// `PlayoutDelayEstimator`'s window, and until that window is full every faster packet found lowers the
-        /// reference, so the delay creeps up (a 2 s line read +800 to +1200 ppm from clocks that agreed).
+        /// reference, so the delay creeps up (read as hundreds of ppm from clocks that agree).
         var settleSeconds = 2.0
         /// The trim's gain (ppm per µs of delay error): under the clamp the error decays with a time constant of
         /// `1 / phaseGainPerSecond` seconds.
@@ -132,7 +132,8 @@ struct PlayoutDriftLoop {
     /// and a change of target show in it at once.
     @discardableResult
     mutating func update(
-        nowNanos: Int64, measuredDelayMs: Double, correctedFrames: Double, targetDelayMs: Double, smoothedErrorMs: Double
+        nowNanos: Int64, measuredDelayMs: Double, correctedFrames: Double, targetDelayMs: Double,
+        smoothedErrorMs: Double
     ) -> Double {
         let elapsedSeconds = lastNanos.map { max(0, Double(nowNanos - $0) * 1e-9) } ?? 0
         lastNanos = nowNanos

@@ -285,7 +285,9 @@ public struct ReceiverConfiguration: Sendable, Equatable {
     }
 
     /// Device period in frames at `rate` Hz (at least 1 ms).
-    public func periodFrames(atRate rate: Int) -> Int { max(rate / 1000, Int((periodMs * Double(rate) / 1000).rounded())) }
+    public func periodFrames(atRate rate: Int) -> Int {
+        max(rate / 1000, Int((periodMs * Double(rate) / 1000).rounded()))
+    }
 
     public var playbackScheduling: RealtimeScheduling { priority == 0 ? .normal : .fifo(priority: Int32(priority)) }
 
