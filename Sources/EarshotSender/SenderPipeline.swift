@@ -35,6 +35,8 @@ public final class SenderPipeline: @unchecked Sendable {
     private let finishLoop: () -> SenderFailure?
     private let capture: CaptureThread?
     private let captureRing: RingBuffer?
+    /// Signalled by the capture thread when the ring holds a frame (nil without a capture device).
+    private let captureWakeup: WakeupEvent?
     private let statisticsLock = UnsafeAtomic<Bool>.create(false)
     private var startTime: Int64 = 0
     private var previousSnapshot: (time: Int64, packets: Int, octets: Int)?
@@ -125,11 +127,13 @@ public final class SenderPipeline: @unchecked Sendable {
                     try ToneSource(frequency: frequency, amplitude: amplitude, channels: channels, framesPerBlock: frames))
                 capture = nil
                 captureRing = nil
+                captureWakeup = nil
             case .wavFile(let path):
                 (sendThread, finishLoop) = parts.make(
                     try WAVFileSource(path: path, channels: channels, framesPerBlock: frames))
                 capture = nil
                 captureRing = nil
+                captureWakeup = nil
             case .standardInput(let format, let sampleRate):
                 (sendThread, finishLoop) = parts.make(
                     try RawPCMStreamSource(
@@ -137,6 +141,7 @@ public final class SenderPipeline: @unchecked Sendable {
                         inputChannels: channels, channels: channels, framesPerBlock: frames))
                 capture = nil
                 captureRing = nil
+                captureWakeup = nil
             case .captureDevice(let name):
                 let period = configuration.capturePeriodFrames
                 let device: PCMDevice
@@ -156,11 +161,19 @@ public final class SenderPipeline: @unchecked Sendable {
                 let ring = RingBuffer(
                     minimumCapacity: 4 * frames + 4 * device.parameters.periodFrames,
                     channels: device.parameters.channels)
+                let frameReady: WakeupEvent
+                do { frameReady = try WakeupEvent() } catch {
+                    ring.deallocate()
+                    throw SenderError.socket(error)
+                }
                 let source = try CaptureRingSource(
-                    ring: ring, device: name, channels: channels, framesPerBlock: frames,
+                    ring: ring, frameReady: frameReady, device: name, channels: channels, framesPerBlock: frames,
                     stopRequested: stopRequested)
-                capture = CaptureThread(device: device, ring: ring, scheduling: configuration.scheduling)
+                capture = CaptureThread(
+                    device: device, ring: ring, scheduling: configuration.scheduling,
+                    frameReady: CaptureThread.FrameReady(descriptor: frameReady.fileDescriptor, frames: frames))
                 captureRing = ring
+                captureWakeup = frameReady
                 (sendThread, finishLoop) = parts.make(source, cleanup: { source.deallocate() })
             }
         } catch let error as AudioSourceError {
@@ -178,6 +191,7 @@ public final class SenderPipeline: @unchecked Sendable {
         if !hasRun { _ = finishLoop() }
         capture?.stop()
         captureRing?.deallocate()
+        captureWakeup?.close()
         counters.destroy()
         stopRequested.destroy()
         finished.destroy()
