@@ -57,6 +57,7 @@ let package = Package(
         .library(name: "EarshotReceiver", targets: ["EarshotReceiver"]),
         .library(name: "EarshotDSP", targets: ["EarshotDSP"]),
         .library(name: "EarshotResample", targets: ["EarshotResample"]),
+        .library(name: "EarshotSecurity", targets: ["EarshotSecurity"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -72,6 +73,7 @@ let package = Package(
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
+        .systemLibrary(name: "CSRTP", pkgConfig: "libsrtp2", providers: [.apt(["libsrtp2-dev"])]),
         .target(name: "CEarshotLinux"),
 
         // MARK: - Thin typed wrappers over C
@@ -82,6 +84,8 @@ let package = Package(
         .target(name: "EarshotSystemd", dependencies: ["CSystemd"]),
         // libspeexdsp's resampler (Benchmarks/BENCHMARKS.md: better than AdaptiveResampler on every quality measure).
         .target(name: "EarshotResample", dependencies: ["CSpeexDSP"]),
+        // SRTP/SRTCP through libsrtp2 (never a hand-written cipher); key files and key parsing.
+        .target(name: "EarshotSecurity", dependencies: ["CSRTP"]),
 
         // MARK: - Real-time core: lock-free, allocation-free after start
 
@@ -105,7 +109,7 @@ let package = Package(
             name: "EarshotReceiver",
             dependencies: [
                 "EarshotProtocol", "EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotRealtime", "EarshotALSA",
-                "CEarshotLinux", "EarshotSystemd", atomics, logging,
+                "CEarshotLinux", "EarshotSystemd", "EarshotSecurity", atomics, logging,
             ],
             swiftSettings: tsanNegativeControl + testHooks
         ),
@@ -113,7 +117,7 @@ let package = Package(
             name: "EarshotSender",
             dependencies: [
                 "EarshotProtocol", "EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotRealtime", "EarshotALSA",
-                atomics, logging,
+                "EarshotSecurity", atomics, logging,
             ]
         ),
 
@@ -126,16 +130,17 @@ let package = Package(
         // MARK: - Executables: parse flags, wire, run
 
         .executableTarget(
-            name: "earshot-recv", dependencies: ["EarshotReceiver", "EarshotControl", argumentParser, logging],
+            name: "earshot-recv",
+            dependencies: ["EarshotReceiver", "EarshotControl", "EarshotSecurity", argumentParser, logging],
             swiftSettings: testHooks, linkerSettings: staticSwiftRuntimeInRelease
         ),
         .executableTarget(
-            name: "earshot-send", dependencies: ["EarshotSender", argumentParser, logging],
+            name: "earshot-send", dependencies: ["EarshotSender", "EarshotSecurity", argumentParser, logging],
             linkerSettings: staticSwiftRuntimeInRelease
         ),
         .executableTarget(
             name: "earshot-impair",
-            dependencies: ["EarshotImpairment", "EarshotNet", argumentParser],
+            dependencies: ["EarshotImpairment", "EarshotNet", "EarshotSecurity", argumentParser],
             linkerSettings: staticSwiftRuntimeInRelease
         ),
 
@@ -164,6 +169,7 @@ let package = Package(
         .testTarget(name: "EarshotALSATests", dependencies: ["EarshotALSA", "EarshotTestRig"]),
         .testTarget(name: "EarshotCodecTests", dependencies: ["EarshotCodec", "EarshotDSP"]),
         .testTarget(name: "EarshotDSPTests", dependencies: ["EarshotDSP", "EarshotTestRig"]),
+        .testTarget(name: "EarshotSecurityTests", dependencies: ["EarshotSecurity", "EarshotProtocol"]),
         .testTarget(name: "EarshotResampleTests", dependencies: ["EarshotResample", "EarshotDSP", "EarshotTestRig"]),
         .testTarget(
             name: "EarshotProtocolTests",
