@@ -48,9 +48,10 @@ public enum SRTPKeyFile {
 
     /// The key the flags and environment ask for: `--key-file` if given, else `EARSHOT_SRTP_KEY` if set, else none
     /// (no encryption). `suiteName` is `--srtp-suite` (nil: `SRTPSuite.default`); naming one without a key is an
-    /// error, so that a typo cannot leave a stream in the clear.
+    /// error, so that a typo cannot leave a stream in the clear. `environmentKey` is the variable's value
+    /// (`environmentKeyText()` reads it).
     public static func resolve(
-        keyFile: String?, suiteName: String?, environment: [String: String]
+        keyFile: String?, suiteName: String?, environmentKey: String? = environmentKeyText()
     ) throws(SRTPKeyError) -> SRTPMasterKey? {
         var suite = SRTPSuite.default
         if let suiteName {
@@ -58,7 +59,7 @@ public enum SRTPKeyFile {
             suite = named
         }
         if let keyFile { return try read(path: keyFile, suite: suite) }
-        if let text = environment[SRTPMasterKey.environmentVariable] {
+        if let text = environmentKey {
             do {
                 return try SRTPMasterKey(suite: suite, base64: text)
             } catch {
@@ -67,5 +68,12 @@ public enum SRTPKeyFile {
         }
         if suiteName != nil { throw .suiteWithoutKey }
         return nil
+    }
+}
+
+extension SRTPKeyFile {
+    /// `EARSHOT_SRTP_KEY` of this process, nil when unset.
+    public static func environmentKeyText() -> String? {
+        getenv(SRTPMasterKey.environmentVariable).map { String(cString: $0) }
     }
 }

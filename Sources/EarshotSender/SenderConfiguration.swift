@@ -1,6 +1,7 @@
 import EarshotCodec
 import EarshotNet
 import EarshotRealtime
+import EarshotSecurity
 
 #if canImport(Glibc)
 import Glibc
@@ -56,6 +57,12 @@ public struct SenderConfiguration: Sendable {
     public var durationFrames: UInt64?
     public var scheduling: RealtimeScheduling
     public var cname: String
+    /// `--key-file` / `EARSHOT_SRTP_KEY` with `--srtp-suite`: RTP and RTCP go out as SRTP/SRTCP under this key, and
+    /// the SDP says `RTP/SAVP` with its `a=crypto` line; nil: plain RTP.
+    public var srtpKey: SRTPMasterKey?
+    /// The first RTP sequence number (nil: random, as RFC 3550 asks). Set only to test a stream whose sequence
+    /// wraps soon (the SRTP rollover counter).
+    public var initialSequenceNumber: UInt16?
 
     /// Valid Opus frame durations for `--frame` (one frame per RTP packet).
     public static let frameMilliseconds: [Double] = [2.5, 5, 10, 20]

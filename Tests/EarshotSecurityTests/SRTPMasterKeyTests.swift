@@ -55,21 +55,21 @@ import Testing
 
     @Test func keyFileWinsOverTheEnvironmentAndASuiteNeedsAKey() throws {
         let key = SRTPMasterKey.generate(suite: .aeadAES128GCM)
-        let environment = [SRTPMasterKey.environmentVariable: key.base64]
-        #expect(try SRTPKeyFile.resolve(keyFile: nil, suiteName: "aead-aes-128-gcm", environment: environment) == key)
-        #expect(try SRTPKeyFile.resolve(keyFile: nil, suiteName: nil, environment: [:]) == nil)
+        let environment: String? = key.base64
+        #expect(try SRTPKeyFile.resolve(keyFile: nil, suiteName: "aead-aes-128-gcm", environmentKey: environment) == key)
+        #expect(try SRTPKeyFile.resolve(keyFile: nil, suiteName: nil, environmentKey: nil) == nil)
         #expect(throws: SRTPKeyError.suiteWithoutKey) {
-            try SRTPKeyFile.resolve(keyFile: nil, suiteName: "aead-aes-128-gcm", environment: [:])
+            try SRTPKeyFile.resolve(keyFile: nil, suiteName: "aead-aes-128-gcm", environmentKey: nil)
         }
         #expect(throws: SRTPKeyError.unknownSuite("aes-256")) {
-            try SRTPKeyFile.resolve(keyFile: nil, suiteName: "aes-256", environment: environment)
+            try SRTPKeyFile.resolve(keyFile: nil, suiteName: "aes-256", environmentKey: environment)
         }
         // The GCM key is 28 bytes; the default suite needs 30.
         #expect(throws: SRTPKeyError.malformedKey(
             source: SRTPMasterKey.environmentVariable,
             .wrongLength(bytes: 28, expected: 30, suite: .aesCM128HMACSHA1_80))
         ) {
-            try SRTPKeyFile.resolve(keyFile: nil, suiteName: nil, environment: environment)
+            try SRTPKeyFile.resolve(keyFile: nil, suiteName: nil, environmentKey: environment)
         }
     }
 }

@@ -241,3 +241,22 @@ import Testing
         return bytes
     }
 }
+
+/// The late joiner's rollover counter from a sender report's packet count.
+@Suite struct SRTPRolloverEstimateTests {
+    @Test func theFittingCounterComesFirstForEveryStartingSequence() {
+        for firstSequence in stride(from: 0, to: 65_536, by: 4_099) {
+            for sent in [0, 1, 30_000, 65_535, 65_536, 200_000, 1_000_000] {
+                for sinceReport in [0, 1, 200] {
+                    let index = UInt64(firstSequence) + UInt64(sent + sinceReport)
+                    let candidates = (0..<SRTPRolloverEstimate.maximumCandidates).compactMap {
+                        SRTPRolloverEstimate.candidate($0, sequence: UInt16(index & 0xFFFF), packetCount: UInt32(sent))
+                    }
+                    let roc = UInt32(index >> 16)
+                    #expect(candidates.prefix(2).contains(roc), "first \(firstSequence) sent \(sent) +\(sinceReport)")
+                    if sinceReport == 0 { #expect(candidates[0] == roc) }
+                }
+            }
+        }
+    }
+}
