@@ -201,7 +201,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotProtocol", "EarshotReceiver", "EarshotRealtime",
-                "EarshotTestRig", atomics,
+                "EarshotSecurity", "EarshotTestRig", atomics,
             ]
         ),
     ],

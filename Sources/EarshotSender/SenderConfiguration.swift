@@ -63,6 +63,9 @@ public struct SenderConfiguration: Sendable {
     /// The first RTP sequence number (nil: random, as RFC 3550 asks). Set only to test a stream whose sequence
     /// wraps soon (the SRTP rollover counter).
     public var initialSequenceNumber: UInt16?
+    /// The stream's SSRC (nil: random, as RFC 3550 asks). Set only for peers that must know it in advance
+    /// (GStreamer's `srtpdec` caps in a test).
+    public var ssrc: UInt32?
 
     /// Valid Opus frame durations for `--frame` (one frame per RTP packet).
     public static let frameMilliseconds: [Double] = [2.5, 5, 10, 20]

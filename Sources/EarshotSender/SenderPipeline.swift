@@ -57,7 +57,7 @@ public final class SenderPipeline: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         self.honourStopSignal = honourStopSignal
-        ssrc = .random(in: .min ... .max)
+        ssrc = configuration.ssrc ?? .random(in: .min ... .max)
         initialSequenceNumber = configuration.initialSequenceNumber ?? .random(in: .min ... .max)
         let clock = RTPClock()
         initialTimestamp = clock.initialOffset

@@ -152,6 +152,9 @@ struct EarshotSend: ParsableCommand {
     @Option(name: .customLong("initial-sequence"), help: ArgumentHelp("First RTP sequence number.", visibility: .hidden))
     var initialSequence: UInt16?
 
+    @Option(name: .customLong("ssrc"), help: ArgumentHelp("The stream's SSRC.", visibility: .hidden))
+    var ssrc: UInt32?
+
     // MARK: Run
 
     @Option(help: ArgumentHelp(
@@ -216,6 +219,7 @@ struct EarshotSend: ParsableCommand {
         }
         var configuration = try SenderConfiguration(options)
         configuration.initialSequenceNumber = initialSequence
+        configuration.ssrc = ssrc
         do {
             configuration.srtpKey = try SRTPKeyFile.resolve(keyFile: keyFile, suiteName: srtpSuite)
         } catch {

@@ -1,5 +1,6 @@
 import Atomics
 import EarshotReceiver
+import EarshotSecurity
 import EarshotTestRig
 import Foundation
 import Testing
@@ -25,9 +26,20 @@ import Testing
         #expect(allocations >= 10)
     }
 
-    @Test func producerDoesNotAllocateInSteadyState() throws {
-        let pipeline = try ReceiverPipeline(
-            configuration: ReceiverConfiguration(listen: "127.0.0.1:0", priority: 43), output: .caller)
+    /// Keyed: every datagram is authenticated and decrypted (SRTP, SRTCP) and every report protected, still without
+    /// allocating (libsrtp allocates a stream's state at its first authenticated packet, in the warm-up).
+    @Test(arguments: [false, true])
+    func producerDoesNotAllocateInSteadyState(keyed: Bool) throws {
+        var configuration = ReceiverConfiguration(listen: "127.0.0.1:0", priority: 43)
+        var keyFlags: [String] = []
+        let keyPath = FileManager.default.temporaryDirectory.appendingPathComponent("earshot-\(UUID().uuidString).key")
+        defer { try? FileManager.default.removeItem(at: keyPath) }
+        if keyed {
+            try SRTPKeyFile.write(SRTPMasterKey.generate(suite: .default), path: keyPath.path)
+            configuration.srtpKey = try SRTPKeyFile.read(path: keyPath.path, suite: .default)
+            keyFlags = ["--key-file", keyPath.path]
+        }
+        let pipeline = try ReceiverPipeline(configuration: configuration, output: .caller)
         _ = try pipeline.start()
         defer { pipeline.stop() }
         let producers = ThreadAllocationCounter.threadIDs(withRealtimePriority: 38)
@@ -35,7 +47,7 @@ import Testing
         let sender = try ChildProcess(
             ChildProcess.earshotSend,
             ["--tone", "997", "--frame", "5", "--to", "127.0.0.1:\(pipeline.localAddress.port)", "--duration", "5",
-             "--stats", "1"])
+             "--stats", "1"] + keyFlags)
         defer { sender.stop() }
 
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4096 * 2)
@@ -60,6 +72,8 @@ import Testing
             + "\(after.rtcpReportsSent - before.rtcpReportsSent) RTCP reports; \(after.description)")
         #expect(packets >= 350, "the producer must have worked while measured")
         #expect(after.rtcpReportsSent > before.rtcpReportsSent)
+        #expect(after.rtcpSenderReportsReceived > before.rtcpSenderReportsReceived, "SRTCP must have been read")
+        #expect(after.packetsMalformed == 0, "\(after.packetsMalformedByReason)")
         #expect(allocations == 0)
     }
 
