@@ -27,7 +27,7 @@ public final class ReceiverSecurityNotices: @unchecked Sendable {
                 return "SRTP from \(source) (\(ssrcText)) is encrypted and this receiver has no key: it is dropped "
                     + "(srtp_without_key); start earshot-recv with the sender's key: --key-file PATH or EARSHOT_SRTP_KEY"
             case .unauthenticatedSource:
-                return "RTP from \(source) (\(ssrcText)) does not authenticate with this receiver's key: plain RTP or "
+                return "RTP/RTCP from \(source) (\(ssrcText)) does not authenticate with this receiver's key: plain RTP or "
                     + "another key, dropped (srtp_unauthenticated_source); give the sender the same key "
                     + "(earshot-send --key-file PATH; ffmpeg -srtp_out_suite AES_CM_128_HMAC_SHA1_80 "
                     + "-srtp_out_params KEY)"

@@ -29,7 +29,8 @@ struct SRTPReceiveGate: ~Copyable {
     var rolloverHint: (ssrc: UInt32, packetCount: UInt32)?
     /// Without a key: the SSRC and host whose SRTCP was seen, whose RTP is dropped.
     var encryptedSource: (ssrc: UInt32, host: SocketAddress)?
-    /// The last notice posted and when: the same one is not posted again, and none more than once a second.
+    /// The last notice posted and when: none again for the same kind, SSRC and host (RTP and RTCP come from two ports),
+    /// and none more than once a second.
     var lastNotice: ReceiverSecurityNotices.Notice?
     var lastNoticeNanos: Int64 = .min / 2
 
@@ -184,7 +185,8 @@ struct SRTPReceiveGate: ~Copyable {
         _ kind: ReceiverSecurityNotices.Kind, ssrc: UInt32, source: SocketAddress, nowNanos: Int64
     ) {
         let notice = ReceiverSecurityNotices.Notice(kind: kind, ssrc: ssrc, source: source)
-        guard notice != lastNotice, nowNanos - lastNoticeNanos >= Self.noticeIntervalNanos else { return }
+        if let last = lastNotice, last.kind == kind, last.ssrc == ssrc, last.source.hasSameHost(as: source) { return }
+        guard nowNanos - lastNoticeNanos >= Self.noticeIntervalNanos else { return }
         lastNotice = notice
         lastNoticeNanos = nowNanos
         notices.post(notice)
