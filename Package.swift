@@ -73,7 +73,22 @@ let package = Package(
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
-        .systemLibrary(name: "CSRTP", pkgConfig: "libsrtp2", providers: [.apt(["libsrtp2-dev"])]),
+        .systemLibrary(name: "COpenSSLCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // libsrtp 2.5.0 built from its sources (Sources/CSRTP/README.md): Debian's libsrtp2 runs on NSS, which allocates
+        // per packet and misses the 2 µs budget; this build uses OpenSSL's AES and libsrtp's own HMAC-SHA1.
+        .target(
+            name: "CSRTP",
+            dependencies: ["COpenSSLCrypto"],
+            exclude: ["README.md", "libsrtp/LICENSE"],
+            cSettings: [
+                .define("HAVE_CONFIG_H"),
+                .headerSearchPath("."),
+                .headerSearchPath("include/srtp2"),
+                .headerSearchPath("libsrtp/include"),
+                .headerSearchPath("libsrtp/crypto/include"),
+                .unsafeFlags(["-O2", "-w"]),
+            ]
+        ),
         .target(name: "CEarshotLinux"),
 
         // MARK: - Thin typed wrappers over C

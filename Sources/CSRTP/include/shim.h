@@ -1,7 +1,7 @@
 #ifndef EARSHOT_CSRTP_SHIM_H
 #define EARSHOT_CSRTP_SHIM_H
 
-#include <srtp2/srtp.h>
+#include "srtp2/srtp.h"
 
 // srtp_policy_t's ssrc member is a struct whose type field is an enum Swift imports as a struct of raw values;
 // these set it in C so the wrapper does not depend on how the enum is imported.
