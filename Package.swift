@@ -86,6 +86,8 @@ let package = Package(
                 .headerSearchPath("include/srtp2"),
                 .headerSearchPath("libsrtp/include"),
                 .headerSearchPath("libsrtp/crypto/include"),
+                // Optimized in debug too (the debug-built producer tests run it per packet); upstream's code, its
+                // warnings are not ours to fix.
                 .unsafeFlags(["-O2", "-w"]),
             ]
         ),
