@@ -72,6 +72,8 @@ struct ReceiverProducer: ~Copyable {
     var timeline: StreamTimeline
     /// `--allow`: only these may be heard at all (empty: everyone).
     let allowed: [SocketAddressRange]
+    /// SRTP/SRTCP: authenticates and decrypts each datagram before it is parsed (passes them through without a key).
+    var security: SRTPReceiveGate
     /// The frame size (Opus TOC) of the last packet placed; a new size takes effect when two in a row carry it.
     var lastPacketFrameSamples = 0
     /// Datagrams read per socket drain at most, so that a flood cannot keep the producer from refilling the ring:
@@ -277,6 +279,8 @@ struct ReceiverProducer: ~Copyable {
             gauges.count(RTCPSourceDrop.addressNotAllowed)
             return
         }
+        guard let bytes = security.admitRTCP(bytes, from: source, nowNanos: arrival.nanoseconds, gauges: gauges)
+        else { return }
         if let rejection = rtcp.receive(
             bytes, from: source, onRTPPort: onRTPPort, nowNanos: arrival.nanoseconds, lock: &lock, gauges: gauges)
         {
@@ -298,6 +302,8 @@ struct ReceiverProducer: ~Copyable {
             gauges.count(RTPRejection.addressNotAllowed)
             return
         }
+        guard let bytes = security.admitRTP(bytes, from: source, nowNanos: arrival.nanoseconds, gauges: gauges)
+        else { return }
         let packet: RTPPacket
         switch RTPPacket.parse(bytes, payloadType: payloadType) {
         case .success(let parsed): packet = parsed
@@ -499,6 +505,7 @@ struct ReceiverProducer: ~Copyable {
             let report = rtcp.makeReport(statistics: &statistics, nowNanos: nowNanos)
         else { return }
         let socket = rtcp.multiplexed ? rtpSocket : rtcpSocket
+        guard let report = security.protectReport(report) else { return }
         do {
             try socket.send(report, to: destination)
             gauges.reportsSent.wrappingIncrement(ordering: .relaxed)

@@ -4,6 +4,7 @@ import EarshotCodec
 import EarshotNet
 import EarshotProtocol
 import EarshotRealtime
+import EarshotSecurity
 import Logging
 
 #if canImport(Glibc)
@@ -58,8 +59,8 @@ public final class SenderPipeline: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         self.honourStopSignal = honourStopSignal
-        ssrc = .random(in: .min ... .max)
-        initialSequenceNumber = .random(in: .min ... .max)
+        ssrc = configuration.ssrc ?? .random(in: .min ... .max)
+        initialSequenceNumber = configuration.initialSequenceNumber ?? .random(in: .min ... .max)
         let clock = RTPClock()
         initialTimestamp = clock.initialOffset
 
@@ -110,16 +111,30 @@ public final class SenderPipeline: @unchecked Sendable {
         } else {
             counters.redundancyOn.store(configuration.redundancyPackets > 0, ordering: .relaxed)
         }
+        // One SRTP session per thread that uses it: RTP on the send thread, RTCP (both ways) on the control thread.
+        var rtpProtection: SRTPSession?
+        var rtcpProtection: (outbound: SRTPSession, inbound: SRTPSession)?
+        if let key = configuration.srtpKey {
+            do {
+                rtpProtection = try SRTPSession(key: key, direction: .outbound)
+                rtcpProtection = (
+                    try SRTPSession(key: key, direction: .outbound), try SRTPSession(key: key, direction: .inbound)
+                )
+            } catch {
+                throw .security(error)
+            }
+        }
         rtcp = SenderRTCPSession(
             ssrc: ssrc, cname: configuration.cname, sockets: rtcpSockets, rtpDestinations: configuration.destinations,
-            destinationSockets: destinationSockets, counters: counters, initialTimestamp: initialTimestamp)
+            destinationSockets: destinationSockets, counters: counters, initialTimestamp: initialTimestamp,
+            srtcp: rtcpProtection)
 
         let frames = configuration.framesPerPacket
         let channels = configuration.encoder.channels
         let parts = LoopParts(
             encoder: encoder, configuration: configuration, ssrc: ssrc, sequence: initialSequenceNumber,
             clock: clock, sockets: rtpSockets, destinationSockets: destinationSockets, counters: counters,
-            stopRequested: stopRequested, finished: finished, honourStopSignal: honourStopSignal)
+            stopRequested: stopRequested, finished: finished, honourStopSignal: honourStopSignal, srtp: rtpProtection)
         do {
             switch configuration.source {
             case .tone(let frequency, let amplitude):
@@ -325,6 +340,9 @@ public final class SenderPipeline: @unchecked Sendable {
         description.useInbandFEC = configuration.encoder.inBandFEC
         description.maxAverageBitrate = configuration.encoder.bitrate
         description.packetTime = configuration.encoder.frameDuration.milliseconds
+        if let key = configuration.srtpKey {
+            description.crypto = SDPCryptoAttribute(suite: key.suite.sdpName, inlineKey: key.base64)
+        }
         return description
     }
 
@@ -341,7 +359,8 @@ public final class SenderPipeline: @unchecked Sendable {
     }
 
     /// Writes every destination's `sessionDescription` (see `sessionDescriptionPaths`), replacing the files, and logs
-    /// each path. Returns the paths in destination order.
+    /// each path. Returns the paths in destination order. With a key the SDP holds it (`a=crypto`): the files are then
+    /// made mode 0600, like the key file.
     @discardableResult
     public static func writeSessionDescriptions(
         _ configuration: SenderConfiguration, to path: String, logger: Logger? = nil
@@ -349,7 +368,14 @@ public final class SenderPipeline: @unchecked Sendable {
         let paths = sessionDescriptionPaths(for: path, destinations: configuration.destinations.count)
         for (index, target) in paths.enumerated() {
             let text = sessionDescription(configuration, destination: index).render()
-            guard let file = fopen(target, "w") else { throw .sdpFile(path: target, errno: errno) }
+            let mode: mode_t = configuration.srtpKey == nil ? 0o644 : 0o600
+            let descriptor = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+            guard descriptor >= 0 else { throw .sdpFile(path: target, errno: errno) }
+            if configuration.srtpKey != nil { fchmod(descriptor, mode) }
+            guard let file = fdopen(descriptor, "w") else {
+                close(descriptor)
+                throw .sdpFile(path: target, errno: errno)
+            }
             let written = text.utf8.withContiguousStorageIfAvailable { fwrite($0.baseAddress, 1, $0.count, file) }
                 ?? Array(text.utf8).withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
             let closed = fclose(file)
@@ -374,12 +400,14 @@ private struct LoopParts {
     let stopRequested: UnsafeAtomic<Bool>
     let finished: UnsafeAtomic<Bool>
     let honourStopSignal: Bool
+    let srtp: SRTPSession?
 
     init(
         encoder: consuming OpusEncoder, configuration: SenderConfiguration, ssrc: UInt32, sequence: UInt16,
         clock: RTPClock, sockets: [UDPSocket], destinationSockets: [Int], counters: SenderCounterCells,
-        stopRequested: UnsafeAtomic<Bool>, finished: UnsafeAtomic<Bool>, honourStopSignal: Bool
+        stopRequested: UnsafeAtomic<Bool>, finished: UnsafeAtomic<Bool>, honourStopSignal: Bool, srtp: SRTPSession?
     ) {
+        self.srtp = srtp
         self.encoder = .allocate(capacity: 1)
         self.encoder.initialize(to: encoder)
         self.configuration = configuration
@@ -403,7 +431,7 @@ private struct LoopParts {
             to: SendLoop(
                 source: source, encoder: encoder.move(), configuration: configuration, ssrc: ssrc,
                 initialSequence: sequence, clock: clock, sockets: sockets, destinationSockets: destinationSockets,
-                counters: counters, stopRequested: stopRequested, honourStopSignal: honourStopSignal))
+                counters: counters, stopRequested: stopRequested, honourStopSignal: honourStopSignal, srtp: srtp))
         encoder.deallocate()
         let finished = self.finished
         let thread = SendThread(scheduling: configuration.scheduling) {
