@@ -57,25 +57,27 @@ import Testing
         var medianAmplitude: Double
     }
 
-    ///
-    /// Each segment is fitted at the best of 997 Hz ± 0.3 Hz in 0.05 Hz steps: while the drift loop converges its trim
-    /// bends the pitch by up to 200 ppm, which a fit at exactly 997 Hz over 0.1 s reads as noise (SNR at most ~29 dB
-    /// at 0.2 Hz). The pitch itself is judged by `ClockDriftEndToEndTests`.
+    /// Each segment is fitted by `toneFit`: while the drift loop converges its trim bends the pitch by up to 200 ppm,
+    /// which a fit at exactly 997 Hz over 0.1 s reads as noise (SNR at most ~29 dB at 0.2 Hz). The pitch itself is
+    /// judged by `ClockDriftEndToEndTests`.
     static func segmentFits(_ signal: [Float], seconds: Double) -> SegmentFits {
         let length = Int(seconds * 48_000)
         var fits: [SineFit] = []
         var start = 0
         while start + length <= signal.count {
-            let segment = signal[start..<(start + length)]
-            let candidates = (-6...6).map {
-                SignalAnalysis.sineFit(segment, frequency: 997 + Double($0) * 0.05, sampleRate: 48_000)
-            }
-            fits.append(candidates.max { $0.snrDB < $1.snrDB }!)
+            fits.append(toneFit(signal[start..<(start + length)]))
             start += length
         }
         return SegmentFits(
             worstSNR: fits.map(\.snrDB).min() ?? -.infinity, medianSNR: median(fits.map(\.snrDB)),
             medianAmplitude: median(fits.map(\.amplitude)))
+    }
+
+    /// The sine fit of the 997 Hz tone at the best frequency within 997 Hz ± 0.3 Hz (0.05 Hz steps): the pitch a
+    /// converging drift trim may bend the tone to (200 ppm), which a fit at exactly 997 Hz reads as noise.
+    static func toneFit(_ signal: ArraySlice<Float>) -> SineFit {
+        (-6...6).map { SignalAnalysis.sineFit(signal, frequency: 997 + Double($0) * 0.05, sampleRate: 48_000) }
+            .max { $0.snrDB < $1.snrDB }!
     }
 
     /// Glitch windows grouped into events: windows at most `gap` apart are one dropout (a 20 ms gap spans two or
