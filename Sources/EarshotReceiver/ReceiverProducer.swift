@@ -70,6 +70,14 @@ struct ReceiverProducer: ~Copyable {
     var lock: RTPSourceLock<SocketAddress>
     /// The locked stream's sequence/timestamp/arrival plausibility and its media timeline (see `StreamTimeline`).
     var timeline: StreamTimeline
+    /// The sender's reports read as capture instants, for a scheduled playout (`PlayoutController.schedule`; nil
+    /// without one).
+    var captureClock: SenderCaptureClock?
+    /// The RTP and media timestamps of the last packet placed on the timeline: where the SRs' RTP timestamps are
+    /// found on the jitter buffer's media timeline.
+    var lastPlaced: (rtpTimestamp: UInt32, mediaTimestamp: Int64)?
+    /// `ReceiverRTCPSession.senderReportsMapped` when the capture timeline was last set.
+    var reportsMapped = 0
     /// `--allow`: only these may be heard at all (empty: everyone).
     let allowed: [SocketAddressRange]
     /// The frame size (Opus TOC) of the last packet placed; a new size takes effect when two in a row carry it.
@@ -291,6 +299,16 @@ struct ReceiverProducer: ~Copyable {
             rtcp.goodbyePending = false
             jitterBuffer.endOfStream()
         }
+        if captureClock != nil && rtcp.senderReportsMapped != reportsMapped { mapCaptureTimeline() }
+    }
+
+    /// Sets the jitter buffer's capture timeline from the latest sender report (scheduled playout only).
+    mutating func mapCaptureTimeline() {
+        guard let report = rtcp.senderClock, let placed = lastPlaced, jitterBuffer.isIdle == false else { return }
+        reportsMapped = rtcp.senderReportsMapped
+        let timeline = captureClock?.timeline(
+            report: (report.ntp, report.rtpTimestamp), placed: placed, nowNanos: MonotonicInstant.now().nanoseconds)
+        if let timeline { jitterBuffer.captureTimeline = timeline }
     }
 
     mutating func handleRTP(_ bytes: UnsafeRawBufferPointer, from source: SocketAddress, arrival: MonotonicInstant) {
@@ -323,6 +341,8 @@ struct ReceiverProducer: ~Copyable {
             return
         case .acceptNewSource(let previous):
             playout.noteNewStream()
+            captureClock?.reset()
+            lastPlaced = nil
             if previous != nil {
                 jitterBuffer.reset()
                 decoder.reset()
@@ -351,6 +371,7 @@ struct ReceiverProducer: ~Copyable {
             jitterBuffer.restart()
             decoder.reset()
             playout.noteNewStream()
+            captureClock?.reset()
             startStatistics(ssrc: packet.ssrc, before: packet.sequenceNumber, timestamp: packet.timestamp,
                             arrival: arrival32)
         }
@@ -363,6 +384,11 @@ struct ReceiverProducer: ~Copyable {
         lastPacketFrameSamples = frames
         _ = jitterBuffer.insert(
             sequence: sequence, timestamp: mediaTimestamp, arrivalNanos: arrivalNanos, payload: payload)
+        if captureClock != nil {
+            lastPlaced = (packet.timestamp, mediaTimestamp)
+            // A stream (re)started after its last report: map that report onto the new timeline.
+            if jitterBuffer.captureTimeline == nil { mapCaptureTimeline() }
+        }
         lastStreamNanos = arrival.nanoseconds
         if standbyRequested {
             // The device starts again while the jitter buffer holds its start-up delay.
@@ -390,12 +416,17 @@ struct ReceiverProducer: ~Copyable {
         // the target fill, so a device left short by a late refill is made up at the next one, and with the device
         // full the ring holds the next take.
         let deviceHeld = cadence?.deviceHeldFrames ?? 0
+        // A scheduled playout reckons from the playback thread's last look at the device.
+        let deviceAnchor = playout.schedule == nil ? nil : cadence?.playoutAnchor
         while ring.availableToWrite() >= resampledFrames {
-            let queued = ring.availableToRead() + deviceHeld
+            let ringFrames = ring.availableToRead()
+            let queued = ringFrames + deviceHeld
             guard playout.wantsDecision(queuedFrames: queued, jitterBuffer: jitterBuffer) else { break }
             // What was corrected before this decision is what its delay measurement has seen.
             let correctedFrames = Double(jitterBuffer.correctedSamples) + resampler.surplusFrames
-            let clock = playout.playoutClockNanos(nowNanos: MonotonicInstant.now().nanoseconds, queuedFrames: queued)
+            let clock = playout.playoutClockNanos(
+                nowNanos: MonotonicInstant.now().nanoseconds, queuedFrames: queued, ringFrames: ringFrames,
+                deviceAnchor: deviceAnchor, resamplerLatencyFrames: resampler.latencyFrames)
             let decision = jitterBuffer.nextDecision(nowNanos: clock)
             let rate = playout.followDrift(
                 clockNanos: clock, correctedFrames: correctedFrames, jitterBuffer: jitterBuffer)

@@ -23,6 +23,11 @@ struct ReceiverRTCPSession: ~Copyable {
     /// Middle 32 bits of the last SR's NTP time, and when (monotonic ns) it arrived; 0 before any SR.
     private var lastSenderReport: UInt32 = 0
     private var lastSenderReportArrivalNanos: Int64 = 0
+    /// The last SR's NTP ↔ RTP mapping (the sender's clock when its RTP clock stood at `rtpTimestamp`), counted in
+    /// `senderReportsMapped`; nil before any SR of the locked source.
+    private(set) var senderClock: (ntp: NTPTimestamp, rtpTimestamp: UInt32, arrivalNanos: Int64)?
+    /// Bumped at every SR of the locked source, so the producer sees a new `senderClock`.
+    private(set) var senderReportsMapped = 0
     /// Where the sender's RTCP comes from (its SRs), so reports go back there.
     private(set) var senderAddress: SocketAddress?
     /// RTCP arrived on the RTP port: the sender multiplexes (RFC 5761), so reports go to its RTP address.
@@ -80,6 +85,7 @@ struct ReceiverRTCPSession: ~Copyable {
     mutating func resetSender() {
         lastSenderReport = 0
         lastSenderReportArrivalNanos = 0
+        senderClock = nil
         senderAddress = nil
         multiplexed = false
     }
@@ -107,6 +113,8 @@ struct ReceiverRTCPSession: ~Copyable {
                 gauges.senderReportsReceived.wrappingIncrement(ordering: .relaxed)
                 lastSenderReport = report.senderInfo.ntpTimestamp.middle32
                 lastSenderReportArrivalNanos = nowNanos
+                senderClock = (report.senderInfo.ntpTimestamp, report.senderInfo.rtpTimestamp, nowNanos)
+                senderReportsMapped &+= 1
                 senderAddress = source
                 multiplexed = onRTPPort
             case .goodbye(let goodbye):

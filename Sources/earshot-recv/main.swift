@@ -176,6 +176,28 @@ struct EarshotRecv: ParsableCommand {
     @Option(help: ArgumentHelp("ALSA configuration file merged over the system one for --device.", visibility: .hidden))
     var deviceConfig: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Multi-room: play every sample this many ms after the sender captured it (10...2000; all boxes of a group "
+                + "use one).",
+            discussion: "Replaces the adaptive delay; it must cover the network's delay and spread and this box's "
+                + "device buffer. See --clock and --output-offset."))
+    var syncLatency: Double?
+
+    @Option(help: ArgumentHelp("With --sync-latency: how the sender's clock is known: 'system' (both hosts' clocks "
+        + "kept in step by chrony or PTP) or 'sender' (measured by RTCP exchanges with the sender)."))
+    var clock = "system"
+
+    @Option(help: ArgumentHelp("With --sync-latency: this box's sound is heard this many ms after its device plays "
+        + "it (DAC, amplifier, distance); it plays that much earlier (-500...500)."))
+    var outputOffset: Double = 0
+
+    @Option(help: ArgumentHelp("Test only: offset this receiver's view of the system clock, ms.", visibility: .hidden))
+    var testClockOffset: Double = 0
+
+    @Option(help: ArgumentHelp("Test only: skew this receiver's view of the system clock, ppm.", visibility: .hidden))
+    var testClockSkewPpm: Double = 0
+
     func validate() throws {
         do {
             try makeConfiguration().validate()
@@ -212,6 +234,12 @@ struct EarshotRecv: ParsableCommand {
             canonicalName: "earshot-recv@\(hostName())", allow: allow, stateFile: stateFile, mixer: mixer,
             mixerDevice: mixerDevice)
         configuration.waitsForDevice = waitForDevice
+        if let syncLatency {
+            configuration.schedule = PlayoutSchedule(
+                syncLatencyMs: syncLatency, outputOffsetMs: outputOffset,
+                clock: try PlayoutSchedule.clockSource(parsing: clock), systemClockOffsetMs: testClockOffset,
+                systemClockSkewPpm: testClockSkewPpm)
+        }
         #if EARSHOT_TEST_HOOKS
             // Debug builds only: the watchdog test stalls the playback thread (never in a release binary).
             configuration.playbackStallsAfterSeconds = getenv("EARSHOT_STALL_PLAYBACK_AFTER").flatMap {

@@ -1,0 +1,83 @@
+import EarshotNet
+import EarshotProtocol
+
+/// Turns the sender's reports (RFC 3550 SR: its clock's NTP time at an RTP timestamp) into the `CaptureTimeline` a
+/// scheduled playout measures from: the capture instant of each media timestamp on this host's CLOCK_MONOTONIC.
+///
+/// The sender's clock is read on the receiver's by the schedule's `ClockSource`: through the receiver's own
+/// REALTIME − MONOTONIC offset (`system`: both hosts' clocks are trusted to agree), or through the offset and rate
+/// `SenderClockEstimator` measured (`sender`). The RTP clock's rate against the sender's clock (a capture device's
+/// crystal) is the slope between the stream's first report and the latest, once they span `rateSpanSeconds`; the
+/// nominal 48 kHz until then.
+///
+/// Invariant: no storage; allocation-free. Producer thread only.
+struct SenderCaptureClock {
+    let schedule: PlayoutSchedule
+    /// CLOCK_MONOTONIC at `init`: where the test-only skew of the system clock's view starts.
+    private let startNanos: Int64
+    /// The stream's first report: its media timestamp and the sender's clock then (Unix ns).
+    private var first: (timestamp: Int64, senderNanos: Int64)?
+    /// Sender nanoseconds per sample of its RTP clock.
+    private(set) var senderNanosPerSample = CaptureTimeline.nominalNanosecondsPerSample
+    /// The offset and rate to the sender's clock, for `ClockSource.sender`.
+    var estimator = SenderClockEstimator()
+
+    /// Reports at least this far apart give the RTP clock's rate.
+    static let rateSpanSeconds = 10.0
+    /// The most an RTP clock's rate is believed to differ from the nominal: 1000 ppm.
+    static let maximumRateDeviation = 0.001
+
+    init(schedule: PlayoutSchedule, nowNanos: Int64) {
+        self.schedule = schedule
+        startNanos = nowNanos
+    }
+
+    /// A new stream (another source, a restart): its media timestamps start over.
+    mutating func reset() {
+        first = nil
+        senderNanosPerSample = CaptureTimeline.nominalNanosecondsPerSample
+    }
+
+    /// CLOCK_REALTIME as this receiver sees it, in ns (with the test-only offset and skew).
+    func systemClockNanos(realtimeNanos: Int64, monotonicNanos: Int64) -> Int64 {
+        let skew = schedule.systemClockSkewPpm * 1e-6 * Double(monotonicNanos - startNanos)
+        return realtimeNanos + Int64(schedule.systemClockOffsetMs * 1e6 + skew)
+    }
+
+    /// The receiver's CLOCK_MONOTONIC when the sender's clock read `senderNanos` (Unix ns), nil while `sender`
+    /// mode has no estimate yet.
+    func monotonicNanos(ofSenderNanos senderNanos: Int64, nowNanos: Int64) -> Int64? {
+        switch schedule.clock {
+        case .system:
+            let offset = systemClockNanos(realtimeNanos: realtimeNanoseconds(), monotonicNanos: nowNanos) - nowNanos
+            return senderNanos - offset
+        case .sender:
+            return estimator.receiverNanos(ofSenderNanos: senderNanos)
+        }
+    }
+
+    /// The capture timeline from the latest report, `report` (NTP time, RTP timestamp), given the media timestamp
+    /// of a placed packet's RTP timestamp (`placed`); nil while the sender's clock cannot be read yet.
+    mutating func timeline(
+        report: (ntp: NTPTimestamp, rtpTimestamp: UInt32), placed: (rtpTimestamp: UInt32, mediaTimestamp: Int64),
+        nowNanos: Int64
+    ) -> CaptureTimeline? {
+        let timestamp = placed.mediaTimestamp + Int64(Int32(bitPattern: report.rtpTimestamp &- placed.rtpTimestamp))
+        let unix = report.ntp.unixTime
+        let senderNanos = unix.seconds * 1_000_000_000 + unix.nanoseconds
+        if let first {
+            let samples = timestamp - first.timestamp
+            if Double(samples) >= Self.rateSpanSeconds * 48_000 {
+                let rate = Double(senderNanos - first.senderNanos) / Double(samples)
+                let nominal = CaptureTimeline.nominalNanosecondsPerSample
+                if abs(rate / nominal - 1) <= Self.maximumRateDeviation { senderNanosPerSample = rate }
+            }
+        } else {
+            first = (timestamp, senderNanos)
+        }
+        guard let capture = monotonicNanos(ofSenderNanos: senderNanos, nowNanos: nowNanos) else { return nil }
+        let receiverPerSender = schedule.clock == .sender ? estimator.receiverNanosPerSenderNano : 1
+        return CaptureTimeline(
+            timestamp: timestamp, nanoseconds: capture, nanosecondsPerSample: senderNanosPerSample * receiverPerSender)
+    }
+}

@@ -1,0 +1,146 @@
+import EarshotDSP
+import EarshotTestRig
+import Foundation
+import Testing
+
+/// Two receivers fed by one sender (`earshot-send --to A --to B`) with one `--sync-latency`, on the aligned rig:
+/// receiver A plays into `ref`, B into `out`, and one recording of the 4-channel sink holds both sample-aligned. The
+/// stream is a chirp train (`ChirpTrain`, a WAV file); the alignment error of chirp `k` is the lag of B's copy against
+/// A's (positive: B late), by cross-correlation over the chirp refined to a fraction of a sample by a parabola through
+/// the correlation peak. Target (issue #25): median |error| ≤ 0.1 ms, max ≤ 0.3 ms, counted from `settleSeconds`
+/// after the later receiver's first chirp.
+@Suite(.serialized, .tags(.rigTiming)) struct MultiRoomSyncEndToEndTests {
+    typealias Receiver = ReceiverEndToEndTests
+
+    static var streamSeconds: Double {
+        ProcessInfo.processInfo.environment["EARSHOT_SYNC_SECONDS"].flatMap(Double.init) ?? 60
+    }
+    static let syncLatencyMs = 80.0
+    /// The issue's bound for a late joiner: aligned within 5 s of its start.
+    static let settleSeconds = 5.0
+
+    /// One chirp's alignment: where A played it (frames into the recording) and B's lag against A, in ms.
+    struct Alignment {
+        var frame: Int
+        var errorMs: Double
+        var correlation: Double
+    }
+
+    /// Starts `earshot-recv` on `device` for `seconds` (no warm-up wait: the caller waits once for all).
+    static func syncReceiver(rig: AudioRig, port: Int, device: String, seconds: Double, extra: [String] = [])
+        throws -> ChildProcess
+    {
+        try ChildProcess(
+            Receiver.product("earshot-recv"),
+            ["--listen", "127.0.0.1:\(port)", "--device", device, "--duration", "\(seconds)", "--stats", "0.5",
+             "--buffer-periods", "6", "--sync-latency", "\(syncLatencyMs)"] + extra,
+            environment: rig.environment)
+    }
+
+    /// Plays a chirp train of `seconds` to two receivers, B started `joinAfterSeconds` into the stream with `extraB`;
+    /// returns the alignments of the chirps both played and the receivers' logs.
+    static func run(seconds: Double, joinAfterSeconds: Double = 0, extraA: [String] = [], extraB: [String] = [])
+        throws -> (alignments: [Alignment], logA: String, logB: String, joinFrame: Int)
+    {
+        let rig = try AudioRig(outputs: 1, aligned: true)
+        defer { rig.stop() }
+        let train = ChirpTrain(leadSeconds: 1, count: Int((seconds - 2) / 0.26), tailSeconds: 1)
+        let input = rig.directory.appendingPathComponent("train.wav").path
+        try WAVFile(sampleRate: 48_000, channels: 2, samples: train.samples).write(path: input)
+        let trainSeconds = Double(train.samples.count / 2) / 48_000
+        let portA = Receiver.portPair()
+        let portB = Receiver.portPair()
+        let receiverA = try syncReceiver(
+            rig: rig, port: portA, device: rig.referenceDevice, seconds: trainSeconds + Receiver.deviceWarmUpSeconds,
+            extra: extraA)
+        var receiverB: ChildProcess?
+        if joinAfterSeconds == 0 {
+            receiverB = try syncReceiver(
+                rig: rig, port: portB, device: rig.outputDevice,
+                seconds: trainSeconds + Receiver.deviceWarmUpSeconds, extra: extraB)
+        }
+        usleep(useconds_t(Receiver.deviceWarmUpSeconds * 1_000_000))
+        let recording = try rig.startAlignedRecording()
+        let sender = try ChildProcess(
+            ChildProcess.earshotSend,
+            ["--input", input, "--frame", "5", "--to", "127.0.0.1:\(portA)", "--to", "127.0.0.1:\(portB)",
+             "--stats", "1"])
+        if receiverB == nil {
+            usleep(useconds_t(joinAfterSeconds * 1_000_000))
+            receiverB = try syncReceiver(
+                rig: rig, port: portB, device: rig.outputDevice, seconds: trainSeconds - joinAfterSeconds + 1,
+                extra: extraB)
+        }
+        #expect(sender.wait(seconds: trainSeconds + 5) == 0, "\(sender.log)")
+        #expect(receiverA.wait(seconds: 5) == 0, "\(receiverA.log)")
+        #expect(receiverB!.wait(seconds: 5) == 0, "\(receiverB!.log)")
+        let recorded = try recording.stop()
+        let a = SignalAnalysis.channel(1, of: recorded, channels: 4)
+        let b = SignalAnalysis.channel(3, of: recorded, channels: 4)
+        let onsetsB = ChirpLatency.onsets(in: b)
+        return (alignments(a, b), receiverA.log, receiverB!.log, onsetsB.first ?? .max)
+    }
+
+    /// Every chirp of `a` that `b` also played within ±10 ms, with B's lag against A in ms.
+    static func alignments(_ a: [Float], _ b: [Float]) -> [Alignment] {
+        let search = 480
+        var result: [Alignment] = []
+        for onset in ChirpLatency.onsets(in: a) {
+            let from = onset - 96
+            let to = onset + ChirpTrain.chirpFrames + 96
+            guard from - search >= 0, to + search <= b.count else { continue }
+            guard SignalAnalysis.rms(b[(from - search)..<(to + search)]) > 0.01 else { continue }
+            let reference = Array(a[from..<to])
+            var scores = [Double](repeating: 0, count: 2 * search + 1)
+            var referenceEnergy = 0.0
+            for sample in reference { referenceEnergy += Double(sample) * Double(sample) }
+            for lag in -search...search {
+                var sum = 0.0
+                for index in 0..<reference.count { sum += Double(reference[index]) * Double(b[from + lag + index]) }
+                scores[lag + search] = sum
+            }
+            let best = scores.indices.max { scores[$0] < scores[$1] }!
+            guard best > 0, best < scores.count - 1 else { continue }
+            // Sub-sample: the vertex of the parabola through the peak and its neighbours.
+            let (left, peak, right) = (scores[best - 1], scores[best], scores[best + 1])
+            let curvature = left - 2 * peak + right
+            let fraction = curvature < 0 ? 0.5 * (left - right) / curvature : 0
+            var signalEnergy = 0.0
+            for index in 0..<reference.count {
+                let sample = Double(b[from + best - search + index])
+                signalEnergy += sample * sample
+            }
+            let correlation = peak / max(1e-12, (referenceEnergy * signalEnergy).squareRoot())
+            result.append(Alignment(
+                frame: onset, errorMs: (Double(best - search) + fraction) / 48, correlation: correlation))
+        }
+        return result
+    }
+
+    static func summary(_ errors: [Double]) -> (median: Double, max: Double) {
+        let magnitudes = errors.map(abs).sorted()
+        return (magnitudes.isEmpty ? .nan : magnitudes[magnitudes.count / 2], magnitudes.last ?? .nan)
+    }
+
+    static func describe(_ alignments: [Alignment], from startFrame: Int) -> String {
+        alignments.filter { $0.frame >= startFrame }.map { String(format: "%.1f s %+.3f", Double($0.frame) / 48_000, $0.errorMs) }
+            .joined(separator: ", ")
+    }
+
+    @Test func twoReceiversOnTheSystemClockPlayAsOne() throws {
+        let seconds = Self.streamSeconds
+        let run = try Self.run(seconds: seconds)
+        let first = try #require(run.alignments.first, "no chirp in both outputs\n\(run.logA)\n\(run.logB)")
+        let settled = run.alignments.filter { $0.frame >= first.frame + Int(Self.settleSeconds * 48_000) }
+        let (median, maximum) = Self.summary(settled.map(\.errorMs))
+        print(String(
+            format: "e2e sync system clock: %d chirps over %.0f s after %.0f s, |error| median %.3f ms, max %.3f ms, "
+                + "mean %+.3f ms; first chirp %+.3f ms", settled.count, seconds, Self.settleSeconds, median, maximum,
+            settled.map(\.errorMs).reduce(0, +) / Double(max(1, settled.count)), first.errorMs))
+        print("e2e sync system clock A: \(Receiver.jsonLine(run.logA))")
+        print("e2e sync system clock B: \(Receiver.jsonLine(run.logB))")
+        #expect(settled.count >= Int((seconds - Self.settleSeconds - 4) / 0.3), "\(settled.count) chirps")
+        #expect(median <= 0.1, "\(Self.describe(run.alignments, from: 0))")
+        #expect(maximum <= 0.3, "\(Self.describe(run.alignments, from: 0))")
+    }
+}
