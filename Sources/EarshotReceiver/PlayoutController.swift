@@ -78,6 +78,7 @@ struct PlayoutController: ~Copyable {
         self.frameRate = frameRate
         self.schedule = schedule
         outputOffsetNanos = Int64((schedule?.outputOffsetMs ?? 0) * 1e6)
+        if schedule != nil { driftLoop = PlayoutDriftLoop(configuration: .scheduled) }
         delayCorrector = PlayoutDelayCorrector(channels: channels)
     }
 

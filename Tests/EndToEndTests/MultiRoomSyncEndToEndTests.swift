@@ -66,9 +66,9 @@ import Testing
             ["--input", input, "--frame", "5", "--to", "127.0.0.1:\(portA)", "--to", "127.0.0.1:\(portB)",
              "--stats", "1"])
         if receiverB == nil {
-            usleep(useconds_t(joinAfterSeconds * 1_000_000))
+            usleep(useconds_t(max(0, joinAfterSeconds - Receiver.deviceWarmUpSeconds) * 1_000_000))
             receiverB = try syncReceiver(
-                rig: rig, port: portB, device: rig.outputDevice, seconds: trainSeconds - joinAfterSeconds + 1,
+                rig: rig, port: portB, device: rig.outputDevice, seconds: trainSeconds - joinAfterSeconds + Receiver.deviceWarmUpSeconds + 1,
                 extra: extraB)
         }
         #expect(sender.wait(seconds: trainSeconds + 5) == 0, "\(sender.log)")
@@ -127,6 +127,17 @@ import Testing
             .joined(separator: ", ")
     }
 
+    /// The error about every 2 s (for the log).
+    static func course(_ alignments: [Alignment]) -> String {
+        var lastSecond = -2.0
+        var parts: [String] = []
+        for alignment in alignments where Double(alignment.frame) / 48_000 >= lastSecond + 2 {
+            lastSecond = Double(alignment.frame) / 48_000
+            parts.append(String(format: "%.0f s %+.3f", lastSecond, alignment.errorMs))
+        }
+        return parts.joined(separator: ", ")
+    }
+
     @Test func twoReceiversOnTheSystemClockPlayAsOne() throws {
         let seconds = Self.streamSeconds
         let run = try Self.run(seconds: seconds)
@@ -137,10 +148,42 @@ import Testing
             format: "e2e sync system clock: %d chirps over %.0f s after %.0f s, |error| median %.3f ms, max %.3f ms, "
                 + "mean %+.3f ms; first chirp %+.3f ms", settled.count, seconds, Self.settleSeconds, median, maximum,
             settled.map(\.errorMs).reduce(0, +) / Double(max(1, settled.count)), first.errorMs))
+        print("e2e sync system clock: course \(Self.course(run.alignments))")
         print("e2e sync system clock A: \(Receiver.jsonLine(run.logA))")
         print("e2e sync system clock B: \(Receiver.jsonLine(run.logB))")
         #expect(settled.count >= Int((seconds - Self.settleSeconds - 4) / 0.3), "\(settled.count) chirps")
         #expect(median <= 0.1, "\(Self.describe(run.alignments, from: 0))")
         #expect(maximum <= 0.3, "\(Self.describe(run.alignments, from: 0))")
+    }
+
+    /// B starts 20 s into the stream (its device 2.5 s before, so the rig's start-up stall is over): from 5 s after
+    /// its first chirp, within the bounds.
+    ///
+    /// Fails on the PulseAudio rig: a playback stream that joins the running 4-channel sink later than the other is
+    /// heard 1–4 ms later than its `snd_pcm_delay` (or its buffer level) says, for tens of seconds, while the box's
+    /// own schedule error reads below 0.2 ms (three runs: median 1.26–3.76 ms). Not yet explained: whether the rig's
+    /// remap sink or PulseAudio's latency report is off, or the receiver; two boxes started together are aligned.
+    @Test(.disabled("a stream joining the rig's running sink is heard 1-4 ms off its reported delay (see comment)"))
+    func lateJoinerIsAlignedWithinFiveSeconds() throws {
+        let join = 20.0
+        let seconds = join + Self.settleSeconds + 8
+        let run = try Self.run(seconds: seconds, joinAfterSeconds: join)
+        let first = try #require(
+            run.alignments.first { $0.frame >= run.joinFrame }, "B played no chirp\n\(run.logB)")
+        let settled = run.alignments.filter { $0.frame >= run.joinFrame + Int(Self.settleSeconds * 48_000) }
+        let (median, maximum) = Self.summary(settled.map(\.errorMs))
+        print(String(
+            format: "e2e sync late joiner: first chirp %.1f s after the stream's, %+.3f ms; from %.0f s after it: "
+                + "%d chirps, |error| median %.3f ms, max %.3f ms", Double(first.frame) / 48_000, first.errorMs,
+            Self.settleSeconds, settled.count, median, maximum))
+        print("e2e sync late joiner: course \(Self.course(run.alignments))")
+        // B's loop, every second: delay/target, drift, ratio, error.
+        for (index, line) in run.logB.split(separator: "\n").filter({ $0.contains(" drift ") }).enumerated()
+        where index % 2 == 0 {
+            print("e2e sync late joiner B: t \(index / 2) s: \(line)")
+        }
+        #expect(settled.count >= 20, "\(settled.count) chirps\n\(run.logB)")
+        #expect(median <= 0.1, "\(Self.describe(run.alignments, from: run.joinFrame))")
+        #expect(maximum <= 0.3, "\(Self.describe(run.alignments, from: run.joinFrame))")
     }
 }
