@@ -52,6 +52,10 @@ struct ReceiverProducer: ~Copyable {
     let standbyWaitNanos: Int64 = 500_000_000
     let publishIntervalNanos: Int64 = 20_000_000
     let reportIntervalNanos: Int64 = 1_000_000_000
+    /// `--clock sender`: a clock request (`ClockSyncExchange`) four times a second, so that the estimator keeps
+    /// enough short round trips to choose from.
+    let clockRequestIntervalNanos: Int64 = 250_000_000
+    var nextClockRequestNanos: Int64 = 0
     let scheduling: RealtimeScheduling
     let mailbox: ReceiverCountersMailbox
     let gauges: ReceiverGauges
@@ -153,6 +157,10 @@ struct ReceiverProducer: ~Copyable {
             if now >= nextReportNanos {
                 sendReport(nowNanos: now)
                 nextReportNanos = now + reportIntervalNanos
+            }
+            if captureClock?.schedule.clock == .sender && now >= nextClockRequestNanos {
+                sendClockRequest()
+                nextClockRequestNanos = now + clockRequestIntervalNanos
             }
         }
         publish()
@@ -299,6 +307,10 @@ struct ReceiverProducer: ~Copyable {
             rtcp.goodbyePending = false
             jitterBuffer.endOfStream()
         }
+        if let exchange = rtcp.clockAnswer {
+            rtcp.clockAnswer = nil
+            captureClock?.addExchange(exchange.answer, arrivalNanos: exchange.arrivalNanos)
+        }
         if captureClock != nil && rtcp.senderReportsMapped != reportsMapped { mapCaptureTimeline() }
     }
 
@@ -341,7 +353,7 @@ struct ReceiverProducer: ~Copyable {
             return
         case .acceptNewSource(let previous):
             playout.noteNewStream()
-            captureClock?.reset()
+            captureClock?.reset(newSender: true)
             lastPlaced = nil
             if previous != nil {
                 jitterBuffer.reset()
@@ -524,6 +536,17 @@ struct ReceiverProducer: ~Copyable {
     }
 
     // MARK: - RTCP out
+
+    /// Sends a clock request to the sender's RTCP address, stamped with our clock just before it leaves.
+    mutating func sendClockRequest() {
+        guard let destination = rtcp.reportDestination(rtpSource: rtpSource),
+            let captureClock,
+            let request = rtcp.makeClockRequest(
+                t1: captureClock.clockRequestStamp(nowNanos: MonotonicInstant.now().nanoseconds))
+        else { return }
+        let socket = rtcp.multiplexed ? rtpSocket : rtcpSocket
+        do { try socket.send(request, to: destination) } catch {}
+    }
 
     mutating func sendReport(nowNanos: Int64) {
         guard let destination = rtcp.reportDestination(rtpSource: rtpSource),

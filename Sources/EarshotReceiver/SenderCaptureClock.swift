@@ -32,28 +32,52 @@ struct SenderCaptureClock {
         startNanos = nowNanos
     }
 
-    /// A new stream (another source, a restart): its media timestamps start over.
-    mutating func reset() {
+    /// A new stream: its media timestamps start over; with `newSender`, so does the clock estimate.
+    mutating func reset(newSender: Bool = false) {
         first = nil
         senderNanosPerSample = CaptureTimeline.nominalNanosecondsPerSample
+        if newSender { estimator.reset() }
     }
 
-    /// CLOCK_REALTIME as this receiver sees it, in ns (with the test-only offset and skew).
-    func systemClockNanos(realtimeNanos: Int64, monotonicNanos: Int64) -> Int64 {
+    /// This receiver's system clock (CLOCK_REALTIME, with the test-only offset and skew) at CLOCK_MONOTONIC
+    /// `monotonicNanos`, in ns.
+    func systemClockNanos(atMonotonic monotonicNanos: Int64) -> Int64 {
+        let realtimeAhead = realtimeNanoseconds() - MonotonicInstant.now().nanoseconds
         let skew = schedule.systemClockSkewPpm * 1e-6 * Double(monotonicNanos - startNanos)
-        return realtimeNanos + Int64(schedule.systemClockOffsetMs * 1e6 + skew)
+        return monotonicNanos + realtimeAhead + Int64(schedule.systemClockOffsetMs * 1e6 + skew)
+    }
+
+    /// The CLOCK_MONOTONIC instant at which this receiver's system clock reads `systemNanos` (the inverse of
+    /// `systemClockNanos(atMonotonic:)`, to first order in the skew).
+    func monotonicNanos(atSystemClock systemNanos: Int64) -> Int64 {
+        let realtimeAhead = realtimeNanoseconds() - MonotonicInstant.now().nanoseconds
+        let unskewed = systemNanos - realtimeAhead - Int64(schedule.systemClockOffsetMs * 1e6)
+        return unskewed - Int64(schedule.systemClockSkewPpm * 1e-6 * Double(unskewed - startNanos))
     }
 
     /// The receiver's CLOCK_MONOTONIC when the sender's clock read `senderNanos` (Unix ns), nil while `sender`
-    /// mode has no estimate yet.
-    func monotonicNanos(ofSenderNanos senderNanos: Int64, nowNanos: Int64) -> Int64? {
+    /// mode has no estimate yet: `system` takes the sender's clock for this receiver's system clock; `sender` reads
+    /// it through the exchanges' estimate of the sender's clock against this receiver's system clock, however wrong
+    /// that is.
+    func monotonicNanos(ofSenderNanos senderNanos: Int64) -> Int64? {
         switch schedule.clock {
         case .system:
-            let offset = systemClockNanos(realtimeNanos: realtimeNanoseconds(), monotonicNanos: nowNanos) - nowNanos
-            return senderNanos - offset
+            return monotonicNanos(atSystemClock: senderNanos)
         case .sender:
-            return estimator.receiverNanos(ofSenderNanos: senderNanos)
+            return estimator.receiverNanos(ofSenderNanos: senderNanos).map { monotonicNanos(atSystemClock: $0) }
         }
+    }
+
+    /// The t1 of a clock request sent now: this receiver's system clock.
+    func clockRequestStamp(nowNanos: Int64) -> Int64 { systemClockNanos(atMonotonic: nowNanos) }
+
+    /// One answered clock request: t1 as sent (`clockRequestStamp`), the sender's t2 and t3, and the answer's
+    /// arrival on CLOCK_MONOTONIC.
+    mutating func addExchange(_ answer: ClockSyncExchange.Answer, arrivalNanos: Int64) {
+        let (t2, t3) = (answer.t2.unixTime, answer.t3.unixTime)
+        estimator.add(
+            t1: Int64(bitPattern: answer.t1), t2: t2.seconds * 1_000_000_000 + t2.nanoseconds,
+            t3: t3.seconds * 1_000_000_000 + t3.nanoseconds, t4: systemClockNanos(atMonotonic: arrivalNanos))
     }
 
     /// The capture timeline from the latest report, `report` (NTP time, RTP timestamp), given the media timestamp
@@ -75,8 +99,10 @@ struct SenderCaptureClock {
         } else {
             first = (timestamp, senderNanos)
         }
-        guard let capture = monotonicNanos(ofSenderNanos: senderNanos, nowNanos: nowNanos) else { return nil }
-        let receiverPerSender = schedule.clock == .sender ? estimator.receiverNanosPerSenderNano : 1
+        guard let capture = monotonicNanos(ofSenderNanos: senderNanos) else { return nil }
+        // Receiver CLOCK_MONOTONIC ns per sender ns: through the system clock's view of it.
+        let systemPerSender = schedule.clock == .sender ? estimator.receiverNanosPerSenderNano : 1
+        let receiverPerSender = systemPerSender / (1 + schedule.systemClockSkewPpm * 1e-6)
         return CaptureTimeline(
             timestamp: timestamp, nanoseconds: capture, nanosecondsPerSample: senderNanosPerSample * receiverPerSender)
     }
