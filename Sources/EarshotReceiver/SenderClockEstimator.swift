@@ -21,7 +21,7 @@ struct SenderClockEstimator {
 
     static let capacity = 48
     /// Exchanges whose round trip is at most this much above the shortest kept count.
-    static let roundTripSlackNanos: Int64 = 150_000
+    static let roundTripSlackNanos: Int64 = 100_000  // loopback p50 0.1 ms; a wired LAN's a few tenths
     /// At least this many of the shortest round trips count, however spread.
     static let minimumKept = 6
 
