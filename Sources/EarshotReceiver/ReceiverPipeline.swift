@@ -437,6 +437,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
         stats.driftPpm = gauges.driftPpm
         stats.resampleRatio = gauges.resampleRatio
         stats.delayErrorMs = gauges.delayErrorMs
+        stats.syncErrorMs = gauges.syncErrorMs
+        stats.syncLost = gauges.syncLost.load(ordering: .relaxed)
         stats.rtcpReportsSent = gauges.reportsSent.load(ordering: .relaxed)
         stats.rtcpSenderReportsReceived = gauges.senderReportsReceived.load(ordering: .relaxed)
         stats.rtcpGoodbyesReceived = gauges.goodbyesReceived.load(ordering: .relaxed)

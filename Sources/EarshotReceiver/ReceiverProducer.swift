@@ -210,6 +210,9 @@ struct ReceiverProducer: ~Copyable {
             jitterMs: jitterBuffer.jitterMs, delayMs: jitterBuffer.currentDelayMs, targetMs: jitterBuffer.targetDelayMs)
         let drift = playout.driftLoop
         gauges.publish(driftPpm: drift.driftPpm, resampleRatio: drift.ratio, delayErrorMs: drift.delayErrorMs)
+        if playout.schedule != nil {
+            gauges.publish(syncErrorMs: playout.syncErrorMs ?? .nan, syncLost: playout.syncLost)
+        }
     }
 
     /// Publishes the locked stream's identity when it changed: a stream plays while the jitter buffer is not idle

@@ -296,6 +296,7 @@ struct EarshotRecv: ParsableCommand {
         let start = MonotonicInstant.now()
         var nextStats = stats > 0 ? start + Int64(stats * 1e9) : nil
         var inStandby = false
+        var syncLost = false
         while !StopSignal.received {
             let now = MonotonicInstant.now()
             if ReloadSignal.take() { pipeline.reopenDevice() }
@@ -307,6 +308,17 @@ struct EarshotRecv: ParsableCommand {
                     : "device \(device) started again for a stream")
             }
             if let duration, now.nanoseconds - start.nanoseconds >= Int64(duration * 1e9) { break }
+            if syncLatency != nil, pipeline.stats().syncLost != syncLost {
+                syncLost.toggle()
+                if syncLost {
+                    let message = "sync lost: more than \(PlayoutSchedule.lostErrorMs) ms off the schedule for "
+                        + "\(PlayoutSchedule.lostAfterSeconds) s (is --sync-latency enough for the network? "
+                        + "is the clock kept? see --clock)"
+                    logger.warning("\(message)")
+                } else {
+                    logger.info("sync regained: within \(PlayoutSchedule.lostErrorMs) ms of the schedule again")
+                }
+            }
             if let due = nextStats, now >= due {
                 print("stats \(pipeline.stats().description)")
                 fflush(stdout)

@@ -52,7 +52,9 @@ import Testing
     }
 
     /// How far off the estimate maps a sender instant `senderNanos` to the receiver's clock, in ns.
-    static func mappingError(_ estimator: SenderClockEstimator, clocks: SimulatedClocks, atTrueNanos: Int64) -> Double? {
+    static func mappingError(_ estimator: SenderClockEstimator, clocks: SimulatedClocks, atTrueNanos: Int64)
+        -> Double?
+    {
         estimator.receiverNanos(ofSenderNanos: clocks.sender(atTrueNanos)).map { Double($0 - atTrueNanos) }
     }
 
@@ -74,7 +76,8 @@ import Testing
     }
 
     /// With the queueing on one leg only, single exchanges are biased by half its mean (200 µs here); the exchanges
-    /// with the shortest round trips are not. Checked to fail with every exchange kept (slack raised to 1 s: 191 µs off).
+    /// with the shortest round trips are not. Checked to fail with every exchange kept (slack raised to 1 s: 191 µs
+    /// off).
     @Test func shortestRoundTripsRemoveTheAsymmetricBias() throws {
         let clocks = SimulatedClocks(offsetMs: 12, skewPpm: 0)
         var estimator = SenderClockEstimator()

@@ -68,7 +68,8 @@ import Testing
         if receiverB == nil {
             usleep(useconds_t(max(0, joinAfterSeconds - Receiver.deviceWarmUpSeconds) * 1_000_000))
             receiverB = try syncReceiver(
-                rig: rig, port: portB, device: rig.outputDevice, seconds: trainSeconds - joinAfterSeconds + Receiver.deviceWarmUpSeconds + 1,
+                rig: rig, port: portB, device: rig.outputDevice,
+                seconds: trainSeconds - joinAfterSeconds + Receiver.deviceWarmUpSeconds + 1,
                 extra: extraB)
         }
         #expect(sender.wait(seconds: trainSeconds + 5) == 0, "\(sender.log)")
@@ -123,8 +124,8 @@ import Testing
     }
 
     static func describe(_ alignments: [Alignment], from startFrame: Int) -> String {
-        alignments.filter { $0.frame >= startFrame }.map { String(format: "%.1f s %+.3f", Double($0.frame) / 48_000, $0.errorMs) }
-            .joined(separator: ", ")
+        alignments.filter { $0.frame >= startFrame }
+            .map { String(format: "%.1f s %+.3f", Double($0.frame) / 48_000, $0.errorMs) }.joined(separator: ", ")
     }
 
     /// The error about every 2 s (for the log).
