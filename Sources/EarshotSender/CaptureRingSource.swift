@@ -23,12 +23,17 @@ public struct CaptureRingSource: AudioSource {
     private let scratch: UnsafeMutablePointer<Float>
     private let stopRequested: UnsafeAtomic<Bool>
     private let stallTimeoutNanoseconds: Int64
+    /// The capture thread's notes of when its audio entered the device (nil: none kept).
+    private let timestamps: CaptureTimestamps?
+    /// Frames read from the ring since start (the capture thread counts what it stored in the same units).
+    private var framesTaken = 0
 
     /// `ring` and `stopRequested` are owned by the caller and must outlive this source; call `deallocate()` once.
     public init(
         ring: RingBuffer, device: String, channels: Int, framesPerBlock: Int, stopRequested: UnsafeAtomic<Bool>,
-        stallTimeoutNanoseconds: Int64 = 2_000_000_000
+        stallTimeoutNanoseconds: Int64 = 2_000_000_000, timestamps: CaptureTimestamps? = nil
     ) throws(AudioSourceError) {
+        self.timestamps = timestamps
         guard channels == 1 || channels == 2 else { throw .unsupportedChannels(source: device, channels: channels) }
         guard framesPerBlock > 0, framesPerBlock <= ring.capacity else { throw .invalidBlockSize(frames: framesPerBlock) }
         self.ring = ring
@@ -45,6 +50,13 @@ public struct CaptureRingSource: AudioSource {
     public func deallocate() { scratch.deallocate() }
 
     public var bufferedFrames: Int { ring.availableToRead() }
+
+    /// From the capture thread's last note: the frames it had stored beyond what was read, and when the next one
+    /// entered the device.
+    public var captureInstant: (framesAhead: Int, nanoseconds: Int64)? {
+        guard let latest = timestamps?.latest else { return nil }
+        return (latest.storedFrames - framesTaken, latest.nextFrameNanoseconds)
+    }
 
     public mutating func read(into buffer: UnsafeMutablePointer<Float>) throws(AudioSourceError) -> AudioSourceRead {
         let quarterFrameNanoseconds = Int64(framesPerBlock) * 1_000_000_000 / Int64(audioSourceSampleRate) / 4
@@ -64,7 +76,7 @@ public struct CaptureRingSource: AudioSource {
             MonotonicInstant.sleep(nanoseconds: napNanoseconds)
             waited += napNanoseconds
         }
-        _ = ring.read(into: scratch, frames: framesPerBlock)
+        framesTaken += ring.read(into: scratch, frames: framesPerBlock)
         mixer.mix(scratch, into: buffer, frames: framesPerBlock)
         return .block
     }

@@ -156,10 +156,11 @@ public final class SenderPipeline: @unchecked Sendable {
                 let ring = RingBuffer(
                     minimumCapacity: 4 * frames + 4 * device.parameters.periodFrames,
                     channels: device.parameters.channels)
+                let thread = CaptureThread(device: device, ring: ring, scheduling: configuration.scheduling)
                 let source = try CaptureRingSource(
                     ring: ring, device: name, channels: channels, framesPerBlock: frames,
-                    stopRequested: stopRequested)
-                capture = CaptureThread(device: device, ring: ring, scheduling: configuration.scheduling)
+                    stopRequested: stopRequested, timestamps: thread.timestamps)
+                capture = thread
                 captureRing = ring
                 (sendThread, finishLoop) = parts.make(source, cleanup: { source.deallocate() })
             }

@@ -210,4 +210,48 @@ import Testing
         #expect(median <= 0.1, "\(Self.describe(run.alignments, from: run.joinFrame))")
         #expect(maximum <= 0.3, "\(Self.describe(run.alignments, from: run.joinFrame))")
     }
+
+    /// The sender captures what is played into `ref` (`ref_in`) and stamps its reports with the instant the audio
+    /// entered the capture device (`CaptureTimestamps`); the receiver plays into `out` at capture + sync latency, so
+    /// the chirps' glass-to-glass latency in the aligned recording is the sync latency, plus what neither end can
+    /// see: the rig's path from `ref` through the monitor into `ref_in` before the capture device reports the audio,
+    /// and whatever PulseAudio's delay reports leave out. That rest read 3.5 ms (4.0 ms with the read time as the
+    /// stamp, as before `CaptureTimestamps`); the bound allows it, not an early playout, and the chirps must agree
+    /// within a millisecond (the schedule holds).
+    @Test func glassToGlassIsTheSyncLatency() throws {
+        let rig = try AudioRig(outputs: 1, aligned: true)
+        defer { rig.stop() }
+        let train = ChirpTrain(leadSeconds: 3.5, count: 40)
+        let trainFile = rig.directory.appendingPathComponent("train.raw")
+        try train.write(to: trainFile)
+        let trainSeconds = Double(train.samples.count / 2) / 48_000
+        let port = Receiver.portPair()
+        let recording = try rig.startAlignedRecording()
+        let receiver = try Self.syncReceiver(
+            rig: rig, port: port, device: rig.outputDevice, seconds: trainSeconds + Receiver.deviceWarmUpSeconds + 2)
+        usleep(useconds_t(Receiver.deviceWarmUpSeconds * 1_000_000))
+        let sender = try ChildProcess(
+            ChildProcess.earshotSend,
+            ["--device", rig.referenceCaptureDevice, "--frame", "5", "--to", "127.0.0.1:\(port)",
+             "--duration", "\(trainSeconds + 4)", "--stats", "1"],
+            environment: rig.environment)
+        let reference = try ChildProcess(
+            "/usr/bin/aplay",
+            ["-q", "-t", "raw", "-f", "FLOAT_LE", "-c", "2", "-r", "48000", "-D", rig.referenceDevice, trainFile.path],
+            environment: rig.environment)
+        reference.wait(seconds: trainSeconds + 4)
+        #expect(receiver.wait(seconds: 8) == 0, "\(receiver.log)")
+        sender.stop()
+        let measured = ChirpLatency(recording: try recording.stop())
+        let settled = Array(measured.latenciesMs.dropFirst(8))
+        let median = LoopbackEndToEndTests.median(settled)
+        print(String(
+            format: "e2e sync glass to glass: --sync-latency %.0f ms, measured median %.3f ms (%.3f ms over), "
+                + "range %.3f ... %.3f ms over %d chirps", Self.syncLatencyMs, median, median - Self.syncLatencyMs,
+            settled.min() ?? .nan, settled.max() ?? .nan, settled.count))
+        print("e2e sync glass to glass: \(Receiver.jsonLine(receiver.log))")
+        #expect(settled.count >= 20, "\(measured)\n\(receiver.log)\n\(sender.log)")
+        #expect(median >= Self.syncLatencyMs && median <= Self.syncLatencyMs + 4.5, "\(settled)")
+        #expect((settled.max() ?? .nan) - (settled.min() ?? .nan) <= 1, "\(settled)")
+    }
 }
