@@ -66,6 +66,11 @@ struct PlayoutController: ~Copyable {
     /// take seconds to drain such a backlog after a stall; one audible splice is the lesser evil).
     static let forcedShrinkExcessMs = 200.0
 
+    /// How far past its instant the first frame after (re)buffering may play (`JitterBuffer.Configuration
+    /// .maxStartExcessMs`): 60 ms of a sender's burst shrink slowly; a scheduled playout skips every frame already
+    /// late instead (they pile up while the first sender report is awaited), so that it starts on its schedule.
+    static func maxStartExcessMs(scheduled: Bool) -> Double { scheduled ? 0 : 60 }
+
     /// Below this RMS (about −50 dBFS) dropping a frame to shrink the delay is inaudible.
     static let quietRMS: Float = 0.003
 

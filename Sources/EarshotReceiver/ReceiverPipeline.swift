@@ -254,7 +254,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
         let jitterBuffer = JitterBuffer(
             configuration: JitterBuffer.Configuration(
                 capacity: configuration.jitterBufferCapacity, maxPayloadBytes: 1500, delay: delay,
-                maxConcealmentMs: 100, stretchesDecodedAudio: true))
+                maxConcealmentMs: 100, stretchesDecodedAudio: true,
+                maxStartExcessMs: PlayoutController.maxStartExcessMs(scheduled: configuration.schedule != nil)))
 
         producer = .allocate(capacity: 1)
         producer.initialize(

@@ -50,36 +50,40 @@ import Testing
         let trainSeconds = Double(train.samples.count / 2) / 48_000
         let portA = Receiver.portPair()
         let portB = Receiver.portPair()
+        // A late B hears the stream through relays (RTP and RTCP) started at the join; its process and device start
+        // with A's (see `lateJoinerIsAlignedWithinFiveSeconds` for why).
+        let relayPort = joinAfterSeconds > 0 ? Receiver.portPair() : portB
+        var relays: [ChildProcess] = []
+        defer { for relay in relays { relay.stop() } }
         let receiverA = try syncReceiver(
             rig: rig, port: portA, device: rig.referenceDevice, seconds: trainSeconds + Receiver.deviceWarmUpSeconds,
             extra: extraA)
-        var receiverB: ChildProcess?
-        if joinAfterSeconds == 0 {
-            receiverB = try syncReceiver(
-                rig: rig, port: portB, device: rig.outputDevice,
-                seconds: trainSeconds + Receiver.deviceWarmUpSeconds, extra: extraB)
-        }
+        let receiverB = try syncReceiver(
+            rig: rig, port: portB, device: rig.outputDevice, seconds: trainSeconds + Receiver.deviceWarmUpSeconds,
+            extra: extraB)
         usleep(useconds_t(Receiver.deviceWarmUpSeconds * 1_000_000))
         let recording = try rig.startAlignedRecording()
         let sender = try ChildProcess(
             ChildProcess.earshotSend,
-            ["--input", input, "--frame", "5", "--to", "127.0.0.1:\(portA)", "--to", "127.0.0.1:\(portB)",
+            ["--input", input, "--frame", "5", "--to", "127.0.0.1:\(portA)", "--to", "127.0.0.1:\(relayPort)",
              "--stats", "1"])
-        if receiverB == nil {
-            usleep(useconds_t(max(0, joinAfterSeconds - Receiver.deviceWarmUpSeconds) * 1_000_000))
-            receiverB = try syncReceiver(
-                rig: rig, port: portB, device: rig.outputDevice,
-                seconds: trainSeconds - joinAfterSeconds + Receiver.deviceWarmUpSeconds + 1,
-                extra: extraB)
+        if joinAfterSeconds > 0 {
+            usleep(useconds_t(joinAfterSeconds * 1_000_000))
+            for offset in [0, 1] {
+                relays.append(try ChildProcess(
+                    Receiver.product("earshot-impair"),
+                    ["--listen", "127.0.0.1:\(relayPort + offset)", "--to", "127.0.0.1:\(portB + offset)",
+                     "--duration", "\(trainSeconds - joinAfterSeconds + 2)"]))
+            }
         }
         #expect(sender.wait(seconds: trainSeconds + 5) == 0, "\(sender.log)")
         #expect(receiverA.wait(seconds: 5) == 0, "\(receiverA.log)")
-        #expect(receiverB!.wait(seconds: 5) == 0, "\(receiverB!.log)")
+        #expect(receiverB.wait(seconds: 5) == 0, "\(receiverB.log)")
         let recorded = try recording.stop()
         let a = SignalAnalysis.channel(1, of: recorded, channels: 4)
         let b = SignalAnalysis.channel(3, of: recorded, channels: 4)
         let onsetsB = ChirpLatency.onsets(in: b)
-        return (alignments(a, b), receiverA.log, receiverB!.log, onsetsB.first ?? .max)
+        return (alignments(a, b), receiverA.log, receiverB.log, onsetsB.first ?? .max)
     }
 
     /// Every chirp of `a` that `b` also played within ±10 ms, with B's lag against A in ms.
@@ -180,15 +184,20 @@ import Testing
         #expect(maximum <= 0.3, "\(Self.describe(run.alignments, from: 0))")
     }
 
-    /// B starts 20 s into the stream (its device 2.5 s before, so the rig's start-up stall is over): from 5 s after
-    /// its first chirp, within the bounds.
+    /// B hears the stream only from 20 s into it on: from 5 s after its first chirp, within the bounds.
     ///
-    /// Fails on the PulseAudio rig: a playback stream that joins the running 4-channel sink later than the other is
-    /// heard 1–4 ms later than its `snd_pcm_delay` (or its buffer level) says, for tens of seconds, while the box's
-    /// own schedule error reads below 0.2 ms (three runs: median 1.26–3.76 ms). Not yet explained: whether the rig's
-    /// remap sink or PulseAudio's latency report is off, or the receiver; two boxes started together are aligned.
-    @Test(.disabled("a stream joining the rig's running sink is heard 1-4 ms off its reported delay (see comment)"))
-    func lateJoinerIsAlignedWithinFiveSeconds() throws {
+    /// B's process and device start with A's, idle, and the stream reaches it through relays started at the join: a
+    /// playback stream that joins the rig's running sink later moved both streams' delay reports (PulseAudio's) by
+    /// 100–300 ppm for tens of seconds, so a receiver process started late tested the rig's server.
+    ///
+    /// Disabled: not met on the rig. Five runs read median 0.04–2.1 ms, max 0.2–2.8 ms. In them, a receiver's own
+    /// schedule error stays under 0.2 ms while the recording has the two up to 2 ms apart, and each receiver's delay
+    /// report (`snd_pcm_delay` through the `pulse` plugin) drifts by 200–350 ppm against the sender for 10 s at a
+    /// time (its buffer level, counted in frames, shows the same rate with 4.6 ms steps back), also in a receiver that
+    /// plays alone; two receivers started together drift alike, which is why they align. A sound card's hardware
+    /// pointer does not interpolate; this needs a run on one.
+    @Test(.disabled("the rig's PulseAudio delay reports drift by hundreds of ppm; see the comment"))
+    @Test func lateJoinerIsAlignedWithinFiveSeconds() throws {
         let join = 20.0
         let seconds = join + Self.settleSeconds + 8
         let run = try Self.run(seconds: seconds, joinAfterSeconds: join)
