@@ -15,8 +15,10 @@ struct SenderCaptureClock {
     let schedule: PlayoutSchedule
     /// CLOCK_MONOTONIC at `init`: where the test-only skew of the system clock's view starts.
     private let startNanos: Int64
-    /// The stream's first report: its media timestamp and the sender's clock then (Unix ns).
-    private var first: (timestamp: Int64, senderNanos: Int64)?
+    /// The report the RTP clock's rate is measured from: its RTP timestamp and the sender's clock then (Unix ns).
+    /// In RTP units, not media ones: the media timeline follows sequence numbers and leaves out a sender's skipped
+    /// ticks, each a frame (500 ppm over 10 s at 5 ms).
+    private var first: (rtpTimestamp: UInt32, senderNanos: Int64)?
     /// Sender nanoseconds per sample of its RTP clock.
     private(set) var senderNanosPerSample = CaptureTimeline.nominalNanosecondsPerSample
     /// The offset and rate to the sender's clock, for `ClockSource.sender`.
@@ -24,6 +26,8 @@ struct SenderCaptureClock {
 
     /// Reports at least this far apart give the RTP clock's rate.
     static let rateSpanSeconds = 10.0
+    /// The rate's reference report is replaced after this long (the rate is kept until the next span is long enough).
+    static let rateRestartSeconds = 3600.0
     /// The most an RTP clock's rate is believed to differ from the nominal: 1000 ppm.
     static let maximumRateDeviation = 0.001
 
@@ -90,14 +94,16 @@ struct SenderCaptureClock {
         let unix = report.ntp.unixTime
         let senderNanos = unix.seconds * 1_000_000_000 + unix.nanoseconds
         if let first {
-            let samples = timestamp - first.timestamp
+            // Within 24 h of RTP time (the 32-bit difference); the reference moves on after `rateRestartSeconds`.
+            let samples = Int64(report.rtpTimestamp &- first.rtpTimestamp)
             if Double(samples) >= Self.rateSpanSeconds * 48_000 {
                 let rate = Double(senderNanos - first.senderNanos) / Double(samples)
                 let nominal = CaptureTimeline.nominalNanosecondsPerSample
                 if abs(rate / nominal - 1) <= Self.maximumRateDeviation { senderNanosPerSample = rate }
             }
+            if Double(samples) >= Self.rateRestartSeconds * 48_000 { self.first = (report.rtpTimestamp, senderNanos) }
         } else {
-            first = (timestamp, senderNanos)
+            first = (report.rtpTimestamp, senderNanos)
         }
         guard let capture = monotonicNanos(ofSenderNanos: senderNanos) else { return nil }
         // Receiver CLOCK_MONOTONIC ns per sender ns: through the system clock's view of it.
