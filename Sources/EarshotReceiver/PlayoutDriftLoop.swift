@@ -183,9 +183,9 @@ struct PlayoutDriftLoop {
 
 extension PlayoutDriftLoop.Configuration {
     /// For a scheduled playout (`PlayoutController.schedule`): the delay is measured from the capture instants, so
-    /// nothing needs to settle first (`settleSeconds` 0); the line is trusted after a second, and the trim pulls
-    /// twice as hard and up to 500 ppm before settling (0.9 cents), so a box that joins late, whose start is off by
-    /// the device's report at that instant (tenths of a ms), is on its schedule within seconds.
+    /// nothing needs to settle first (`settleSeconds` 0), and the trim pulls twice as hard and up to 500 ppm before
+    /// settling (0.9 cents), so a box whose start is off by the device's report at that instant (tenths of a ms, up to
+    /// 1.4 ms on the rig) is on its schedule within seconds.
     static let scheduled = PlayoutDriftLoop.Configuration(
-        minimumSpanSeconds: 1, settleSeconds: 0, phaseGainPerSecond: 1, convergingTrimErrorMs: 0.5)
+        settleSeconds: 0, phaseGainPerSecond: 1, convergingTrimErrorMs: 0.5)
 }
