@@ -57,6 +57,7 @@ let package = Package(
         .library(name: "EarshotReceiver", targets: ["EarshotReceiver"]),
         .library(name: "EarshotDSP", targets: ["EarshotDSP"]),
         .library(name: "EarshotResample", targets: ["EarshotResample"]),
+        .library(name: "EarshotSecurity", targets: ["EarshotSecurity"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -72,6 +73,24 @@ let package = Package(
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
+        .systemLibrary(name: "COpenSSLCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // libsrtp 2.5.0 built from its sources (Sources/CSRTP/README.md): Debian's libsrtp2 runs on NSS, which allocates
+        // per packet and misses the 2 µs budget; this build uses OpenSSL's AES and libsrtp's own HMAC-SHA1.
+        .target(
+            name: "CSRTP",
+            dependencies: ["COpenSSLCrypto"],
+            exclude: ["README.md", "libsrtp/LICENSE"],
+            cSettings: [
+                .define("HAVE_CONFIG_H"),
+                .headerSearchPath("."),
+                .headerSearchPath("include/srtp2"),
+                .headerSearchPath("libsrtp/include"),
+                .headerSearchPath("libsrtp/crypto/include"),
+                // Optimized in debug too (the debug-built producer tests run it per packet); upstream's code, its
+                // warnings are not ours to fix.
+                .unsafeFlags(["-O2", "-w"]),
+            ]
+        ),
         .target(name: "CEarshotLinux"),
 
         // MARK: - Thin typed wrappers over C
@@ -82,6 +101,8 @@ let package = Package(
         .target(name: "EarshotSystemd", dependencies: ["CSystemd"]),
         // libspeexdsp's resampler (Benchmarks/BENCHMARKS.md: better than AdaptiveResampler on every quality measure).
         .target(name: "EarshotResample", dependencies: ["CSpeexDSP"]),
+        // SRTP/SRTCP through libsrtp2 (never a hand-written cipher); key files and key parsing.
+        .target(name: "EarshotSecurity", dependencies: ["CSRTP"]),
 
         // MARK: - Real-time core: lock-free, allocation-free after start
 
@@ -105,7 +126,7 @@ let package = Package(
             name: "EarshotReceiver",
             dependencies: [
                 "EarshotProtocol", "EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotRealtime", "EarshotALSA",
-                "CEarshotLinux", "EarshotSystemd", atomics, logging,
+                "CEarshotLinux", "EarshotSystemd", "EarshotSecurity", atomics, logging,
             ],
             swiftSettings: tsanNegativeControl + testHooks
         ),
@@ -113,7 +134,7 @@ let package = Package(
             name: "EarshotSender",
             dependencies: [
                 "EarshotProtocol", "EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotRealtime", "EarshotALSA",
-                atomics, logging,
+                "EarshotSecurity", atomics, logging,
             ]
         ),
 
@@ -126,16 +147,17 @@ let package = Package(
         // MARK: - Executables: parse flags, wire, run
 
         .executableTarget(
-            name: "earshot-recv", dependencies: ["EarshotReceiver", "EarshotControl", argumentParser, logging],
+            name: "earshot-recv",
+            dependencies: ["EarshotReceiver", "EarshotControl", "EarshotSecurity", argumentParser, logging],
             swiftSettings: testHooks, linkerSettings: staticSwiftRuntimeInRelease
         ),
         .executableTarget(
-            name: "earshot-send", dependencies: ["EarshotSender", argumentParser, logging],
+            name: "earshot-send", dependencies: ["EarshotSender", "EarshotSecurity", argumentParser, logging],
             linkerSettings: staticSwiftRuntimeInRelease
         ),
         .executableTarget(
             name: "earshot-impair",
-            dependencies: ["EarshotImpairment", "EarshotNet", argumentParser],
+            dependencies: ["EarshotImpairment", "EarshotNet", "EarshotSecurity", argumentParser],
             linkerSettings: staticSwiftRuntimeInRelease
         ),
 
@@ -164,6 +186,7 @@ let package = Package(
         .testTarget(name: "EarshotALSATests", dependencies: ["EarshotALSA", "EarshotTestRig"]),
         .testTarget(name: "EarshotCodecTests", dependencies: ["EarshotCodec", "EarshotDSP"]),
         .testTarget(name: "EarshotDSPTests", dependencies: ["EarshotDSP", "EarshotTestRig"]),
+        .testTarget(name: "EarshotSecurityTests", dependencies: ["EarshotSecurity", "EarshotProtocol"]),
         .testTarget(name: "EarshotResampleTests", dependencies: ["EarshotResample", "EarshotDSP", "EarshotTestRig"]),
         .testTarget(
             name: "EarshotProtocolTests",
@@ -195,7 +218,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "EarshotCodec", "EarshotDSP", "EarshotNet", "EarshotProtocol", "EarshotReceiver", "EarshotRealtime",
-                "EarshotTestRig", atomics,
+                "EarshotSecurity", "EarshotTestRig", atomics,
             ]
         ),
     ],

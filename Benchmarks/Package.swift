@@ -38,6 +38,7 @@ let package = Package(
                 .product(name: "EarshotCodec", package: "Earshot"),
                 .product(name: "EarshotReceiver", package: "Earshot"),
                 .product(name: "EarshotDSP", package: "Earshot"),
+                .product(name: "EarshotSecurity", package: "Earshot"),
             ],
             path: "Benchmarks/EarshotMicro",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

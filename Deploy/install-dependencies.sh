@@ -6,8 +6,8 @@
 set -euo pipefail
 
 level=${1:-build}
-runtime=(libasound2 libopus0 libsystemd0 libspeexdsp1 alsa-utils)
-build=(libasound2-dev libopus-dev libsystemd-dev libspeexdsp-dev pkg-config)
+runtime=(libasound2 libopus0 libsystemd0 libspeexdsp1 libssl3 alsa-utils)
+build=(libasound2-dev libopus-dev libsystemd-dev libspeexdsp-dev libssl-dev pkg-config)
 rig=(pulseaudio pulseaudio-utils libasound2-plugins)
 # systemd: systemd-analyze checks the units in Deploy/systemd.
 peers=(ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad trx sox

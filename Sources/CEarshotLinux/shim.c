@@ -102,6 +102,11 @@ int earshot_set_minimal_timer_slack(void) { return prctl(PR_SET_TIMERSLACK, 1UL,
 
 int earshot_eventfd_create(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
 
+long earshot_eventfd_signal(int descriptor) {
+    uint64_t one = 1;
+    return write(descriptor, &one, sizeof one);
+}
+
 int earshot_spawn_shell(const char *command, char *const environment[], pid_t *pid) {
     posix_spawn_file_actions_t actions;
     int result = posix_spawn_file_actions_init(&actions);

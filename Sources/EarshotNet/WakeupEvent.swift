@@ -20,8 +20,7 @@ public struct WakeupEvent: @unchecked Sendable {
 
     /// Wakes the waiter, now or at its next wait. Any thread.
     public func signal() {
-        var one: UInt64 = 1
-        _ = write(fileDescriptor, &one, 8)
+        _ = earshot_eventfd_signal(fileDescriptor)
     }
 
     /// Waits until signalled or `timeoutNanoseconds` passed (negative: forever); true when signalled (the signal is

@@ -28,7 +28,7 @@ public struct OpusSessionDescription: Equatable, Sendable {
     public var rtcpPort: UInt16?
     /// `a=rtcp-mux`: RTCP shares the RTP port (RFC 5761).
     public var rtcpMux = false
-    /// `a=crypto` (SRTP placeholder); when present the transport is `RTP/SAVP`.
+    /// `a=crypto` (SDES, RFC 4568): the SRTP suite and key; when present the transport is `RTP/SAVP`.
     public var crypto: SDPCryptoAttribute?
 
     public init(connection: SDPConnection, port: UInt16) {

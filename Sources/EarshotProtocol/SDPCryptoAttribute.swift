@@ -1,12 +1,12 @@
-/// An SDES-SRTP `a=crypto` attribute (RFC 4568). Placeholder for the security issue: Earshot carries it through SDP
-/// so that ffmpeg and GStreamer peers can be configured from one file; it does not encrypt anything itself.
+/// An SDES-SRTP `a=crypto` attribute (RFC 4568): the suite and the base64 key a keyed `earshot-send` announces, so
+/// that ffmpeg and GStreamer peers can be configured from one file. Pure text; the keys are EarshotSecurity's.
 public struct SDPCryptoAttribute: Equatable, Sendable {
-    /// The only suite Earshot announces.
+    /// The suite assumed when none is named (`SRTPSuite.default`'s SDP name).
     public static let defaultSuite = "AES_CM_128_HMAC_SHA1_80"
 
     public var tag: Int
     public var suite: String
-    /// Base64 of the 30-byte master key + salt (the part after `inline:`).
+    /// Base64 of the master key + salt (the part after `inline:`; 30 bytes for AES-CM-128, 28 for AES-GCM-128).
     public var inlineKey: String
 
     public init(tag: Int = 1, suite: String = Self.defaultSuite, inlineKey: String) {

@@ -9,6 +9,19 @@ import EarshotALSA
 /// Threads: the consumer reads the ring; `start`, `stop` and `deinit` belong to one control thread; `counters` may
 /// be read from any thread.
 public final class CaptureThread: @unchecked Sendable {
+    /// Where the consumer waits for a whole frame: the capture thread signals the eventfd `descriptor` (owned by the
+    /// caller, open until the thread stopped) after each period it stores that leaves the ring holding at least
+    /// `frames`, so the consumer wakes once per frame instead of polling. Signals coalesce in the eventfd's count.
+    public struct FrameReady: Sendable {
+        public let descriptor: Int32
+        public let frames: Int
+
+        public init(descriptor: Int32, frames: Int) {
+            self.descriptor = descriptor
+            self.frames = frames
+        }
+    }
+
     public let parameters: PCMParameters
     private var lifecycle: DeviceThreadLifecycle
     private let loop: UnsafeMutablePointer<CaptureLoop>
@@ -18,7 +31,10 @@ public final class CaptureThread: @unchecked Sendable {
 
     /// Takes ownership of `device` (a capture PCM, closed when this object goes away). `ring` stays owned by the
     /// caller and must outlive the thread; its channel count must match the device's.
-    public init(device: consuming PCMDevice, ring: RingBuffer, scheduling: RealtimeScheduling = .fifo(priority: 80)) {
+    public init(
+        device: consuming PCMDevice, ring: RingBuffer, scheduling: RealtimeScheduling = .fifo(priority: 80),
+        frameReady: FrameReady? = nil
+    ) {
         let parameters = device.parameters
         precondition(device.stream == .capture, "CaptureThread needs a capture PCM")
         precondition(
@@ -34,8 +50,8 @@ public final class CaptureThread: @unchecked Sendable {
                 alsa: ALSACall(pcm: lifecycle.device.handle, sanitizer: .resolve()), ring: ring,
                 periodFrames: parameters.periodFrames, channels: parameters.channels,
                 waitTimeoutMilliseconds: Int32(max(1, parameters.periodMilliseconds)), period: period,
-                counters: counterCells, stopRequested: lifecycle.stopRequested, timestamps: timestamps,
-                sampleRate: parameters.sampleRate))
+                counters: counterCells, stopRequested: lifecycle.stopRequested, frameReady: frameReady,
+                timestamps: timestamps, sampleRate: parameters.sampleRate))
         self.lifecycle = lifecycle
     }
 

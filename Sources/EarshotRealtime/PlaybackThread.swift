@@ -37,10 +37,8 @@ public final class PlaybackThread: @unchecked Sendable {
     }
 
     /// `.automatic` by default: the timer on a sound server's PCM, device wake-ups on hardware. On the PulseAudio rig
-    /// (2026-11-26, twelve interleaved 60-burst rows on a host losing 1-16 % of its CPU to steal) the timer's rows
-    /// had 20 rig dropouts and 24 glitch windows against 28 and 46 for device wake-ups, about 5 ms less latency, and
-    /// less CPU in 5 of 6 pairs. (An earlier verdict against the timer came from 5 noisy rows and a test's whole-run
-    /// sine fit.)
+    /// the timer had fewer dropouts and glitch windows than device wake-ups, about 5 ms less latency and less CPU
+    /// (the measurements are in the git history of this comment).
     public struct Options: Sendable {
         /// Frames of the fade that conceals a shortage (1 ms at 48 kHz by default).
         public var concealmentFadeFrames: Int
@@ -174,12 +172,9 @@ public final class PlaybackThread: @unchecked Sendable {
     /// left in the device at every wake-up. A device that wakes the thread itself does so once a period, so more
     /// apply to the timer only.
     ///
-    /// Two on the PulseAudio rig (5 ms × 3, interleaved with one per wake): the receiver's CPU fell by a quarter to a
-    /// third (the playback thread, the producer and the plugin's thread each wake less). But the device drains to a
-    /// period before each take: with one take in the ring (commit ad9b669) the clean latency read 28.5–32.5 against
-    /// 26.5 ms at one per wake, with a ring shortage or dropouts in some rows; with the refill just before the take
-    /// (commit 06d15ae) 23.9 against 23.5 ms, but with 8 dropouts, 3 ring shortages and 2 xruns in one 13 s row. So
-    /// one is the default (BENCHMARKS.md, "2026-11-26 night" and "late night").
+    /// One is the default. Two cut the receiver's CPU by a quarter to a third on the PulseAudio rig (the playback
+    /// thread, the producer and the plugin's thread each wake less), but the device drains to a period before each
+    /// take, which cost latency or dropouts in every arrangement tried (see the git history of this comment).
     public static func periodsPerWake(requested: Int?, pacedByTimer: Bool, bufferPeriods: Int) -> Int {
         guard pacedByTimer else { return 1 }
         return max(1, min(requested ?? 1, bufferPeriods - 1))

@@ -1,5 +1,6 @@
 import EarshotNet
 import EarshotRealtime
+import EarshotSecurity
 
 #if canImport(Glibc)
     import Glibc
@@ -110,6 +111,9 @@ public struct ReceiverConfiguration: Sendable, Equatable {
     public var mixer: String?
     /// `--mixer-device`: the control device of `mixer` (nil: `mixerDevice(forPlaybackDevice:)` of `device`).
     public var mixerDevice: String?
+    /// `--key-file` / `EARSHOT_SRTP_KEY` with `--srtp-suite`: every datagram must authenticate as SRTP/SRTCP under
+    /// this key (`SRTPReceiveGate`); nil: plain RTP, and SRTP is refused.
+    public var srtpKey: SRTPMasterKey?
     /// `--sync-latency` and its companions: play every frame at its capture instant plus a fixed latency (nil: the
     /// adaptive jitter buffer's delay).
     public var schedule: PlayoutSchedule?

@@ -8,7 +8,8 @@ import EarshotProtocol
 /// Written by the producer thread only; read from any thread. Allocated in `init`, freed on deinit.
 public final class ReceiverGauges: @unchecked Sendable {
     /// RTP rejections by `RTPRejection.counterIndex`, then RTCP rejections by their index in `RTCPRejection.allCases`,
-    /// then the timeline's (`StreamTimeline.Rejection.allCases`), then RTCP source drops (`RTCPSourceDrop.allCases`).
+    /// then the timeline's (`StreamTimeline.Rejection.allCases`), then RTCP source drops (`RTCPSourceDrop.allCases`),
+    /// then the security gate's (`SRTPRejection.counterIndex`).
     private let rejections: UnsafeMutablePointer<UnsafeAtomic<Int>>
     private let rejectionCount: Int
     private let jitterBits = UnsafeAtomic<UInt64>.create(0)
@@ -36,7 +37,7 @@ public final class ReceiverGauges: @unchecked Sendable {
     let producerWakes = UnsafeAtomic<Int>.create(0)
 
     public init() {
-        rejectionCount = Self.sourceDropBase + RTCPSourceDrop.allCases.count
+        rejectionCount = Self.securityBase + SRTPRejection.statNames.count
         rejections = .allocate(capacity: rejectionCount)
         for index in 0..<rejectionCount { (rejections + index).initialize(to: .create(0)) }
     }
@@ -69,6 +70,7 @@ public final class ReceiverGauges: @unchecked Sendable {
 
     private static let timelineBase = RTPRejection.allCases.count + RTCPRejection.allCases.count
     private static let sourceDropBase = timelineBase + StreamTimeline.Rejection.allCases.count
+    private static let securityBase = sourceDropBase + RTCPSourceDrop.allCases.count
 
     /// Producer thread.
     @inline(__always)
@@ -80,6 +82,12 @@ public final class ReceiverGauges: @unchecked Sendable {
     @inline(__always)
     func count(_ drop: RTCPSourceDrop) {
         rejections[Self.sourceDropBase + drop.counterIndex].wrappingIncrement(ordering: .relaxed)
+    }
+
+    /// Producer thread.
+    @inline(__always)
+    func count(_ rejection: SRTPRejection, _ channel: SRTPRejection.Channel) {
+        rejections[Self.securityBase + rejection.counterIndex(channel)].wrappingIncrement(ordering: .relaxed)
     }
 
     /// Producer thread.
@@ -115,6 +123,7 @@ public final class ReceiverGauges: @unchecked Sendable {
     public static let rejectionReasons: [String] =
         RTPRejection.allCases.map(\.statName) + RTCPRejection.allCases.map(\.statName)
         + StreamTimeline.Rejection.allCases.map(\.statName) + RTCPSourceDrop.allCases.map(\.statName)
+        + SRTPRejection.statNames
 
     /// Any thread. Non-zero counts only, keyed by the stable stat names (`rtp_bad_version`, `rtcp_…`).
     public var rejectionsByReason: [String: Int] {
@@ -134,6 +143,10 @@ public final class ReceiverGauges: @unchecked Sendable {
         for (index, drop) in RTCPSourceDrop.allCases.enumerated() {
             let value = rejections[Self.sourceDropBase + index].load(ordering: .relaxed)
             if value > 0 { result[drop.statName] = value }
+        }
+        for (index, name) in SRTPRejection.statNames.enumerated() {
+            let value = rejections[Self.securityBase + index].load(ordering: .relaxed)
+            if value > 0 { result[name] = value }
         }
         return result
     }

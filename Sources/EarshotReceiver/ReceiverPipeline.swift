@@ -5,6 +5,7 @@ import EarshotDSP
 import EarshotNet
 import EarshotProtocol
 import EarshotRealtime
+import EarshotSecurity
 import Logging
 
 #if canImport(Glibc)
@@ -56,6 +57,9 @@ public final class ReceiverPipeline: @unchecked Sendable {
     public let targetFillFrames: Int
     /// The kernel receive buffers granted on the RTP and RTCP sockets, in bytes (0 where the request failed).
     public let receiveBufferBytes: (rtp: Int32, rtcp: Int32)
+    /// What the security gate asks to be logged (SRTP without a key, a source that does not authenticate): take them
+    /// from the control thread.
+    public let securityNotices = ReceiverSecurityNotices()
 
     /// Owns the playback thread after `start`: reopens a lost device, releases an idle one (nil with `Output.caller`).
     private let supervisor: PlaybackDeviceSupervisor?
@@ -257,6 +261,12 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 maxConcealmentMs: 100, stretchesDecodedAudio: true,
                 maxStartExcessMs: PlayoutController.maxStartExcessMs(scheduled: configuration.schedule != nil)))
 
+        let security: SRTPReceiveGate
+        do {
+            security = try SRTPReceiveGate(key: configuration.srtpKey, notices: securityNotices, datagramBytes: 2048)
+        } catch {
+            throw .security(error)
+        }
         producer = .allocate(capacity: 1)
         producer.initialize(
             to: ReceiverProducer(
@@ -277,6 +287,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
                     silenceTimeoutNanoseconds: UInt64(configuration.sourceTimeoutSeconds * 1e9)),
                 timeline: StreamTimeline(configuration: configuration.timeline),
                 allowed: allowed,
+                security: security,
                 batch: DatagramBatch(capacity: 32, slotByteCount: 2048),
                 datagram: .allocate(byteCount: 2048, alignment: 16),
                 pcm: .allocate(capacity: OpusDecoder.maximumFramesPerPacket * channels),

@@ -1,3 +1,4 @@
+import EarshotSecurity
 import EarshotALSA
 import EarshotCodec
 import EarshotNet
@@ -17,6 +18,8 @@ public enum ReceiverPipelineError: Error, CustomStringConvertible {
     case thread(code: Int32)
     /// The `--mixer` control could not be opened, found or set to the starting volume.
     case mixer(MixerError)
+    /// libsrtp refused the key's session.
+    case security(SRTPError)
 
     /// A device that is not there or not free now but may be later (missing, busy, its server unreachable), as
     /// opposed to one that cannot play the stream as asked (parameters, rate, permission).
@@ -42,6 +45,7 @@ public enum ReceiverPipelineError: Error, CustomStringConvertible {
         case .codec(let error): return "Opus decoder: \(error)"
         case .thread(let code): return "cannot create the producer thread (pthread_create error \(code))"
         case .mixer(let error): return "--mixer: \(error)"
+        case .security(let error): return "--key-file: \(error)"
         }
     }
 }

@@ -84,6 +84,8 @@ struct ReceiverProducer: ~Copyable {
     var reportsMapped = 0
     /// `--allow`: only these may be heard at all (empty: everyone).
     let allowed: [SocketAddressRange]
+    /// SRTP/SRTCP: authenticates and decrypts each datagram before it is parsed (passes them through without a key).
+    var security: SRTPReceiveGate
     /// The frame size (Opus TOC) of the last packet placed; a new size takes effect when two in a row carry it.
     var lastPacketFrameSamples = 0
     /// Datagrams read per socket drain at most, so that a flood cannot keep the producer from refilling the ring:
@@ -296,6 +298,8 @@ struct ReceiverProducer: ~Copyable {
             gauges.count(RTCPSourceDrop.addressNotAllowed)
             return
         }
+        guard let bytes = security.admitRTCP(bytes, from: source, nowNanos: arrival.nanoseconds, gauges: gauges)
+        else { return }
         if let rejection = rtcp.receive(
             bytes, from: source, onRTPPort: onRTPPort, nowNanos: arrival.nanoseconds, lock: &lock, gauges: gauges)
         {
@@ -331,6 +335,8 @@ struct ReceiverProducer: ~Copyable {
             gauges.count(RTPRejection.addressNotAllowed)
             return
         }
+        guard let bytes = security.admitRTP(bytes, from: source, nowNanos: arrival.nanoseconds, gauges: gauges)
+        else { return }
         let packet: RTPPacket
         switch RTPPacket.parse(bytes, payloadType: payloadType) {
         case .success(let parsed): packet = parsed
@@ -556,6 +562,7 @@ struct ReceiverProducer: ~Copyable {
             let report = rtcp.makeReport(statistics: &statistics, nowNanos: nowNanos)
         else { return }
         let socket = rtcp.multiplexed ? rtpSocket : rtcpSocket
+        guard let report = security.protectReport(report) else { return }
         do {
             try socket.send(report, to: destination)
             gauges.reportsSent.wrappingIncrement(ordering: .relaxed)

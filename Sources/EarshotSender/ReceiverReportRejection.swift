@@ -20,6 +20,9 @@ public enum ReceiverReportRejection: Int, CaseIterable, Sendable, CustomStringCo
     case ssrcConflict
     /// A new receiver while the receiver table is full of receivers that still report (none left or expired).
     case tableFull
+    /// With a key: does not authenticate as SRTCP under it (plain RTCP, another key, forged or replayed). Decided
+    /// right after `stranger`, before anything parses it.
+    case unauthenticated
 
     /// The suffix of its `rtcp_rejected_` log key.
     public var logKey: String {
@@ -30,6 +33,7 @@ public enum ReceiverReportRejection: Int, CaseIterable, Sendable, CustomStringCo
         case .notAboutThisStream: "not_about_stream"
         case .ssrcConflict: "ssrc_conflict"
         case .tableFull: "table_full"
+        case .unauthenticated: "unauthenticated"
         }
     }
 
@@ -51,6 +55,9 @@ public enum ReceiverReportRejection: Int, CaseIterable, Sendable, CustomStringCo
             "RTCP under a known receiver's SSRC from another address ignored until that receiver's entry expires"
         case .tableFull:
             "RTCP from a new receiver ignored: the receiver table is full of receivers that keep reporting"
+        case .unauthenticated:
+            "RTCP that does not authenticate under the stream's key ignored (a receiver without the key, or with "
+                + "another: give it the sender's --key-file)"
         }
     }
 }

@@ -2,6 +2,7 @@ import Atomics
 import EarshotCodec
 import EarshotNet
 import EarshotProtocol
+import EarshotSecurity
 
 /// The send thread's state and body: source → Opus → RTP → every destination, one frame per iteration.
 ///
@@ -27,8 +28,10 @@ struct SendLoop<Source: AudioSource>: ~Copyable {
     let durationFrames: UInt64?
     /// One frame of interleaved Float PCM.
     let pcm: UnsafeMutablePointer<Float>
-    /// Header + the largest Opus packet.
+    /// Header + the largest Opus packet + room for the SRTP trailer.
     let packet: UnsafeMutableRawBufferPointer
+    /// Protects each packet (SRTP) before it is sent and kept for copies; nil sends plain RTP. This thread's own.
+    let srtp: SRTPSession?
     /// One entry per `--to`: the socket of the destination's family and the address.
     let sockets: [UDPSocket]
     let destinations: [SocketAddress]
@@ -51,8 +54,10 @@ struct SendLoop<Source: AudioSource>: ~Copyable {
     init(
         source: consuming Source, encoder: consuming OpusEncoder, configuration: SenderConfiguration, ssrc: UInt32,
         initialSequence: UInt16, clock: RTPClock, sockets: [UDPSocket], destinationSockets: [Int],
-        counters: SenderCounterCells, stopRequested: UnsafeAtomic<Bool>, honourStopSignal: Bool
+        counters: SenderCounterCells, stopRequested: UnsafeAtomic<Bool>, honourStopSignal: Bool,
+        srtp: SRTPSession? = nil
     ) {
+        self.srtp = srtp
         self.source = source
         self.encoder = encoder
         pacedBySender = configuration.source.isPacedBySender
@@ -67,7 +72,9 @@ struct SendLoop<Source: AudioSource>: ~Copyable {
         durationFrames = configuration.durationFrames
         pcm = .allocate(capacity: samplesPerPacket)
         pcm.initialize(repeating: 0, count: samplesPerPacket)
-        packet = .allocate(byteCount: RTPPacket.fixedHeaderSize + OpusEncoder.maximumPacketBytes, alignment: 8)
+        packet = .allocate(
+            byteCount: RTPPacket.fixedHeaderSize + OpusEncoder.maximumPacketBytes + SRTPSession.rtpTrailerRoom,
+            alignment: 8)
         packet.initializeMemory(as: UInt8.self, repeating: 0)
         redundancyPackets = configuration.redundancyPackets
         packetSlotBytes = packet.count
@@ -168,7 +175,17 @@ struct SendLoop<Source: AudioSource>: ~Copyable {
             sequenceNumber: sequenceNumber, timestamp: clock.timestamp, ssrc: ssrc)
         let headerArea = UnsafeMutableRawBufferPointer(rebasing: packet[0..<RTPPacket.fixedHeaderSize])
         _ = try? RTPPacketWriter.write(header, payload: UnsafeRawBufferPointer(start: nil, count: 0), into: headerArea)
-        let length = RTPPacket.fixedHeaderSize + payloadBytes
+        var length = RTPPacket.fixedHeaderSize + payloadBytes
+        if let srtp {
+            do {
+                length = try srtp.protectRTP(packet.baseAddress!, length: length, capacity: packet.count)
+            } catch {
+                // Unreachable with the buffer's trailer room and a fresh index; never send such a packet in the clear.
+                counters.sendErrors.wrappingIncrement(ordering: .relaxed)
+                sequenceNumber &+= 1
+                return
+            }
+        }
         let bytes = UnsafeRawBufferPointer(rebasing: packet[0..<length])
         sendToAll(bytes)
         sequenceNumber &+= 1

@@ -1,6 +1,7 @@
 import EarshotCodec
 import EarshotNet
 import EarshotRealtime
+import EarshotSecurity
 
 #if canImport(Glibc)
 import Glibc
@@ -63,6 +64,15 @@ public struct SenderConfiguration: Sendable {
 
     /// The range of `--clock-skew-ppm`: what a receiver's drift loop is asked to follow, and more.
     public static let clockSkewRange: ClosedRange<Double> = -5000...5000
+    /// `--key-file` / `EARSHOT_SRTP_KEY` with `--srtp-suite`: RTP and RTCP go out as SRTP/SRTCP under this key, and
+    /// the SDP says `RTP/SAVP` with its `a=crypto` line; nil: plain RTP.
+    public var srtpKey: SRTPMasterKey?
+    /// The first RTP sequence number (nil: random, as RFC 3550 asks). Set only to test a stream whose sequence
+    /// wraps soon (the SRTP rollover counter).
+    public var initialSequenceNumber: UInt16?
+    /// The stream's SSRC (nil: random, as RFC 3550 asks). Set only for peers that must know it in advance
+    /// (GStreamer's `srtpdec` caps in a test).
+    public var ssrc: UInt32?
 
     /// Valid Opus frame durations for `--frame` (one frame per RTP packet).
     public static let frameMilliseconds: [Double] = [2.5, 5, 10, 20]

@@ -1,6 +1,7 @@
 import EarshotALSA
 import EarshotCodec
 import EarshotNet
+import EarshotSecurity
 
 /// Why the sender could not start or had to stop; each case says what to do.
 public enum SenderError: Error, CustomStringConvertible {
@@ -17,6 +18,8 @@ public enum SenderError: Error, CustomStringConvertible {
     /// The send thread could not be created (`pthread_create` error).
     case thread(code: Int32)
     case stopped(SenderFailure)
+    /// libsrtp refused the key's session.
+    case security(SRTPError)
 
     public var description: String {
         switch self {
@@ -28,6 +31,7 @@ public enum SenderError: Error, CustomStringConvertible {
             return "capture device '\(name)' runs at \(rate) Hz, not 48000 Hz; use a `plug:` device or pick another "
                 + "from `arecord -L`"
         case .socket(let error): return "network: \(error)"
+        case .security(let error): return "--key-file: \(error)"
         case .encoder(let error): return "encoder: \(error)"
         case .source(let error): return error.description
         case .sdpFile(let path, let errno):

@@ -4,6 +4,7 @@ import EarshotCodec
 import EarshotNet
 import EarshotProtocol
 import EarshotRealtime
+import EarshotSecurity
 import Logging
 
 #if canImport(Glibc)
@@ -35,6 +36,8 @@ public final class SenderPipeline: @unchecked Sendable {
     private let finishLoop: () -> SenderFailure?
     private let capture: CaptureThread?
     private let captureRing: RingBuffer?
+    /// Signalled by the capture thread when the ring holds a frame (nil without a capture device).
+    private let captureWakeup: WakeupEvent?
     private let statisticsLock = UnsafeAtomic<Bool>.create(false)
     private var startTime: Int64 = 0
     private var previousSnapshot: (time: Int64, packets: Int, octets: Int)?
@@ -56,8 +59,8 @@ public final class SenderPipeline: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         self.honourStopSignal = honourStopSignal
-        ssrc = .random(in: .min ... .max)
-        initialSequenceNumber = .random(in: .min ... .max)
+        ssrc = configuration.ssrc ?? .random(in: .min ... .max)
+        initialSequenceNumber = configuration.initialSequenceNumber ?? .random(in: .min ... .max)
         let clock = RTPClock()
         initialTimestamp = clock.initialOffset
 
@@ -108,16 +111,30 @@ public final class SenderPipeline: @unchecked Sendable {
         } else {
             counters.redundancyOn.store(configuration.redundancyPackets > 0, ordering: .relaxed)
         }
+        // One SRTP session per thread that uses it: RTP on the send thread, RTCP (both ways) on the control thread.
+        var rtpProtection: SRTPSession?
+        var rtcpProtection: (outbound: SRTPSession, inbound: SRTPSession)?
+        if let key = configuration.srtpKey {
+            do {
+                rtpProtection = try SRTPSession(key: key, direction: .outbound)
+                rtcpProtection = (
+                    try SRTPSession(key: key, direction: .outbound), try SRTPSession(key: key, direction: .inbound)
+                )
+            } catch {
+                throw .security(error)
+            }
+        }
         rtcp = SenderRTCPSession(
             ssrc: ssrc, cname: configuration.cname, sockets: rtcpSockets, rtpDestinations: configuration.destinations,
-            destinationSockets: destinationSockets, counters: counters, initialTimestamp: initialTimestamp)
+            destinationSockets: destinationSockets, counters: counters, initialTimestamp: initialTimestamp,
+            srtcp: rtcpProtection)
 
         let frames = configuration.framesPerPacket
         let channels = configuration.encoder.channels
         let parts = LoopParts(
             encoder: encoder, configuration: configuration, ssrc: ssrc, sequence: initialSequenceNumber,
             clock: clock, sockets: rtpSockets, destinationSockets: destinationSockets, counters: counters,
-            stopRequested: stopRequested, finished: finished, honourStopSignal: honourStopSignal)
+            stopRequested: stopRequested, finished: finished, honourStopSignal: honourStopSignal, srtp: rtpProtection)
         do {
             switch configuration.source {
             case .tone(let frequency, let amplitude):
@@ -125,11 +142,13 @@ public final class SenderPipeline: @unchecked Sendable {
                     try ToneSource(frequency: frequency, amplitude: amplitude, channels: channels, framesPerBlock: frames))
                 capture = nil
                 captureRing = nil
+                captureWakeup = nil
             case .wavFile(let path):
                 (sendThread, finishLoop) = parts.make(
                     try WAVFileSource(path: path, channels: channels, framesPerBlock: frames))
                 capture = nil
                 captureRing = nil
+                captureWakeup = nil
             case .standardInput(let format, let sampleRate):
                 (sendThread, finishLoop) = parts.make(
                     try RawPCMStreamSource(
@@ -137,6 +156,7 @@ public final class SenderPipeline: @unchecked Sendable {
                         inputChannels: channels, channels: channels, framesPerBlock: frames))
                 capture = nil
                 captureRing = nil
+                captureWakeup = nil
             case .captureDevice(let name):
                 let period = configuration.capturePeriodFrames
                 let device: PCMDevice
@@ -156,12 +176,20 @@ public final class SenderPipeline: @unchecked Sendable {
                 let ring = RingBuffer(
                     minimumCapacity: 4 * frames + 4 * device.parameters.periodFrames,
                     channels: device.parameters.channels)
-                let thread = CaptureThread(device: device, ring: ring, scheduling: configuration.scheduling)
+                let frameReady: WakeupEvent
+                do { frameReady = try WakeupEvent() } catch {
+                    ring.deallocate()
+                    throw SenderError.socket(error)
+                }
+                let thread = CaptureThread(
+                    device: device, ring: ring, scheduling: configuration.scheduling,
+                    frameReady: CaptureThread.FrameReady(descriptor: frameReady.fileDescriptor, frames: frames))
                 let source = try CaptureRingSource(
-                    ring: ring, device: name, channels: channels, framesPerBlock: frames,
+                    ring: ring, frameReady: frameReady, device: name, channels: channels, framesPerBlock: frames,
                     stopRequested: stopRequested, timestamps: thread.timestamps)
                 capture = thread
                 captureRing = ring
+                captureWakeup = frameReady
                 (sendThread, finishLoop) = parts.make(source, cleanup: { source.deallocate() })
             }
         } catch let error as AudioSourceError {
@@ -179,6 +207,7 @@ public final class SenderPipeline: @unchecked Sendable {
         if !hasRun { _ = finishLoop() }
         capture?.stop()
         captureRing?.deallocate()
+        captureWakeup?.close()
         counters.destroy()
         stopRequested.destroy()
         finished.destroy()
@@ -312,6 +341,9 @@ public final class SenderPipeline: @unchecked Sendable {
         description.useInbandFEC = configuration.encoder.inBandFEC
         description.maxAverageBitrate = configuration.encoder.bitrate
         description.packetTime = configuration.encoder.frameDuration.milliseconds
+        if let key = configuration.srtpKey {
+            description.crypto = SDPCryptoAttribute(suite: key.suite.sdpName, inlineKey: key.base64)
+        }
         return description
     }
 
@@ -328,7 +360,8 @@ public final class SenderPipeline: @unchecked Sendable {
     }
 
     /// Writes every destination's `sessionDescription` (see `sessionDescriptionPaths`), replacing the files, and logs
-    /// each path. Returns the paths in destination order.
+    /// each path. Returns the paths in destination order. With a key the SDP holds it (`a=crypto`): the files are then
+    /// made mode 0600, like the key file.
     @discardableResult
     public static func writeSessionDescriptions(
         _ configuration: SenderConfiguration, to path: String, logger: Logger? = nil
@@ -336,7 +369,14 @@ public final class SenderPipeline: @unchecked Sendable {
         let paths = sessionDescriptionPaths(for: path, destinations: configuration.destinations.count)
         for (index, target) in paths.enumerated() {
             let text = sessionDescription(configuration, destination: index).render()
-            guard let file = fopen(target, "w") else { throw .sdpFile(path: target, errno: errno) }
+            let mode: mode_t = configuration.srtpKey == nil ? 0o644 : 0o600
+            let descriptor = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+            guard descriptor >= 0 else { throw .sdpFile(path: target, errno: errno) }
+            if configuration.srtpKey != nil { fchmod(descriptor, mode) }
+            guard let file = fdopen(descriptor, "w") else {
+                close(descriptor)
+                throw .sdpFile(path: target, errno: errno)
+            }
             let written = text.utf8.withContiguousStorageIfAvailable { fwrite($0.baseAddress, 1, $0.count, file) }
                 ?? Array(text.utf8).withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
             let closed = fclose(file)
@@ -361,12 +401,14 @@ private struct LoopParts {
     let stopRequested: UnsafeAtomic<Bool>
     let finished: UnsafeAtomic<Bool>
     let honourStopSignal: Bool
+    let srtp: SRTPSession?
 
     init(
         encoder: consuming OpusEncoder, configuration: SenderConfiguration, ssrc: UInt32, sequence: UInt16,
         clock: RTPClock, sockets: [UDPSocket], destinationSockets: [Int], counters: SenderCounterCells,
-        stopRequested: UnsafeAtomic<Bool>, finished: UnsafeAtomic<Bool>, honourStopSignal: Bool
+        stopRequested: UnsafeAtomic<Bool>, finished: UnsafeAtomic<Bool>, honourStopSignal: Bool, srtp: SRTPSession?
     ) {
+        self.srtp = srtp
         self.encoder = .allocate(capacity: 1)
         self.encoder.initialize(to: encoder)
         self.configuration = configuration
@@ -390,7 +432,7 @@ private struct LoopParts {
             to: SendLoop(
                 source: source, encoder: encoder.move(), configuration: configuration, ssrc: ssrc,
                 initialSequence: sequence, clock: clock, sockets: sockets, destinationSockets: destinationSockets,
-                counters: counters, stopRequested: stopRequested, honourStopSignal: honourStopSignal))
+                counters: counters, stopRequested: stopRequested, honourStopSignal: honourStopSignal, srtp: srtp))
         encoder.deallocate()
         let finished = self.finished
         let thread = SendThread(scheduling: configuration.scheduling) {

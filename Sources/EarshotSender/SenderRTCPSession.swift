@@ -1,5 +1,6 @@
 import EarshotNet
 import EarshotProtocol
+import EarshotSecurity
 
 /// The sender's side of RTCP: sender reports with SDES CNAME to every destination's port + 1 at a randomised ~1 s
 /// interval (RFC 3550 §6.3.5: 0.5–1.5 × 1 s), a final SR + SDES + BYE, and the receivers' reports about us.
@@ -23,6 +24,8 @@ final class SenderRTCPSession {
     private let receiveBuffer: UnsafeMutableRawBufferPointer
     private var poll: ReadinessPoll
     private var admission: ReceiverReportAdmission
+    /// SRTCP: reports out are protected, reports in must authenticate (nil: plain RTCP).
+    private let srtcp: (outbound: SRTPSession, inbound: SRTPSession)?
     /// The admitted receivers and what each last reported about this stream.
     private(set) var receivers: RemoteReceiverTable
     /// What became of every RTCP datagram read, and of the receivers forgotten.
@@ -40,8 +43,10 @@ final class SenderRTCPSession {
     init(
         ssrc: UInt32, cname: String, sockets: [UDPSocket], rtpDestinations: [SocketAddress],
         destinationSockets: [Int], counters: SenderCounterCells, initialTimestamp: UInt32,
-        receivers: RemoteReceiverTable = RemoteReceiverTable()
+        receivers: RemoteReceiverTable = RemoteReceiverTable(),
+        srtcp: (outbound: SRTPSession, inbound: SRTPSession)? = nil
     ) {
+        self.srtcp = srtcp
         self.ssrc = ssrc
         self.cname = Array(cname.utf8)
         self.sockets = sockets
@@ -120,8 +125,15 @@ final class SenderRTCPSession {
         } catch {
             return false  // 1500 bytes always hold SR + 255-byte CNAME + BYE; unreachable
         }
+        var outgoing = writer.bytes
+        if let srtcp {
+            guard let length = try? srtcp.outbound.protectRTCP(
+                buffer.baseAddress!, length: outgoing.count, capacity: buffer.count)
+            else { return false }
+            outgoing = UnsafeRawBufferPointer(rebasing: buffer[0..<length])
+        }
         for destination in destinations {
-            _ = try? sockets[destination.socket].send(writer.bytes, to: destination.address)
+            _ = try? sockets[destination.socket].send(outgoing, to: destination.address)
         }
         reportsSent += 1
         // Randomised 0.5–1.5 × interval so senders started together do not report in lockstep.
@@ -161,6 +173,15 @@ final class SenderRTCPSession {
         guard origin != .stranger else {
             reportCounters[.stranger] += 1
             return
+        }
+        var bytes = bytes
+        if let srtcp {
+            let start = UnsafeMutableRawPointer(mutating: bytes.baseAddress!)
+            guard let length = try? srtcp.inbound.unprotectRTCP(start, length: bytes.count) else {
+                reportCounters[.unauthenticated] += 1
+                return
+            }
+            bytes = UnsafeRawBufferPointer(start: start, count: length)
         }
         guard case .success(let compound) = RTCPCompoundPacket.parse(bytes) else {
             reportCounters[.malformed] += 1

@@ -3,6 +3,7 @@ import EarshotControl
 import EarshotNet
 import EarshotRealtime
 import EarshotReceiver
+import EarshotSecurity
 import Logging
 
 #if canImport(Glibc)
@@ -167,6 +168,22 @@ struct EarshotRecv: ParsableCommand {
                 + "{\"muted\": true}. No authentication: bind it to a trusted address."))
     var http: String?
 
+    @Option(
+        name: .customLong("key-file"),
+        help: ArgumentHelp(
+            "Accept only SRTP/SRTCP under the key in this file (base64 key + salt, mode 0600; see earshot-send "
+                + "--generate-key).",
+            discussion: "Without it, EARSHOT_SRTP_KEY may hold the key. Everything that does not authenticate is "
+                + "dropped and counted (srtp_*, srtcp_*).",
+            valueName: "path"))
+    var keyFile: String?
+
+    @Option(
+        name: .customLong("srtp-suite"),
+        help: ArgumentHelp("SRTP suite of the key: \(SRTPSuite.flagValues) (default: \(SRTPSuite.default.rawValue)).",
+                           valueName: "suite"))
+    var srtpSuite: String?
+
     @Option(help: "Run this many seconds, then exit (> 0; default: until SIGINT/SIGTERM).")
     var duration: Double?
 
@@ -252,12 +269,21 @@ struct EarshotRecv: ParsableCommand {
     func run() throws {
         var logger = Logger(label: "earshot-recv")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let srtpKey: SRTPMasterKey?
+        do {
+            srtpKey = try SRTPKeyFile.resolve(keyFile: keyFile, suiteName: srtpSuite)
+        } catch {
+            fputs("earshot-recv: error: \(error)\n", stderr)
+            throw ExitCode(2)
+        }
         let memoryLock = RealtimeMemoryLock.lockAll()
         logger.log(level: memoryLock.isLocked ? .info : .warning, "\(memoryLock)")
         let pipeline: ReceiverPipeline
         do {
+            var configuration = try makeConfiguration()
+            configuration.srtpKey = srtpKey
             pipeline = try ReceiverPipeline(
-                configuration: try makeConfiguration(),
+                configuration: configuration,
                 output: .device(recordingCapacitySeconds: record == nil ? nil : 2), logger: logger)
         } catch {
             logger.error("\(error)")
@@ -285,6 +311,7 @@ struct EarshotRecv: ParsableCommand {
             kernel receive buffers: RTP \(pipeline.receiveBufferBytes.rtp) bytes, RTCP \(pipeline.receiveBufferBytes.rtcp) bytes\
             \(allow.isEmpty ? "" : "; only senders in \(allow.joined(separator: ", ")) are heard (--allow)")
             """)
+        if let srtpKey { logger.info("SRTP \(srtpKey.suite.sdpName): only authenticated RTP and RTCP are heard") }
         let volume = pipeline.outputVolume
         let volumeControl = mixer.map { " on mixer control '\($0)' of \(pipeline.configuration.mixerControlDevice)" }
         logger.info("output volume \(volume.decibels) dB\(volume.isMuted ? ", muted" : "")\(volumeControl ?? "")")
@@ -325,6 +352,7 @@ struct EarshotRecv: ParsableCommand {
                 nextStats = due + Int64(stats * 1e9)
             }
             pipeline.collectRecording()
+            for notice in pipeline.securityNotices.take() { logger.warning("\(notice)") }
             serviceManager?.update(nowNanoseconds: now.nanoseconds)
             usleep(50_000)
         }

@@ -1,7 +1,12 @@
 import ArgumentParser
 import EarshotNet
+import EarshotSecurity
 import EarshotSender
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `earshot-send`: parses flags into `SenderOptions`, validates them into a `SenderConfiguration`, runs the
 /// `SenderPipeline`. All behaviour lives in EarshotSender.
@@ -120,6 +125,36 @@ struct EarshotSend: ParsableCommand {
     @Option(help: ArgumentHelp("RTCP CNAME (default earshot-send@HOSTNAME).", valueName: "text"))
     var cname: String?
 
+    // MARK: Security
+
+    @Option(
+        name: .customLong("key-file"),
+        help: ArgumentHelp(
+            "Send SRTP/SRTCP under the key in this file (base64 key + salt, mode 0600; make one with --generate-key); "
+                + "the --sdp file then carries it. Without it, EARSHOT_SRTP_KEY may hold the key.",
+            valueName: "path"))
+    var keyFile: String?
+
+    @Option(
+        name: .customLong("srtp-suite"),
+        help: ArgumentHelp(
+            "SRTP suite of the key: \(SRTPSuite.flagValues) (default: \(SRTPSuite.default.rawValue)).",
+            valueName: "suite"))
+    var srtpSuite: String?
+
+    @Option(
+        name: .customLong("generate-key"),
+        help: ArgumentHelp(
+            "Write a fresh random key for --srtp-suite to this new file (mode 0600; never overwritten) and exit.",
+            valueName: "path"))
+    var generateKey: String?
+
+    @Option(name: .customLong("initial-sequence"), help: ArgumentHelp("First RTP sequence number.", visibility: .hidden))
+    var initialSequence: UInt16?
+
+    @Option(name: .customLong("ssrc"), help: ArgumentHelp("The stream's SSRC.", visibility: .hidden))
+    var ssrc: UInt32?
+
     // MARK: Run
 
     @Option(help: ArgumentHelp(
@@ -170,6 +205,7 @@ struct EarshotSend: ParsableCommand {
     }
 
     func validate() throws {
+        if generateKey != nil { return }
         do {
             _ = try SenderConfiguration(options)
         } catch {
@@ -181,7 +217,22 @@ struct EarshotSend: ParsableCommand {
     func run() throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "earshot-send")
-        let configuration = try SenderConfiguration(options)
+        if let generateKey {
+            try writeKey(to: generateKey)
+            return
+        }
+        var configuration = try SenderConfiguration(options)
+        configuration.initialSequenceNumber = initialSequence
+        configuration.ssrc = ssrc
+        do {
+            configuration.srtpKey = try SRTPKeyFile.resolve(keyFile: keyFile, suiteName: srtpSuite)
+        } catch {
+            fputs("earshot-send: error: \(error)\n", stderr)
+            throw ExitCode(2)
+        }
+        if let key = configuration.srtpKey {
+            logger.info("SRTP \(key.suite.sdpName): RTP and RTCP are encrypted and authenticated")
+        }
         if sdpOnly, let path = sdp {
             try SenderPipeline.writeSessionDescriptions(configuration, to: path, logger: logger)
             return
@@ -193,6 +244,22 @@ struct EarshotSend: ParsableCommand {
         } catch {
             logger.error("\(error)")
             throw ExitCode.failure
+        }
+    }
+
+    /// `--generate-key PATH`: a fresh key for `--srtp-suite`, mode 0600, never over an existing file.
+    private func writeKey(to path: String) throws {
+        do {
+            let suite = try srtpSuite.map { name throws(SRTPKeyError) in
+                guard let suite = SRTPSuite(named: name) else { throw .unknownSuite(name) }
+                return suite
+            } ?? .default
+            try SRTPKeyFile.write(SRTPMasterKey.generate(suite: suite), path: path)
+            print("earshot-send: \(suite.rawValue) key written to \(path) (mode 0600); give it to each receiver with "
+                + "--key-file")
+        } catch {
+            fputs("earshot-send: error: \(error)\n", stderr)
+            throw ExitCode(2)
         }
     }
 }

@@ -7,7 +7,7 @@ import Testing
 /// Real peers decode `earshot-send`'s stream: ffmpeg from our SDP, GStreamer from caps. Each receiver is started
 /// first, then the sender; the decoded 997 Hz tone is checked for frequency, level and SNR on its steady part.
 @Suite(.serialized) struct SenderPeerInteropTests {
-    private static func freePorts() throws -> UInt16 {
+    static func freePorts() throws -> UInt16 {
         // RTP on P, RTCP on P + 1: both must be free for ffmpeg. Released before the tool binds them.
         for _ in 0..<50 {
             let rtp = try UDPSocket(bindingTo: try SocketAddress(parsing: "127.0.0.1:0"), reuseAddress: false)
@@ -21,7 +21,7 @@ import Testing
         throw SocketError(operation: .bind, code: 98)
     }
 
-    private static func temporary(_ name: String) -> URL {
+    static func temporary(_ name: String) -> URL {
         FileManager.default.temporaryDirectory.appendingPathComponent("earshot-send-\(UUID().uuidString)-\(name)")
     }
 

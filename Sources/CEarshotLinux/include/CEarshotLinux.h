@@ -56,6 +56,10 @@ int earshot_stop_signal_received(void);
 /// Returns the descriptor or -1 with errno set.
 int earshot_eventfd_create(void);
 
+/// Adds 1 to the eventfd `descriptor`'s count (one write(2); no allocation, never blocks on a non-blocking eventfd):
+/// safe from a real-time thread. Returns the write's result.
+long earshot_eventfd_signal(int descriptor);
+
 /// Starts `/bin/sh -c command` with `environment` (NULL-terminated), stdin from /dev/null, stdout and stderr
 /// inherited, and every other descriptor closed in the child (sockets, devices), without waiting for it.
 /// Returns 0 with `*pid` set, or an errno value. `posix_spawn_file_actions_addclosefrom_np` needs `_GNU_SOURCE`.
