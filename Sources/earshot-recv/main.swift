@@ -234,6 +234,10 @@ struct EarshotRecv: ParsableCommand {
         if let http {
             do { _ = try ControlServerAddress(parsing: http) } catch { throw ValidationError("\(error)") }
         }
+        let adjustsSchedule = clock != "system" || outputOffset != 0 || testClockOffset != 0 || testClockSkewPpm != 0
+        if syncLatency == nil && adjustsSchedule {
+            throw ValidationError("--clock and --output-offset need --sync-latency (the schedule they adjust)")
+        }
         guard stats >= 0 && stats.isFinite else {
             throw ValidationError("--stats \(stats) is out of range: valid is seconds >= 0 (0: only at exit)")
         }
