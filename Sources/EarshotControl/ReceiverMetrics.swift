@@ -118,6 +118,13 @@ enum ReceiverMetrics {
         gauge("resample_ratio", "The playout resampler's ratio now (output frames per input frame).",
               stats.resampleRatio)
         gauge("delay_error", unit: "seconds", "Smoothed playout delay minus the target.", stats.delayErrorMs / 1000)
+        if stats.syncErrorMs.isFinite {
+            gauge("sync_error", unit: "seconds",
+                  "A scheduled playout (--sync-latency): how late it plays against its instants.",
+                  stats.syncErrorMs / 1000)
+        }
+        gauge("sync_lost", "1 while a scheduled playout misses its instants by more than 1 ms for 2 s.",
+              stats.syncLost ? 1 : 0)
         for state in [PlaybackDeviceState.playing, .standby, .closed, .lost] {
             gauge("device_state", "The playback device's state: 1 for the current one.",
                   state == snapshot.deviceState ? 1 : 0, labels: [("state", state.rawValue)])

@@ -50,6 +50,16 @@ struct ALSACall {
         }
     }
 
+    /// `snd_pcm_delay`: frames until the next frame written leaves the device, or a negative errno.
+    @inline(__always)
+    func delay() -> Int {
+        _unsafePerformance {
+            sanitizer.disable?()
+            defer { sanitizer.enable?() }
+            return pcm.delayFrames()
+        }
+    }
+
     @inline(__always)
     func recover(fromError error: Int32) -> Int32 {
         _unsafePerformance {

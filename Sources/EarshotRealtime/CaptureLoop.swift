@@ -21,6 +21,11 @@ struct CaptureLoop {
     /// Signalled (an eventfd, see `CaptureThread.FrameReady`) after a store that leaves the ring holding `frames`.
     let frameReady: CaptureThread.FrameReady?
     var inOverrun = false
+    /// Where each wake notes when its audio entered the device, at `sampleRate`.
+    let timestamps: CaptureTimestamps
+    let sampleRate: Int
+    /// Frames stored into the ring since start.
+    var storedFrames = 0
 
     /// Runs until `stopRequested` is set (checked at least once per period) or ALSA fails unrecoverably.
     @_noLocks
@@ -52,14 +57,26 @@ struct CaptureLoop {
                 periods -= 1
             }
             if !healthy { break }
+            stampCapture()
         }
         alsa.exitRealtime()
+    }
+
+    /// Notes when the next frame to be stored entered the device: it is the oldest of the `snd_pcm_delay` frames the
+    /// device still holds (what is ready to read when it reports no delay), so it entered that long before now.
+    @_noLocks
+    mutating func stampCapture() {
+        var held = alsa.delay()
+        if held < 0 { held = max(0, alsa.available()) }
+        let now = PlaybackCadence.nowNanoseconds()
+        timestamps.record(storedFrames: storedFrames, nextFrameNanoseconds: now - held * 1_000_000_000 / sampleRate)
     }
 
     /// Moves captured frames into the ring, counting what did not fit.
     @_noLocks
     mutating func store(frames: Int) {
         let stored = ring.write(period, frames: frames)
+        storedFrames += stored
         if let frameReady, ring.availableToRead() >= frameReady.frames { signal(frameReady.descriptor) }
         counters.periods.wrappingIncrement(ordering: .relaxed)
         counters.framesToRing.wrappingIncrement(by: stored, ordering: .relaxed)

@@ -26,6 +26,8 @@ public final class CaptureThread: @unchecked Sendable {
     private var lifecycle: DeviceThreadLifecycle
     private let loop: UnsafeMutablePointer<CaptureLoop>
     private let counterCells: CaptureCounterCells
+    /// When the captured audio entered the device (for the sender's reports). Any thread.
+    public let timestamps = CaptureTimestamps()
 
     /// Takes ownership of `device` (a capture PCM, closed when this object goes away). `ring` stays owned by the
     /// caller and must outlive the thread; its channel count must match the device's.
@@ -48,7 +50,8 @@ public final class CaptureThread: @unchecked Sendable {
                 alsa: ALSACall(pcm: lifecycle.device.handle, sanitizer: .resolve()), ring: ring,
                 periodFrames: parameters.periodFrames, channels: parameters.channels,
                 waitTimeoutMilliseconds: Int32(max(1, parameters.periodMilliseconds)), period: period,
-                counters: counterCells, stopRequested: lifecycle.stopRequested, frameReady: frameReady))
+                counters: counterCells, stopRequested: lifecycle.stopRequested, frameReady: frameReady,
+                timestamps: timestamps, sampleRate: parameters.sampleRate))
         self.lifecycle = lifecycle
     }
 
@@ -73,5 +76,6 @@ public final class CaptureThread: @unchecked Sendable {
         loop.deinitialize(count: 1)
         loop.deallocate()
         counterCells.destroy()
+        timestamps.destroy()
     }
 }

@@ -33,24 +33,52 @@ public struct PlaybackCadence: @unchecked Sendable {
     private let lastTakeNanoseconds: UnsafeAtomic<Int>
     /// Frames the device held just after the last wake's writes; 0 before the first.
     private let heldFrames: UnsafeAtomic<Int>
+    /// Measure what the device still holds before the sound leaves it (`snd_pcm_delay`) after every wake's writes,
+    /// for `playoutAnchor` (a scheduled playout: `--sync-latency`). Off, the anchor carries `deviceHeldFrames`.
+    public let measuresDeviceDelay: Bool
+    /// (CLOCK_MONOTONIC ns, frames queued in the device ahead of the next frame written) after the last wake.
+    private let anchor: SequenceLockedWords
 
     /// Room for the producer's wake-up and one refill (a decode takes 15–50 µs here). On the PulseAudio rig the
     /// clean latency read 1–2 ms lower at 0.3 ms than with the refill halfway (2.5 ms before the take), and no lower
     /// at 0.1 ms.
     public static let refillLeadNanoseconds = 300_000
 
-    public init(periodNanoseconds: Int) {
+    public init(periodNanoseconds: Int, measuresDeviceDelay: Bool = false) {
         precondition(periodNanoseconds > 0, "a period must be positive")
         self.periodNanoseconds = periodNanoseconds
+        self.measuresDeviceDelay = measuresDeviceDelay
         refillLead = min(Self.refillLeadNanoseconds, periodNanoseconds / 2)
         lastTakeNanoseconds = .create(0)
         heldFrames = .create(0)
+        anchor = SequenceLockedWords(count: 2)
     }
 
     /// Owner only, after both threads have stopped.
     public func destroy() {
         lastTakeNanoseconds.destroy()
         heldFrames.destroy()
+        anchor.destroy()
+    }
+
+    /// Notes that, at `instant`, the device held `queuedFrames` before the next frame it will be given would leave
+    /// it (its `snd_pcm_delay` with `measuresDeviceDelay`, else what it held). Playback thread; a sequence-locked
+    /// store of two words.
+    @inline(__always)
+    func recordPlayoutAnchor(atNanoseconds instant: Int, queuedFrames: Int) {
+        anchor.write { words in
+            words.set(0, UInt64(bitPattern: Int64(instant)))
+            words.set(1, UInt64(bitPattern: Int64(queuedFrames)))
+        }
+    }
+
+    /// When the playback thread last looked, and how many frames the device then had queued ahead of the next frame
+    /// from the ring (nil before the first wake): that frame leaves the device `queuedFrames` plus the ring's
+    /// level later than `nanoseconds`, at the device's rate. Any thread.
+    public var playoutAnchor: (nanoseconds: Int, queuedFrames: Int)? {
+        let words = anchor.read { reader in (reader.get(0), reader.get(1)) }
+        let instant = Int(Int64(bitPattern: words.0))
+        return instant == 0 ? nil : (instant, Int(Int64(bitPattern: words.1)))
     }
 
     /// Notes that the last period of this wake was taken now, leaving the device holding `deviceHeldFrames`.

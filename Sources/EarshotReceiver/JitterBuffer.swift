@@ -198,6 +198,16 @@ public struct JitterBuffer: ~Copyable {
     }
     private var frameMs: Double { Double(frameSamples) / 48 }
 
+    /// Where a scheduled playout measures its delay from (`PlayoutDelayEstimator.Configuration.measuresFromCapture`):
+    /// set at each sender report, forgotten with the stream (`reset`).
+    public var captureTimeline: CaptureTimeline? {
+        get { estimator.captureTimeline }
+        set { estimator.captureTimeline = newValue }
+    }
+
+    /// The media timestamp of the frame due next (the one `nextDecision` decides), while playing.
+    public var dueTimestamp: Int64 { nextTimestamp }
+
     /// True while playing when the frame due next has not arrived, so `nextDecision` would conceal it (or rebuild it
     /// from the next packet's FEC) now. A caller with audio still queued ahead of the speaker may wait for it instead:
     /// the decision is best taken as late as the output allows, since a packet that arrives before then plays.
@@ -333,9 +343,14 @@ public struct JitterBuffer: ~Copyable {
         case .buffering:
             var due = slots[index(nextSequence)]
             guard due.sequence == nextSequence, due.state == .filled,
-                var delay = estimator.playoutDelayMs(timestamp: due.timestamp, nowNanos: nowNanos),
-                delay >= estimator.targetDelayMs
+                var delay = estimator.playoutDelayMs(timestamp: due.timestamp, nowNanos: nowNanos)
             else { return .waiting(samples: frameSamples) }
+            if delay < estimator.targetDelayMs {
+                // A scheduled playout starts on its instant: only the silence up to it, to the sample.
+                guard configuration.delay.measuresFromCapture else { return .waiting(samples: frameSamples) }
+                let short = Int((estimator.targetDelayMs - delay) * 48 + 0.999)
+                return .waiting(samples: min(frameSamples, max(1, short)))
+            }
             // A backlog (the device stalled in an xrun recovery while packets kept coming, and the buffer restarted
             // on overflow): start at the oldest packet no more than `maxStartExcessMs` past the target, not at the
             // oldest one, which would play the whole backlog as extra delay until shrinking drained it. Less than

@@ -18,6 +18,17 @@
 ///    the measured delay wanders by a few tenths of a ms on a sound server, and neither should follow that.
 /// 5. `shouldDrop`, after a played frame: drop the next one (quiet, or `forcedShrinkExcessMs` above the target).
 ///
+/// Scheduled playout (`schedule`, `--sync-latency`): the delay is no longer a buffer level but when the frame due
+/// will really be heard against when the sender captured it. `playoutClockNanos` is then that instant (the playback
+/// thread's last look at the device, `PlaybackCadence.playoutAnchor`, plus what the device reported queued and the
+/// ring holds, plus `--output-offset`), the jitter buffer measures from the capture instants (`CaptureTimeline`,
+/// `PlayoutDelayEstimator.Configuration.measuresFromCapture`), and its target is fixed at the sync latency (the
+/// adaptive target, which only knows arrival spreads, is not used: the latency must cover the network's spread, and
+/// a frame later than its instant is concealed and counted late). So the same steps 1–5 steer to a wall-clock
+/// instant: the start waits to the sample for the first frame's instant, the drift loop trims the ratio, and errors
+/// beyond the corrector's band are spliced. The error (`syncErrorMs`, the drift loop's filtered error) beyond
+/// `PlayoutSchedule.lostErrorMs` for `lostAfterSeconds` sets `syncLost` (cleared once back within the bound).
+///
 /// Decided elsewhere, by the parts that own the facts: the target itself (`PlayoutDelayEstimator`: quantile, peak,
 /// margin, the late allowance that `concealFloorFrames` buys), the jitter buffer's whole-frame `.stretch` for a
 /// deficit beyond 15 ms and its start-up skip, the refill lead (`PlaybackCadence`), the playback thread's hold-back
@@ -40,20 +51,45 @@ struct PlayoutController: ~Copyable {
     private var following = false
     /// The stream changed since the drift loop last followed one: its estimate belongs to other clocks.
     private var streamChanged = true
+    /// The scheduled playout, or nil: the delay is held on the jitter buffer's target.
+    let schedule: PlayoutSchedule?
+    /// `--output-offset` in ns: the device's sound is heard this much after it leaves the device.
+    private let outputOffsetNanos: Int64
+    /// A playout anchor older than this (the device gone or stopped) is not trusted: the queue is counted from now.
+    static let staleAnchorNanos: Int64 = 200_000_000
+    /// The error beyond `PlayoutSchedule.lostErrorMs` since this instant (nil: within it).
+    private var syncOffSinceNanos: Int64?
+    /// The schedule has been missed by more than `PlayoutSchedule.lostErrorMs` for `lostAfterSeconds`.
+    private(set) var syncLost = false
 
     /// Delay this far above target is shed by whole frames even in loud passages (time-stretching at a few % would
     /// take seconds to drain such a backlog after a stall; one audible splice is the lesser evil).
     static let forcedShrinkExcessMs = 200.0
 
+    /// How far past its instant the first frame after (re)buffering may play (`JitterBuffer.Configuration
+    /// .maxStartExcessMs`): 60 ms of a sender's burst shrink slowly; a scheduled playout skips every frame already
+    /// late instead (they pile up while the first sender report is awaited), so that it starts on its schedule.
+    static func maxStartExcessMs(scheduled: Bool) -> Double { scheduled ? 0 : 60 }
+
     /// Below this RMS (about −50 dBFS) dropping a frame to shrink the delay is inaudible.
     static let quietRMS: Float = 0.003
 
-    init(targetFillFrames: Int, concealFloorFrames: Int, channels: Int, frameRate: Int = 48_000) {
+    init(
+        targetFillFrames: Int, concealFloorFrames: Int, channels: Int, frameRate: Int = 48_000,
+        schedule: PlayoutSchedule? = nil
+    ) {
         self.targetFillFrames = targetFillFrames
         self.concealFloorFrames = concealFloorFrames
         self.frameRate = frameRate
+        self.schedule = schedule
+        outputOffsetNanos = Int64((schedule?.outputOffsetMs ?? 0) * 1e6)
+        if schedule != nil { driftLoop = PlayoutDriftLoop(configuration: .scheduled) }
         delayCorrector = PlayoutDelayCorrector(channels: channels)
     }
+
+    /// How far the scheduled playout is from its instants, in ms (positive: late), once the drift loop has a line;
+    /// nil without a schedule or before that.
+    var syncErrorMs: Double? { schedule == nil ? nil : driftLoop.filteredErrorMs }
 
     /// The policy for a device buffer of `bufferFrames` taken `periodsPerWake` periods at a time.
     init(bufferFrames: Int, periodFrames: Int, periodsPerWake: Int, channels: Int) {
@@ -74,6 +110,26 @@ struct PlayoutController: ~Copyable {
     func playoutClockNanos(nowNanos: Int64, queuedFrames: Int) -> UInt64 {
         PlayoutDelayCorrector.playoutClockNanos(
             nowNanos: nowNanos, ringFrames: queuedFrames, fillFrames: targetFillFrames, frameRate: frameRate)
+    }
+
+    /// 2, scheduled: the instant the next frame written to the ring will be heard, from the playback thread's last
+    /// look at the device (`deviceAnchor`: its instant and the frames then queued in the device), the ring's
+    /// `ringFrames`, the resampler's filter delay (`resamplerLatencyFrames`, 48 kHz) and `--output-offset`; without a
+    /// schedule, `playoutClockNanos(nowNanos:queuedFrames:)`.
+    func playoutClockNanos(
+        nowNanos: Int64, queuedFrames: Int, ringFrames: Int, deviceAnchor: (nanoseconds: Int, queuedFrames: Int)?,
+        resamplerLatencyFrames: Int = 0
+    ) -> UInt64 {
+        guard schedule != nil else { return playoutClockNanos(nowNanos: nowNanos, queuedFrames: queuedFrames) }
+        let frameNanos = 1_000_000_000 / Double(frameRate)
+        var heard = Int64(resamplerLatencyFrames) * 62_500 / 3
+        if let deviceAnchor, nowNanos - Int64(deviceAnchor.nanoseconds) < Self.staleAnchorNanos {
+            heard += Int64(deviceAnchor.nanoseconds)
+                + Int64((Double(deviceAnchor.queuedFrames + ringFrames) * frameNanos).rounded())
+        } else {
+            heard += nowNanos + Int64((Double(queuedFrames) * frameNanos).rounded())
+        }
+        return UInt64(max(0, heard + outputOffsetNanos))
     }
 
     /// A new stream was admitted (another source, a restart of the timeline): the drift estimate starts over.
@@ -107,7 +163,20 @@ struct PlayoutController: ~Copyable {
             nowNanos: Int64(clockNanos), measuredDelayMs: jitterBuffer.measuredDelayMs,
             correctedFrames: correctedFrames, targetDelayMs: jitterBuffer.targetDelayMs,
             smoothedErrorMs: jitterBuffer.delayExcessMs)
+        if let error = syncErrorMs { judgeSync(errorMs: error, nowNanos: Int64(clockNanos)) }
         return (ratio, newStream)
+    }
+
+    /// Sets or clears `syncLost` from the schedule's error now.
+    private mutating func judgeSync(errorMs: Double, nowNanos: Int64) {
+        guard abs(errorMs) > PlayoutSchedule.lostErrorMs else {
+            syncOffSinceNanos = nil
+            syncLost = false
+            return
+        }
+        let since = syncOffSinceNanos ?? nowNanos
+        syncOffSinceNanos = since
+        if Double(nowNanos - since) * 1e-9 >= PlayoutSchedule.lostAfterSeconds { syncLost = true }
     }
 
     /// 4. Splices the `frames` decoded due frames at `pcm` (room for `capacityFrames`) toward the target; returns

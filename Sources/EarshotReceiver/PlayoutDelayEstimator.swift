@@ -52,6 +52,9 @@ public struct PlayoutDelayEstimator: ~Copyable {
         /// frame while its output queue has room to spare (see `PlayoutController.concealFloorFrames`): the target
         /// covers the quantile and margin less this, never below the minimum. 0 for a caller that conceals at once.
         public var lateAllowanceMs: Double
+        /// A scheduled playout (`--sync-latency`): the delay is measured from each frame's capture instant
+        /// (`captureTimeline`), not from its fastest possible arrival, and there is none until a timeline is set.
+        public var measuresFromCapture = false
 
         public init(
             mode: Mode = .automatic(minimumMs: 2, maximumMs: 500),
@@ -114,6 +117,9 @@ public struct PlayoutDelayEstimator: ~Copyable {
     /// The fastest packet's transit projected to `lastArrivalNanos`.
     private var projectedFastestNanos: Int64 = 0
 
+    /// Capture instants of the stream's media timestamps, with `measuresFromCapture`; forgotten by `reset`.
+    public var captureTimeline: CaptureTimeline?
+
     /// The delay the jitter buffer should hold, in ms.
     public private(set) var targetDelayMs: Double
     /// The most recent packet's relative delay, in ms.
@@ -164,6 +170,7 @@ public struct PlayoutDelayEstimator: ~Copyable {
         arrivalLine.reset()
         projectionSlope = 0
         targetDelayMs = clamped(configuration.initialTargetMs)
+        captureTimeline = nil
     }
 
     /// RFC 3550 interarrival jitter (A.8), in ms: the number RTCP reports and WebRTC calls `jitter`.
@@ -216,9 +223,16 @@ public struct PlayoutDelayEstimator: ~Copyable {
     }
 
     /// How long after its fastest possible arrival a frame with `timestamp` is played if played at `nowNanos`, in
-    /// ms; nil before the first arrival.
+    /// ms; nil before the first arrival. With `measuresFromCapture`: how long after its capture, nil without a
+    /// `captureTimeline`.
     @_noAllocation
     public func playoutDelayMs(timestamp: Int64, nowNanos: UInt64) -> Double? {
+        if configuration.measuresFromCapture {
+            // Since its capture instead (see `measuresFromCapture`).
+            guard let capture = captureTimeline else { return nil }
+            let sinceAnchorNanos = Double(timestamp - capture.timestamp) * capture.nanosecondsPerSample
+            return (Double(Int64(bitPattern: nowNanos) - capture.nanoseconds) - sinceAnchorNanos) / 1e6
+        }
         guard hasReference, windowCount > 0 else { return nil }
         let sinceLastArrival = Double(Int64(bitPattern: nowNanos &- lastArrivalNanos))
         let fastestTransit = projectedFastestNanos + Int64(projectionSlope * sinceLastArrival)

@@ -60,6 +60,7 @@ struct PlayoutDriftLoop {
 
     let configuration: Configuration
 
+
     /// The estimated drift of the sender's clock against the device's, in ppm (0 until measured).
     private(set) var driftPpm = 0.0
     /// The correction applied now, in ppm (drift plus trim, clamped and slew-limited).
@@ -178,4 +179,13 @@ struct PlayoutDriftLoop {
         correctionPpm += min(slew, max(-slew, wanted - correctionPpm))
         return ratio
     }
+}
+
+extension PlayoutDriftLoop.Configuration {
+    /// For a scheduled playout (`PlayoutController.schedule`): the delay is measured from the capture instants, so
+    /// nothing needs to settle first (`settleSeconds` 0), and the trim pulls twice as hard and up to 500 ppm before
+    /// settling (0.9 cents), so a box whose start is off by the device's report at that instant (tenths of a ms, up to
+    /// 1.4 ms on the rig) is on its schedule within seconds.
+    static let scheduled = PlayoutDriftLoop.Configuration(
+        settleSeconds: 0, phaseGainPerSecond: 1, convergingTrimErrorMs: 0.5)
 }

@@ -114,6 +114,9 @@ public struct ReceiverConfiguration: Sendable, Equatable {
     /// `--key-file` / `EARSHOT_SRTP_KEY` with `--srtp-suite`: every datagram must authenticate as SRTP/SRTCP under
     /// this key (`SRTPReceiveGate`); nil: plain RTP, and SRTP is refused.
     public var srtpKey: SRTPMasterKey?
+    /// `--sync-latency` and its companions: play every frame at its capture instant plus a fixed latency (nil: the
+    /// adaptive jitter buffer's delay).
+    public var schedule: PlayoutSchedule?
     #if EARSHOT_TEST_HOOKS
         /// Test hook, debug builds only (`PlaybackThread.Options.stallsAfterNanoseconds`): the playback thread stops
         /// turning this many seconds after it starts, so that a test can prove the watchdog notices.
@@ -186,6 +189,15 @@ public struct ReceiverConfiguration: Sendable, Equatable {
         if case .fixed(let milliseconds) = latency {
             try Self.check("--latency", milliseconds, in: Self.millisecondsRange, unit: "ms (or auto)")
         }
+        if let schedule {
+            try Self.check("--sync-latency", schedule.syncLatencyMs, in: PlayoutSchedule.syncLatencyRange, unit: "ms")
+            try Self.check(
+                "--output-offset", schedule.outputOffsetMs, in: PlayoutSchedule.outputOffsetRange, unit: "ms")
+            if case .fixed = latency {
+                throw .conflicting(
+                    flags: "--latency/--sync-latency", reason: "--sync-latency fixes the delay itself; drop --latency")
+            }
+        }
         try Self.check("--period", periodMs, in: Self.periodRange, unit: "ms")
         guard (2...8).contains(bufferPeriods) else {
             throw .outOfRange(flag: "--buffer-periods", value: "\(bufferPeriods)", valid: "2 ... 8")
@@ -247,6 +259,7 @@ public struct ReceiverConfiguration: Sendable, Equatable {
     /// latency below it does not tighten this: a packet later than the target still plays while the output queue
     /// holds its turn, and is counted late rather than implausible when it does not.
     var timeline: StreamTimeline.Configuration {
+        if let schedule { return .init(maxLatencyMs: max(maximumLatencyMs, schedule.syncLatencyMs)) }
         guard case .fixed(let milliseconds) = latency else { return .init(maxLatencyMs: maximumLatencyMs) }
         return .init(maxLatencyMs: max(maximumLatencyMs, milliseconds))
     }
@@ -305,15 +318,18 @@ public struct ReceiverConfiguration: Sendable, Equatable {
     /// at the 2000 ms maximum: every slot's 1500-byte payload area is touched over time, so 512 slots cost 750 kB of
     /// resident memory where the default 200 ms needs 256 (375 kB).
     var jitterBufferCapacity: Int {
-        let largestDelayMs: Double
+        var largestDelayMs: Double
         switch latency {
         case .automatic: largestDelayMs = maximumLatencyMs
         case .fixed(let milliseconds): largestDelayMs = milliseconds
         }
+        if let schedule { largestDelayMs = schedule.syncLatencyMs }
         return Int((largestDelayMs / 2.5).rounded(.up)) + 64
     }
 
     var delayMode: PlayoutDelayEstimator.Mode {
+        // Scheduled: the delay from capture, held on the sync latency (`PlayoutController`).
+        if let schedule { return .fixed(milliseconds: schedule.syncLatencyMs) }
         switch latency {
         case .automatic: return .automatic(minimumMs: minimumLatencyMs, maximumMs: maximumLatencyMs)
         case .fixed(let milliseconds): return .fixed(milliseconds: milliseconds)

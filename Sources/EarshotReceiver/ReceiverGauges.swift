@@ -19,6 +19,9 @@ public final class ReceiverGauges: @unchecked Sendable {
     private let driftBits = UnsafeAtomic<UInt64>.create(0)
     private let ratioBits = UnsafeAtomic<UInt64>.create(1.0.bitPattern)
     private let delayErrorBits = UnsafeAtomic<UInt64>.create(0)
+    private let syncErrorBits = UnsafeAtomic<UInt64>.create(Double.nan.bitPattern)
+    /// A scheduled playout has lost sync (`PlayoutController.syncLost`).
+    let syncLost = UnsafeAtomic<Bool>.create(false)
     /// RTCP receiver reports sent, and sender reports / BYEs received.
     let reportsSent = UnsafeAtomic<Int>.create(0)
     let senderReportsReceived = UnsafeAtomic<Int>.create(0)
@@ -42,10 +45,13 @@ public final class ReceiverGauges: @unchecked Sendable {
     deinit {
         for index in 0..<rejectionCount { rejections[index].destroy() }
         rejections.deallocate()
-        for cell in [jitterBits, delayBits, targetBits, queueBits, driftBits, ratioBits, delayErrorBits] {
+        for cell in [
+            jitterBits, delayBits, targetBits, queueBits, driftBits, ratioBits, delayErrorBits, syncErrorBits,
+        ] {
             cell.destroy()
         }
         streamPlaying.destroy()
+        syncLost.destroy()
         for cell in [reportsSent, senderReportsReceived, goodbyesReceived, sourceChanges, sourceProbationDrops, truncated] { cell.destroy() }
         producerWakes.destroy()
     }
@@ -104,6 +110,14 @@ public final class ReceiverGauges: @unchecked Sendable {
         delayErrorBits.store(delayErrorMs.bitPattern, ordering: .relaxed)
     }
 
+    /// Producer thread: a scheduled playout's error (`PlayoutController.syncErrorMs`, NaN before it has one) and
+    /// whether it has lost sync.
+    @inline(__always)
+    func publish(syncErrorMs: Double, syncLost: Bool) {
+        syncErrorBits.store(syncErrorMs.bitPattern, ordering: .relaxed)
+        self.syncLost.store(syncLost, ordering: .relaxed)
+    }
+
     /// Every stat name `rejectionsByReason` may hold, in counter order: RTP, RTCP, timeline, RTCP source drops (so
     /// that an exporter can show each reason from zero).
     public static let rejectionReasons: [String] =
@@ -144,4 +158,5 @@ public final class ReceiverGauges: @unchecked Sendable {
     public var driftPpm: Double { Double(bitPattern: driftBits.load(ordering: .relaxed)) }
     public var resampleRatio: Double { Double(bitPattern: ratioBits.load(ordering: .relaxed)) }
     public var delayErrorMs: Double { Double(bitPattern: delayErrorBits.load(ordering: .relaxed)) }
+    public var syncErrorMs: Double { Double(bitPattern: syncErrorBits.load(ordering: .relaxed)) }
 }

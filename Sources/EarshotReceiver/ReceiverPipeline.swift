@@ -190,7 +190,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
             lateAllowanceFrames = parameters.periodFrames
             // The producer refills just before each take; takes come every `periodsPerWake` periods.
             let deviceCadence = PlaybackCadence(
-                periodNanoseconds: periodsPerWake * parameters.periodFrames * 1_000_000_000 / parameters.sampleRate)
+                periodNanoseconds: periodsPerWake * parameters.periodFrames * 1_000_000_000 / parameters.sampleRate,
+                measuresDeviceDelay: configuration.schedule != nil)
             cadence = deviceCadence
             let deviceStandby = configuration.standbyAfterSeconds > 0 ? PlaybackStandby() : nil
             standby = deviceStandby
@@ -250,10 +251,15 @@ public final class ReceiverPipeline: @unchecked Sendable {
         // estimator learns; a smooth LAN sender is decayed down to the minimum within seconds.
         delay.initialTargetMs = min(configuration.maximumLatencyMs, max(configuration.minimumLatencyMs, 20))
         delay.lateAllowanceMs = Double(lateAllowanceFrames) * 1000 / Double(outputRate)
+        if let schedule = configuration.schedule {
+            delay.measuresFromCapture = true
+            delay.initialTargetMs = schedule.syncLatencyMs
+        }
         let jitterBuffer = JitterBuffer(
             configuration: JitterBuffer.Configuration(
                 capacity: configuration.jitterBufferCapacity, maxPayloadBytes: 1500, delay: delay,
-                maxConcealmentMs: 100, stretchesDecodedAudio: true))
+                maxConcealmentMs: 100, stretchesDecodedAudio: true,
+                maxStartExcessMs: PlayoutController.maxStartExcessMs(scheduled: configuration.schedule != nil)))
 
         let security: SRTPReceiveGate
         do {
@@ -270,7 +276,7 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 payloadType: UInt8(configuration.payloadType),
                 playout: PlayoutController(
                     targetFillFrames: targetFillFrames, concealFloorFrames: concealFloorFrames, channels: channels,
-                    frameRate: outputRate),
+                    frameRate: outputRate, schedule: configuration.schedule),
                 refillLevelFrames: targetFillFrames - periodFrames / 2, scheduling: configuration.producerScheduling,
                 mailbox: mailbox,
                 gauges: gauges, streamMailbox: streamMailbox, stopRequested: stopRequested, jitterBuffer: jitterBuffer,
@@ -288,6 +294,10 @@ public final class ReceiverPipeline: @unchecked Sendable {
                 resampled: .allocate(capacity: Self.resampledFrames(outputRate: outputRate) * channels),
                 resampledFrames: Self.resampledFrames(outputRate: outputRate),
                 started: producerStarted))
+        if let schedule = configuration.schedule {
+            producer.pointee.captureClock = SenderCaptureClock(
+                schedule: schedule, nowNanos: MonotonicInstant.now().nanoseconds)
+        }
         self.outputRate = outputRate
         if tap != nil { recording.reserveCapacity(outputRate * channels * 10) }
     }
@@ -439,6 +449,8 @@ public final class ReceiverPipeline: @unchecked Sendable {
         stats.driftPpm = gauges.driftPpm
         stats.resampleRatio = gauges.resampleRatio
         stats.delayErrorMs = gauges.delayErrorMs
+        stats.syncErrorMs = gauges.syncErrorMs
+        stats.syncLost = gauges.syncLost.load(ordering: .relaxed)
         stats.rtcpReportsSent = gauges.reportsSent.load(ordering: .relaxed)
         stats.rtcpSenderReportsReceived = gauges.senderReportsReceived.load(ordering: .relaxed)
         stats.rtcpGoodbyesReceived = gauges.goodbyesReceived.load(ordering: .relaxed)

@@ -52,6 +52,10 @@ struct ReceiverProducer: ~Copyable {
     let standbyWaitNanos: Int64 = 500_000_000
     let publishIntervalNanos: Int64 = 20_000_000
     let reportIntervalNanos: Int64 = 1_000_000_000
+    /// `--clock sender`: a clock request (`ClockSyncExchange`) four times a second, so that the estimator keeps
+    /// enough short round trips to choose from.
+    let clockRequestIntervalNanos: Int64 = 250_000_000
+    var nextClockRequestNanos: Int64 = 0
     let scheduling: RealtimeScheduling
     let mailbox: ReceiverCountersMailbox
     let gauges: ReceiverGauges
@@ -70,6 +74,14 @@ struct ReceiverProducer: ~Copyable {
     var lock: RTPSourceLock<SocketAddress>
     /// The locked stream's sequence/timestamp/arrival plausibility and its media timeline (see `StreamTimeline`).
     var timeline: StreamTimeline
+    /// The sender's reports read as capture instants, for a scheduled playout (`PlayoutController.schedule`; nil
+    /// without one).
+    var captureClock: SenderCaptureClock?
+    /// The RTP and media timestamps of the last packet placed on the timeline: where the SRs' RTP timestamps are
+    /// found on the jitter buffer's media timeline.
+    var lastPlaced: (rtpTimestamp: UInt32, mediaTimestamp: Int64)?
+    /// `ReceiverRTCPSession.senderReportsMapped` when the capture timeline was last set.
+    var reportsMapped = 0
     /// `--allow`: only these may be heard at all (empty: everyone).
     let allowed: [SocketAddressRange]
     /// SRTP/SRTCP: authenticates and decrypts each datagram before it is parsed (passes them through without a key).
@@ -148,6 +160,10 @@ struct ReceiverProducer: ~Copyable {
                 sendReport(nowNanos: now)
                 nextReportNanos = now + reportIntervalNanos
             }
+            if captureClock?.schedule.clock == .sender && now >= nextClockRequestNanos {
+                sendClockRequest()
+                nextClockRequestNanos = now + clockRequestIntervalNanos
+            }
         }
         publish()
     }
@@ -196,6 +212,9 @@ struct ReceiverProducer: ~Copyable {
             jitterMs: jitterBuffer.jitterMs, delayMs: jitterBuffer.currentDelayMs, targetMs: jitterBuffer.targetDelayMs)
         let drift = playout.driftLoop
         gauges.publish(driftPpm: drift.driftPpm, resampleRatio: drift.ratio, delayErrorMs: drift.delayErrorMs)
+        if playout.schedule != nil {
+            gauges.publish(syncErrorMs: playout.syncErrorMs ?? .nan, syncLost: playout.syncLost)
+        }
     }
 
     /// Publishes the locked stream's identity when it changed: a stream plays while the jitter buffer is not idle
@@ -295,6 +314,20 @@ struct ReceiverProducer: ~Copyable {
             rtcp.goodbyePending = false
             jitterBuffer.endOfStream()
         }
+        if let exchange = rtcp.clockAnswer {
+            rtcp.clockAnswer = nil
+            captureClock?.addExchange(exchange.answer, arrivalNanos: exchange.arrivalNanos)
+        }
+        if captureClock != nil && rtcp.senderReportsMapped != reportsMapped { mapCaptureTimeline() }
+    }
+
+    /// Sets the jitter buffer's capture timeline from the latest sender report (scheduled playout only).
+    mutating func mapCaptureTimeline() {
+        guard let report = rtcp.senderClock, let placed = lastPlaced, jitterBuffer.isIdle == false else { return }
+        reportsMapped = rtcp.senderReportsMapped
+        let timeline = captureClock?.timeline(
+            report: (report.ntp, report.rtpTimestamp), placed: placed, nowNanos: MonotonicInstant.now().nanoseconds)
+        if let timeline { jitterBuffer.captureTimeline = timeline }
     }
 
     mutating func handleRTP(_ bytes: UnsafeRawBufferPointer, from source: SocketAddress, arrival: MonotonicInstant) {
@@ -329,6 +362,8 @@ struct ReceiverProducer: ~Copyable {
             return
         case .acceptNewSource(let previous):
             playout.noteNewStream()
+            captureClock?.reset(newSender: true)
+            lastPlaced = nil
             if previous != nil {
                 jitterBuffer.reset()
                 decoder.reset()
@@ -357,6 +392,7 @@ struct ReceiverProducer: ~Copyable {
             jitterBuffer.restart()
             decoder.reset()
             playout.noteNewStream()
+            captureClock?.reset()
             startStatistics(ssrc: packet.ssrc, before: packet.sequenceNumber, timestamp: packet.timestamp,
                             arrival: arrival32)
         }
@@ -369,6 +405,11 @@ struct ReceiverProducer: ~Copyable {
         lastPacketFrameSamples = frames
         _ = jitterBuffer.insert(
             sequence: sequence, timestamp: mediaTimestamp, arrivalNanos: arrivalNanos, payload: payload)
+        if captureClock != nil {
+            lastPlaced = (packet.timestamp, mediaTimestamp)
+            // A stream (re)started after its last report: map that report onto the new timeline.
+            if jitterBuffer.captureTimeline == nil { mapCaptureTimeline() }
+        }
         lastStreamNanos = arrival.nanoseconds
         if standbyRequested {
             // The device starts again while the jitter buffer holds its start-up delay.
@@ -396,12 +437,17 @@ struct ReceiverProducer: ~Copyable {
         // the target fill, so a device left short by a late refill is made up at the next one, and with the device
         // full the ring holds the next take.
         let deviceHeld = cadence?.deviceHeldFrames ?? 0
+        // A scheduled playout reckons from the playback thread's last look at the device.
+        let deviceAnchor = playout.schedule == nil ? nil : cadence?.playoutAnchor
         while ring.availableToWrite() >= resampledFrames {
-            let queued = ring.availableToRead() + deviceHeld
+            let ringFrames = ring.availableToRead()
+            let queued = ringFrames + deviceHeld
             guard playout.wantsDecision(queuedFrames: queued, jitterBuffer: jitterBuffer) else { break }
             // What was corrected before this decision is what its delay measurement has seen.
             let correctedFrames = Double(jitterBuffer.correctedSamples) + resampler.surplusFrames
-            let clock = playout.playoutClockNanos(nowNanos: MonotonicInstant.now().nanoseconds, queuedFrames: queued)
+            let clock = playout.playoutClockNanos(
+                nowNanos: MonotonicInstant.now().nanoseconds, queuedFrames: queued, ringFrames: ringFrames,
+                deviceAnchor: deviceAnchor, resamplerLatencyFrames: resampler.latencyFrames)
             let decision = jitterBuffer.nextDecision(nowNanos: clock)
             let rate = playout.followDrift(
                 clockNanos: clock, correctedFrames: correctedFrames, jitterBuffer: jitterBuffer)
@@ -499,6 +545,17 @@ struct ReceiverProducer: ~Copyable {
     }
 
     // MARK: - RTCP out
+
+    /// Sends a clock request to the sender's RTCP address, stamped with our clock just before it leaves.
+    mutating func sendClockRequest() {
+        guard let destination = rtcp.reportDestination(rtpSource: rtpSource),
+            let captureClock,
+            let request = rtcp.makeClockRequest(
+                t1: captureClock.clockRequestStamp(nowNanos: MonotonicInstant.now().nanoseconds))
+        else { return }
+        let socket = rtcp.multiplexed ? rtpSocket : rtcpSocket
+        do { try socket.send(request, to: destination) } catch {}
+    }
 
     mutating func sendReport(nowNanos: Int64) {
         guard let destination = rtcp.reportDestination(rtpSource: rtpSource),

@@ -23,6 +23,14 @@ struct ReceiverRTCPSession: ~Copyable {
     /// Middle 32 bits of the last SR's NTP time, and when (monotonic ns) it arrived; 0 before any SR.
     private var lastSenderReport: UInt32 = 0
     private var lastSenderReportArrivalNanos: Int64 = 0
+    /// The last SR's NTP ↔ RTP mapping (the sender's clock when its RTP clock stood at `rtpTimestamp`), counted in
+    /// `senderReportsMapped`; nil before any SR of the locked source.
+    private(set) var senderClock: (ntp: NTPTimestamp, rtpTimestamp: UInt32, arrivalNanos: Int64)?
+    /// The last clock answer (`ClockSyncExchange`) from the locked sender with its arrival t4 (CLOCK_MONOTONIC ns),
+    /// for the producer to take; nil when none is waiting.
+    var clockAnswer: (answer: ClockSyncExchange.Answer, arrivalNanos: Int64)?
+    /// Bumped at every SR of the locked source, so the producer sees a new `senderClock`.
+    private(set) var senderReportsMapped = 0
     /// Where the sender's RTCP comes from (its SRs), so reports go back there.
     private(set) var senderAddress: SocketAddress?
     /// RTCP arrived on the RTP port: the sender multiplexes (RFC 5761), so reports go to its RTP address.
@@ -80,6 +88,7 @@ struct ReceiverRTCPSession: ~Copyable {
     mutating func resetSender() {
         lastSenderReport = 0
         lastSenderReportArrivalNanos = 0
+        senderClock = nil
         senderAddress = nil
         multiplexed = false
     }
@@ -107,6 +116,8 @@ struct ReceiverRTCPSession: ~Copyable {
                 gauges.senderReportsReceived.wrappingIncrement(ordering: .relaxed)
                 lastSenderReport = report.senderInfo.ntpTimestamp.middle32
                 lastSenderReportArrivalNanos = nowNanos
+                senderClock = (report.senderInfo.ntpTimestamp, report.senderInfo.rtpTimestamp, nowNanos)
+                senderReportsMapped &+= 1
                 senderAddress = source
                 multiplexed = onRTPPort
             case .goodbye(let goodbye):
@@ -119,6 +130,11 @@ struct ReceiverRTCPSession: ~Copyable {
                     lock.goodbye(ssrc: goodbye.source(at: index))
                     goodbyePending = true
                 }
+            case .applicationDefined(let application):
+                guard let answer = ClockSyncExchange.answer(in: application), answer.requester == ssrc,
+                    application.ssrc == lock.lockedSource, Self.isFromLockedHost(source, lock)
+                else { continue }
+                clockAnswer = (answer, nowNanos)
             case .sourceDescription(let description):
                 for item in description.items where item.type == RTCPSourceDescription.cnameItem {
                     if let locked = lock.lockedSource {
@@ -156,6 +172,24 @@ struct ReceiverRTCPSession: ~Copyable {
                 try writer.appendReceiverReport(ssrc: ssrc, reportBlocks: [])
             }
             try writer.appendSourceDescription(ssrc: ssrc, cname: cname)
+        } catch {
+            return nil
+        }
+        return writer.bytes
+    }
+
+    /// A clock request (`ClockSyncExchange`: an empty RR and the APP packet) carrying `t1`, our CLOCK_MONOTONIC ns.
+    /// The view is valid until the next report or request is built.
+    mutating func makeClockRequest(t1: Int64) -> UnsafeRawBufferPointer? {
+        // The request's 8 data bytes are staged past where the compound goes (RR 8 + APP 20 bytes).
+        let data = UnsafeMutableRawBufferPointer(rebasing: buffer[256..<(256 + ClockSyncExchange.requestBytes)])
+        ClockSyncExchange.writeRequest(t1: UInt64(bitPattern: t1), into: data)
+        var writer = RTCPCompoundWriter(buffer: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<256]))
+        do {
+            try writer.appendReceiverReport(ssrc: ssrc, reportBlocks: [])
+            try writer.appendApplicationPacket(
+                subtype: ClockSyncExchange.requestSubtype, ssrc: ssrc, name: ClockSyncExchange.name,
+                data: UnsafeRawBufferPointer(data))
         } catch {
             return nil
         }

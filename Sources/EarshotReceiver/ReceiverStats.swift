@@ -38,6 +38,10 @@ public struct ReceiverStats: Equatable, Sendable {
     public var driftPpm = 0.0
     public var resampleRatio = 1.0
     public var delayErrorMs = 0.0
+    /// A scheduled playout (`--sync-latency`): how far from its instants it plays, in ms (positive: late; NaN
+    /// without a schedule or before it is measured), and whether it has lost sync (beyond 1 ms for 2 s).
+    public var syncErrorMs = Double.nan
+    public var syncLost = false
     /// Times the playback ring ran short after playback started (PlaybackThread underrun events), and the frames
     /// filled with fade/silence because of it.
     public var deviceUnderruns = 0
@@ -110,6 +114,9 @@ public struct ReceiverStats: Equatable, Sendable {
         line += " queue \(Self.format(outputQueueMs)) ms"
         line += " drift \(driftPpm >= 0 ? "+" : "")\(Self.format(driftPpm)) ppm"
         line += " ratio \(Self.formatRatio(resampleRatio)) error \(Self.format(delayErrorMs, decimals: 2)) ms"
+        if syncErrorMs.isFinite || syncLost {
+            line += " | sync error \(Self.format(syncErrorMs, decimals: 3)) ms\(syncLost ? " LOST" : "")"
+        }
         line += " | standby \(standbyEntries)\(inStandby ? " (now)" : "")"
         line += " | device \(deviceState.rawValue) lost \(deviceLosses) back \(deviceReturns)"
         line += " released \(deviceReleases) unplayed \(framesWithoutDevice) frames"

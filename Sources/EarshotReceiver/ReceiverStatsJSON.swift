@@ -17,7 +17,7 @@ extension ReceiverStats {
             ("packetsInSourceProbation", packetsInSourceProbation), ("standbyEntries", standbyEntries),
             ("inStandby", inStandby ? 1 : 0), ("deviceLosses", deviceLosses), ("deviceReturns", deviceReturns),
             ("deviceFailedOpens", deviceFailedOpens), ("deviceReleases", deviceReleases),
-            ("framesWithoutDevice", framesWithoutDevice),
+            ("framesWithoutDevice", framesWithoutDevice), ("syncLost", syncLost ? 1 : 0),
         ]
         var fields = integers.map { "\"\($0.0)\":\($0.1)" }
         let figures = [
@@ -30,6 +30,7 @@ extension ReceiverStats {
         // Ratios differ from 1 by ppm: nine decimals.
         let ratio = resampleRatio.isFinite ? "\((resampleRatio * 1e9).rounded() / 1e9)" : "null"
         fields.append("\"resampleRatio\":\(ratio)")
+        fields.append("\"syncErrorMs\":\(syncErrorMs.isFinite ? "\((syncErrorMs * 1000).rounded() / 1000)" : "null")")
         fields.append("\"deviceState\":\"\(deviceState.rawValue)\"")
         let reasons = packetsMalformedByReason.keys.sorted().map { "\"\($0)\":\(packetsMalformedByReason[$0]!)" }
         fields.append("\"packetsMalformedByReason\":{\(reasons.joined(separator: ","))}")

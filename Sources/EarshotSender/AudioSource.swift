@@ -12,6 +12,9 @@ public protocol AudioSource {
     mutating func read(into buffer: UnsafeMutablePointer<Float>) throws(AudioSourceError) -> AudioSourceRead
     /// Frames already produced but not yet read (see the default in the extension below).
     var bufferedFrames: Int { get }
+    /// For a capture device: the frame `framesAhead` frames after the last one read entered the device at
+    /// `nanoseconds` (CLOCK_MONOTONIC); nil for sources the sender paces (see the default below).
+    var captureInstant: (framesAhead: Int, nanoseconds: Int64)? { get }
 }
 
 /// What one `AudioSource.read` produced.
@@ -35,4 +38,7 @@ extension AudioSource {
     /// Frames already produced but not yet read (a capture ring's backlog); 0 for sources generated on demand.
     /// The sender uses it to map wall-clock time to RTP time for device-paced sources.
     public var bufferedFrames: Int { 0 }
+
+    /// Nil: the sender's pacer stamps the audio.
+    public var captureInstant: (framesAhead: Int, nanoseconds: Int64)? { nil }
 }

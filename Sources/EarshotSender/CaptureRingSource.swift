@@ -25,13 +25,19 @@ public struct CaptureRingSource: AudioSource {
     private let stallTimeoutNanoseconds: Int64
     /// The longest single wait for `frameReady`: how late a stop request is noticed while no audio comes.
     static let stopCheckNanoseconds: Int64 = 100_000_000
+    /// The capture thread's notes of when its audio entered the device (nil: none kept).
+    private let timestamps: CaptureTimestamps?
+    /// Frames read from the ring since start (the capture thread counts what it stored in the same units).
+    private var framesTaken = 0
 
     /// `ring`, `frameReady` (signalled by the capture thread filling `ring`) and `stopRequested` are owned by the
     /// caller and must outlive this source; call `deallocate()` once.
     public init(
         ring: RingBuffer, frameReady: WakeupEvent, device: String, channels: Int, framesPerBlock: Int,
-        stopRequested: UnsafeAtomic<Bool>, stallTimeoutNanoseconds: Int64 = 2_000_000_000
+        stopRequested: UnsafeAtomic<Bool>, stallTimeoutNanoseconds: Int64 = 2_000_000_000,
+        timestamps: CaptureTimestamps? = nil
     ) throws(AudioSourceError) {
+        self.timestamps = timestamps
         guard channels == 1 || channels == 2 else { throw .unsupportedChannels(source: device, channels: channels) }
         guard framesPerBlock > 0, framesPerBlock <= ring.capacity else { throw .invalidBlockSize(frames: framesPerBlock) }
         self.ring = ring
@@ -50,6 +56,13 @@ public struct CaptureRingSource: AudioSource {
 
     public var bufferedFrames: Int { ring.availableToRead() }
 
+    /// From the capture thread's last note: the frames it had stored beyond what was read, and when the next one
+    /// entered the device.
+    public var captureInstant: (framesAhead: Int, nanoseconds: Int64)? {
+        guard let latest = timestamps?.latest else { return nil }
+        return (latest.storedFrames - framesTaken, latest.nextFrameNanoseconds)
+    }
+
     public mutating func read(into buffer: UnsafeMutablePointer<Float>) throws(AudioSourceError) -> AudioSourceRead {
         var waitedSince: Int64?
         while ring.availableToRead() < framesPerBlock {
@@ -63,7 +76,7 @@ public struct CaptureRingSource: AudioSource {
             // A signal left over from a frame already taken returns at once; the loop then waits again.
             frameReady.wait(timeoutNanoseconds: Self.stopCheckNanoseconds)
         }
-        _ = ring.read(into: scratch, frames: framesPerBlock)
+        framesTaken += ring.read(into: scratch, frames: framesPerBlock)
         mixer.mix(scratch, into: buffer, frames: framesPerBlock)
         return .block
     }

@@ -152,11 +152,17 @@ struct SendLoop<Source: AudioSource>: ~Copyable {
             send(payloadBytes: payloadBytes)
             afterSilence = false
         }
-        // The newest audio the RTP clock stands for at `sendTime`: this packet's start (sender-paced), or the end of
-        // the captured audio (this packet plus the ring's backlog) for a capture source.
-        let anchorFrames = Int(truncatingIfNeeded: clock.frames)
-            + (pacedBySender ? 0 : framesPerPacket + source.bufferedFrames)
-        counters.publishAnchor(time: sendTime, frames: anchorFrames)
+        // Where the RTP clock stood when: this packet's start at its deadline (sender-paced: the pacer's schedule is
+        // the capture); for a capture device, the instant a frame entered it (`captureInstant`), or else the end of
+        // the captured audio (this packet plus the ring's backlog) now.
+        let nextFrame = Int(truncatingIfNeeded: clock.frames) + framesPerPacket
+        if pacedBySender {
+            counters.publishAnchor(time: sendTime, frames: Int(truncatingIfNeeded: clock.frames))
+        } else if let captured = source.captureInstant {
+            counters.publishAnchor(time: captured.nanoseconds, frames: nextFrame + captured.framesAhead)
+        } else {
+            counters.publishAnchor(time: sendTime, frames: nextFrame + source.bufferedFrames)
+        }
         clock.advance(frames: framesPerPacket)
         counters.frames.store(Int(truncatingIfNeeded: clock.frames), ordering: .relaxed)
         if case .lastBlock = read { return false }

@@ -181,12 +181,13 @@ public final class SenderPipeline: @unchecked Sendable {
                     ring.deallocate()
                     throw SenderError.socket(error)
                 }
-                let source = try CaptureRingSource(
-                    ring: ring, frameReady: frameReady, device: name, channels: channels, framesPerBlock: frames,
-                    stopRequested: stopRequested)
-                capture = CaptureThread(
+                let thread = CaptureThread(
                     device: device, ring: ring, scheduling: configuration.scheduling,
                     frameReady: CaptureThread.FrameReady(descriptor: frameReady.fileDescriptor, frames: frames))
+                let source = try CaptureRingSource(
+                    ring: ring, frameReady: frameReady, device: name, channels: channels, framesPerBlock: frames,
+                    stopRequested: stopRequested, timestamps: thread.timestamps)
+                capture = thread
                 captureRing = ring
                 captureWakeup = frameReady
                 (sendThread, finishLoop) = parts.make(source, cleanup: { source.deallocate() })

@@ -33,6 +33,8 @@ final class SenderRTCPSession {
     /// CLOCK_MONOTONIC ns when the next SR is due.
     private(set) var nextReportTime: Int64
     private(set) var reportsSent = 0
+    /// Clock requests (`ClockSyncExchange`) answered.
+    private(set) var clockRequestsAnswered = 0
     /// NTP time of the latest SR written; receivers echo its middle 32 bits as LSR.
     private(set) var lastSenderReport: NTPTimestamp?
 
@@ -147,7 +149,9 @@ final class SenderRTCPSession {
         guard (try? poll.wait(timeoutNanoseconds: timeoutNanoseconds)) ?? 0 > 0 else { return }
         for (index, socket) in sockets.enumerated() where poll.isReadable(index) {
             while let datagram = try? socket.receive(into: receiveBuffer, wait: false) {
-                handle(UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<datagram.byteCount]), from: datagram)
+                handle(
+                    UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<datagram.byteCount]), from: datagram,
+                    answeringOn: socket)
             }
         }
     }
@@ -160,7 +164,10 @@ final class SenderRTCPSession {
     /// Takes one RTCP datagram: records report blocks about our SSRC from admitted sources, CNAMEs and BYEs of
     /// receivers known at that source address, and counts the datagram once: accepted if it changed the table,
     /// else under the first rejection reason that applied.
-    func handle(_ bytes: UnsafeRawBufferPointer, from datagram: Datagram) {
+    ///
+    /// A clock request (`ClockSyncExchange`, for receivers in `--clock sender` mode) from an admitted source is
+    /// answered at once on `answeringOn` (nil: not answered) and counted in `clockRequestsAnswered`.
+    func handle(_ bytes: UnsafeRawBufferPointer, from datagram: Datagram, answeringOn socket: UDPSocket? = nil) {
         // A stranger's bytes are not even parsed.
         let origin = admission.origin(of: datagram.source)
         guard origin != .stranger else {
@@ -210,6 +217,10 @@ final class SenderRTCPSession {
                     receivers[slot].left = true
                     used = true
                 }
+            case .applicationDefined(let application):
+                guard let t1 = ClockSyncExchange.request(in: application) else { break }
+                if let socket { answerClockRequest(t1: t1, from: application.ssrc, datagram, on: socket) }
+                used = true
             default:
                 break
             }
@@ -219,6 +230,32 @@ final class SenderRTCPSession {
         } else {
             reportCounters[rejection ?? .notAboutThisStream] += 1
         }
+    }
+
+    /// Answers a clock request: its t1, our kernel's arrival stamp (t2) and our clock now (t3), NTP times of
+    /// CLOCK_REALTIME.
+    private func answerClockRequest(t1: UInt64, from requester: UInt32, _ datagram: Datagram, on socket: UDPSocket) {
+        let arrival = datagram.receiveTime
+        let data = UnsafeMutableRawBufferPointer.allocate(byteCount: ClockSyncExchange.answerBytes, alignment: 8)
+        defer { data.deallocate() }
+        var writer = RTCPCompoundWriter(buffer: buffer)
+        let sent = realtimeNanoseconds()
+        ClockSyncExchange.writeAnswer(
+            .init(
+                requester: requester, t1: t1,
+                t2: NTPTimestamp(unixSeconds: arrival / 1_000_000_000, nanoseconds: arrival % 1_000_000_000),
+                t3: NTPTimestamp(unixSeconds: sent / 1_000_000_000, nanoseconds: sent % 1_000_000_000)),
+            into: data)
+        do {
+            // RFC 3550 wants compounds to begin with a report: an empty RR keeps every parser's checks happy.
+            try writer.appendReceiverReport(ssrc: ssrc, reportBlocks: [])
+            try writer.appendApplicationPacket(
+                subtype: ClockSyncExchange.answerSubtype, ssrc: ssrc, name: ClockSyncExchange.name,
+                data: UnsafeRawBufferPointer(data))
+        } catch {
+            return  // 1500 bytes hold an RR and a 44-byte APP; unreachable
+        }
+        if (try? socket.send(writer.bytes, to: datagram.source)) != nil { clockRequestsAnswered += 1 }
     }
 
     /// The slot of receiver `ssrc` if it is admitted and was admitted from `source`.

@@ -193,6 +193,28 @@ struct EarshotRecv: ParsableCommand {
     @Option(help: ArgumentHelp("ALSA configuration file merged over the system one for --device.", visibility: .hidden))
     var deviceConfig: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Multi-room: play every sample this many ms after the sender captured it (10...2000; all boxes of a group "
+                + "use one).",
+            discussion: "Replaces the adaptive delay; it must cover the network's delay and spread and this box's "
+                + "device buffer. See --clock and --output-offset."))
+    var syncLatency: Double?
+
+    @Option(help: ArgumentHelp("With --sync-latency: how the sender's clock is known: 'system' (both hosts' clocks "
+        + "kept in step by chrony or PTP) or 'sender' (measured by RTCP exchanges with the sender)."))
+    var clock = "system"
+
+    @Option(help: ArgumentHelp("With --sync-latency: this box's sound is heard this many ms after its device plays "
+        + "it (DAC, amplifier, distance); it plays that much earlier (-500...500)."))
+    var outputOffset: Double = 0
+
+    @Option(help: ArgumentHelp("Test only: offset this receiver's view of the system clock, ms.", visibility: .hidden))
+    var testClockOffset: Double = 0
+
+    @Option(help: ArgumentHelp("Test only: skew this receiver's view of the system clock, ppm.", visibility: .hidden))
+    var testClockSkewPpm: Double = 0
+
     func validate() throws {
         do {
             try makeConfiguration().validate()
@@ -212,6 +234,10 @@ struct EarshotRecv: ParsableCommand {
         if let http {
             do { _ = try ControlServerAddress(parsing: http) } catch { throw ValidationError("\(error)") }
         }
+        let adjustsSchedule = clock != "system" || outputOffset != 0 || testClockOffset != 0 || testClockSkewPpm != 0
+        if syncLatency == nil && adjustsSchedule {
+            throw ValidationError("--clock and --output-offset need --sync-latency (the schedule they adjust)")
+        }
         guard stats >= 0 && stats.isFinite else {
             throw ValidationError("--stats \(stats) is out of range: valid is seconds >= 0 (0: only at exit)")
         }
@@ -229,6 +255,12 @@ struct EarshotRecv: ParsableCommand {
             canonicalName: "earshot-recv@\(hostName())", allow: allow, stateFile: stateFile, mixer: mixer,
             mixerDevice: mixerDevice)
         configuration.waitsForDevice = waitForDevice
+        if let syncLatency {
+            configuration.schedule = PlayoutSchedule(
+                syncLatencyMs: syncLatency, outputOffsetMs: outputOffset,
+                clock: try PlayoutSchedule.clockSource(parsing: clock), systemClockOffsetMs: testClockOffset,
+                systemClockSkewPpm: testClockSkewPpm)
+        }
         #if EARSHOT_TEST_HOOKS
             // Debug builds only: the watchdog test stalls the playback thread (never in a release binary).
             configuration.playbackStallsAfterSeconds = getenv("EARSHOT_STALL_PLAYBACK_AFTER").flatMap {
@@ -295,6 +327,7 @@ struct EarshotRecv: ParsableCommand {
         let start = MonotonicInstant.now()
         var nextStats = stats > 0 ? start + Int64(stats * 1e9) : nil
         var inStandby = false
+        var syncLost = false
         while !StopSignal.received {
             let now = MonotonicInstant.now()
             if ReloadSignal.take() { pipeline.reopenDevice() }
@@ -306,6 +339,17 @@ struct EarshotRecv: ParsableCommand {
                     : "device \(device) started again for a stream")
             }
             if let duration, now.nanoseconds - start.nanoseconds >= Int64(duration * 1e9) { break }
+            if syncLatency != nil, pipeline.stats().syncLost != syncLost {
+                syncLost.toggle()
+                if syncLost {
+                    let message = "sync lost: more than \(PlayoutSchedule.lostErrorMs) ms off the schedule for "
+                        + "\(PlayoutSchedule.lostAfterSeconds) s (is --sync-latency enough for the network? "
+                        + "is the clock kept? see --clock)"
+                    logger.warning("\(message)")
+                } else {
+                    logger.info("sync regained: within \(PlayoutSchedule.lostErrorMs) ms of the schedule again")
+                }
+            }
             if let due = nextStats, now >= due {
                 print("stats \(pipeline.stats().description)")
                 fflush(stdout)

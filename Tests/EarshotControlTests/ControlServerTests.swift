@@ -83,6 +83,7 @@ import Testing
             ("earshot_jitter_seconds", "gauge"), ("earshot_playout_delay_seconds", "gauge"),
             ("earshot_target_delay_seconds", "gauge"), ("earshot_clock_drift_ppm", "gauge"),
             ("earshot_resample_ratio", "gauge"), ("earshot_delay_error_seconds", "gauge"),
+            ("earshot_sync_lost", "gauge"),
             ("earshot_device_state", "gauge"), ("earshot_output_volume_decibels", "gauge"),
             ("earshot_output_muted", "gauge"), ("earshot_stream_active", "gauge"),
         ]

@@ -2,6 +2,20 @@ import EarshotReceiver
 import Testing
 
 @Suite struct ReceiverConfigurationTests {
+    static func scheduled(_ schedule: PlayoutSchedule, latency: ReceiverConfiguration.Latency = .automatic)
+        -> ReceiverConfiguration
+    {
+        var configuration = ReceiverConfiguration(latency: latency)
+        configuration.schedule = schedule
+        return configuration
+    }
+
+    @Test func scheduleParsesAndValidates() throws {
+        try Self.scheduled(PlayoutSchedule(syncLatencyMs: 80, outputOffsetMs: -2.5)).validate()
+        #expect(try PlayoutSchedule.clockSource(parsing: "Sender") == .sender)
+        #expect(throws: ReceiverConfigurationError.self) { try PlayoutSchedule.clockSource(parsing: "ptp") }
+    }
+
     @Test func defaultsAreValid() throws {
         try ReceiverConfiguration().validate()
         // Standby is on by default, and 0 turns it off.
@@ -24,6 +38,10 @@ import Testing
         (ReceiverConfiguration(standbyAfterSeconds: .nan), "--standby-after"),
         (ReceiverConfiguration(bufferPeriods: 3, periodsPerWake: 3), "--periods-per-wake"),
         (ReceiverConfiguration(periodsPerWake: 0), "--periods-per-wake"),
+        (Self.scheduled(PlayoutSchedule(syncLatencyMs: 5)), "--sync-latency"),
+        (Self.scheduled(PlayoutSchedule(syncLatencyMs: .nan)), "--sync-latency"),
+        (Self.scheduled(PlayoutSchedule(syncLatencyMs: 80, outputOffsetMs: 900)), "--output-offset"),
+        (Self.scheduled(PlayoutSchedule(syncLatencyMs: 80), latency: .fixed(milliseconds: 20)), "--latency"),
     ])
     func badValuesNameTheFlag(configuration: ReceiverConfiguration, flag: String) {
         #expect {

@@ -120,6 +120,43 @@ import Testing
         #expect(allocations == 0)
     }
 
+    /// A scheduled playout (`--sync-latency`, `--clock sender`): the capture timeline mapped at each sender report
+    /// and the clock exchanges (requests out, answers in) four times a second, with no allocation either. It plays
+    /// only once the exchanges have given an estimate, so frames played prove they ran.
+    @Test func scheduledProducerDoesNotAllocateInSteadyState() throws {
+        var configuration = ReceiverConfiguration(listen: "127.0.0.1:0", priority: 43)
+        configuration.schedule = PlayoutSchedule(syncLatencyMs: 60, clock: .sender)
+        let pipeline = try ReceiverPipeline(configuration: configuration, output: .caller)
+        _ = try pipeline.start()
+        defer { pipeline.stop() }
+        let producers = ThreadAllocationCounter.threadIDs(withRealtimePriority: 38)
+        try #require(producers.count == 1, "producer thread not found by priority (SCHED_FIFO refused?): \(producers)")
+        let sender = try ChildProcess(
+            ChildProcess.earshotSend,
+            ["--tone", "997", "--frame", "5", "--to", "127.0.0.1:\(pipeline.localAddress.port)", "--duration", "6"])
+        defer { sender.stop() }
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4096 * 2)
+        defer { scratch.deallocate() }
+        func consume(seconds: Double) {
+            let start = Date()
+            var consumed = 0
+            while Date().timeIntervalSince(start) < seconds {
+                let due = Int(Date().timeIntervalSince(start) * 48_000) - consumed
+                if due > 0 { consumed += max(pipeline.ring.read(into: scratch, frames: min(due, 4096)), due) }
+                usleep(2_000)
+            }
+        }
+        consume(seconds: 2.5)
+        let before = pipeline.stats()
+        let allocations = ThreadAllocationCounter.measure(thread: producers[0]) { consume(seconds: 2) }
+        let after = pipeline.stats()
+        print("scheduled producer allocation: \(allocations) allocations while "
+            + "\(after.framesPlayed - before.framesPlayed) frames; \(after.description)")
+        #expect(after.framesPlayed - before.framesPlayed >= 350, "the scheduled stream must have played")
+        #expect(after.rtcpSenderReportsReceived > before.rtcpSenderReportsReceived)
+        #expect(allocations == 0)
+    }
+
     /// The same with a device (the rig's `spk`) and a standby cycle inside the measured window: the device stopped
     /// for want of a stream, a stream starting it again (its RTCP sender reports read on the way), playing and ending
     /// with the sender's BYE, and the device stopping again.
