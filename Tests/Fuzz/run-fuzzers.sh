@@ -45,7 +45,7 @@ build_module EarshotProtocol Sources/EarshotProtocol/*.swift
 build_module EarshotCodec Sources/EarshotCodec/*.swift
 # The jitter buffer and its estimator only: the rest of EarshotReceiver needs sockets, ALSA and threads.
 build_module EarshotReceiver \
-    Sources/EarshotReceiver/{JitterBuffer,PlayoutDecision,PlayoutDelayEstimator,ForgettingLineFit,StreamTimeline}.swift \
+    Sources/EarshotReceiver/{JitterBuffer,PlayoutDecision,PlayoutDelayEstimator,ForgettingLineFit,StreamTimeline,CaptureTimeline}.swift \
     Sources/EarshotReceiver/{ReceiverCounters,ReceiverStats,PlaybackDeviceState}.swift
 "$clang" -O2 -c Tests/Fuzz/CFuzzAllocationCounter/allocation_counter.c -o "$modules/allocation_counter.o"
 link_target rtp-parser Tests/Fuzz/RTPParserFuzzTarget.swift "$modules/EarshotProtocol.o"
