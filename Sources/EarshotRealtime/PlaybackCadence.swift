@@ -34,7 +34,7 @@ public struct PlaybackCadence: @unchecked Sendable {
     /// Frames the device held just after the last wake's writes; 0 before the first.
     private let heldFrames: UnsafeAtomic<Int>
     /// Measure what the device still holds before the sound leaves it (`snd_pcm_delay`) after every wake's writes,
-    /// for `playoutAnchor` (a scheduled playout: `--sync-latency`). Off, the anchor carries `deviceHeldFrames`.
+    /// for `playoutAnchor` (a scheduled playout: `--sync-latency`). Off, no anchor is recorded (nothing reads it).
     public let measuresDeviceDelay: Bool
     /// (CLOCK_MONOTONIC ns, frames queued in the device ahead of the next frame written) after the last wake.
     private let anchor: SequenceLockedWords
@@ -62,8 +62,8 @@ public struct PlaybackCadence: @unchecked Sendable {
     }
 
     /// Notes that, at `instant`, the device held `queuedFrames` before the next frame it will be given would leave
-    /// it (its `snd_pcm_delay` with `measuresDeviceDelay`, else what it held). Playback thread; a sequence-locked
-    /// store of two words.
+    /// it (its `snd_pcm_delay`, or what it held where that fails). Only with `measuresDeviceDelay`. Playback thread;
+    /// a sequence-locked store of two words.
     @inline(__always)
     func recordPlayoutAnchor(atNanoseconds instant: Int, queuedFrames: Int) {
         anchor.write { words in

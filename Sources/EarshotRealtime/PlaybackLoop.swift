@@ -248,18 +248,18 @@ struct PlaybackLoop {
         // up against what the device now holds.
         if let cadence {
             let held = min(bufferFrames, max(0, bufferFrames - room) + periods * periodFrames)
-            let instant = PlaybackCadence.nowNanoseconds()
             if periods > 0 {
-                cadence.recordTake(atNanoseconds: instant, deviceHeldFrames: held)
+                cadence.recordTake(deviceHeldFrames: held)
             } else {
                 cadence.recordHeld(deviceHeldFrames: held)
             }
-            // What the device reports it still holds (a sound server's own queue and latency included), read after
-            // the writes; what it held by our count where it reports nothing usable.
-            let delay = cadence.measuresDeviceDelay ? alsa.delay() : -1
-            cadence.recordPlayoutAnchor(
-                atNanoseconds: cadence.measuresDeviceDelay ? PlaybackCadence.nowNanoseconds() : instant,
-                queuedFrames: delay >= 0 ? delay : held)
+            if cadence.measuresDeviceDelay {
+                // A scheduled playout only: what the device reports it still holds (a sound server's own queue and
+                // latency included), read after the writes; what it held by our count where it reports nothing.
+                let delay = alsa.delay()
+                cadence.recordPlayoutAnchor(
+                    atNanoseconds: PlaybackCadence.nowNanoseconds(), queuedFrames: delay >= 0 ? delay : held)
+            }
         }
         return true
     }

@@ -458,7 +458,8 @@ struct ReceiverProducer: ~Copyable {
                 frames = playout.correct(pcm, frames: frames, capacityFrames: pcmFrames, jitterBuffer: &jitterBuffer)
             }
             if case .waiting = decision {
-                // Silence while no stream plays bypasses the resampler (and costs nothing there).
+                // Silence while no stream plays bypasses the resampler (and costs nothing there); `render` sized it
+                // for the ring's rate.
                 if frames > 0 { _ = ring.write(pcm, frames: frames) }
             } else if frames > 0 {
                 let produced = resampler.process(pcm, frames: frames, into: resampled, capacity: resampledFrames)
@@ -478,7 +479,8 @@ struct ReceiverProducer: ~Copyable {
         var frames: Int
         switch decision {
         case .waiting(let samples):
-            frames = min(samples, pcmFrames)
+            // Written to the ring as is, so counted at the ring's rate (as much time as `samples` at 48 kHz).
+            frames = min(Int((Double(samples) * resampler.nominalRatio).rounded()), pcmFrames)
             silence(from: 0, to: frames)
             lastFrameQuiet = true
             return frames
